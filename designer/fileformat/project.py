@@ -1,0 +1,517 @@
+"""Read and write ``.rackio`` project files (SPEC §7).
+
+Loading is staged: bytes → JSON (strict: no NaN/Infinity, no duplicate keys) →
+version dispatch and migration to the current version → validation of every
+element, vNIC and cable with a one-sentence error naming the element and field →
+a Topology. Nothing in a file is executed or evaluated. Saving writes a
+temporary file in the same folder, fsyncs it and renames it over the target, so
+a failed save never damages the previous file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..model.elements import (
+    DEFAULT_CORE_US_PER_PACKET,
+    ELEMENT_CLASSES,
+    MODES,
+    PARENT_KIND,
+    VM,
+    CostModel,
+    Element,
+    Link,
+    Nic,
+    VNic,
+    default_link_id,
+    is_valid_id,
+    split_port_end,
+)
+from ..model.schema import (
+    CORE_US_SPEC,
+    COST_MODEL_FIELDS,
+    LINK_FIELDS,
+    VNIC_FIELDS,
+    FieldError,
+    FieldSpec,
+    fields_for,
+)
+from ..model.topology import ModelError, Topology
+from .migrations import CURRENT_VERSION, migrate
+
+FORMAT = "rackio-project"
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_ELEMENTS = 2_000_000
+MAX_LINKS = 2_000_000
+MAX_VNICS_PER_VM = 64
+MAX_DEPTH = 64
+
+
+class ProjectFileError(ValueError):
+    """A file that is not a valid project. The message is one sentence naming the element and field."""
+
+
+# ----------------------------------------------------------------------- load
+def load(path: str | os.PathLike) -> Topology:
+    """Load a project file; raise ProjectFileError with one sentence if it is not valid."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ProjectFileError(
+                f"{path.name} is {size / 2**20:.0f} MiB; project files over {MAX_FILE_BYTES // 2**20} MiB are refused."
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise ProjectFileError(f"{path} is a folder, not a project file.") from None
+    except FileNotFoundError:
+        raise ProjectFileError(f"{path} does not exist.") from None
+    except PermissionError:
+        raise ProjectFileError(f"{path} cannot be read: permission denied.") from None
+    except OSError as exc:
+        raise ProjectFileError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    return loads(data)
+
+
+def loads(data: bytes | str) -> Topology:
+    """Parse project text (bytes or str) into a Topology."""
+    doc = parse_json(data)
+    doc = check_header_and_migrate(doc)
+    return build_topology(doc)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProjectFileError(f"not valid JSON: {name} is not a number JSON allows.")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ProjectFileError(f"not a valid project: the key {key!r} appears twice in one object.")
+        out[key] = value
+    return out
+
+
+def parse_json(data: bytes | str) -> Any:
+    if isinstance(data, (bytes, bytearray)):
+        if len(data) > MAX_FILE_BYTES:
+            raise ProjectFileError(f"project files over {MAX_FILE_BYTES // 2**20} MiB are refused.")
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ProjectFileError(f"not a project file: the bytes at offset {exc.start} are not UTF-8 text.") from None
+    else:
+        text = data
+    _check_nesting(text)
+    try:
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
+    except RecursionError:
+        raise ProjectFileError(f"not a project file: JSON nested deeper than {MAX_DEPTH} levels.") from None
+    except ValueError as exc:  # e.g. integer strings too long to convert
+        raise ProjectFileError(f"not valid JSON: {exc}.") from None
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse absurd nesting before json recurses into it."""
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ProjectFileError(f"not a project file: JSON nested deeper than {MAX_DEPTH} levels.")
+        elif ch in "]}":
+            depth -= 1
+
+
+def check_header_and_migrate(doc: Any) -> dict:
+    if not isinstance(doc, dict):
+        raise ProjectFileError("not a project file: the top level must be a JSON object.")
+    fmt = doc.get("format")
+    if fmt != FORMAT:
+        raise ProjectFileError(f"not a project file: format must be {FORMAT!r}, got {fmt!r}."[:300])
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ProjectFileError(f"not a project file: version must be a whole number, got {version!r}."[:300])
+    if version > CURRENT_VERSION:
+        raise ProjectFileError(
+            f"this file was made by a newer RackIO (format version {version}); "
+            f"this version reads format versions up to {CURRENT_VERSION}."
+        )
+    if version < 0:
+        raise ProjectFileError(f"not a project file: version {version} does not exist.")
+    try:
+        return migrate(doc)
+    except ProjectFileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProjectFileError(f"version {version} file could not be migrated: {exc}.") from None
+
+
+def _where(element_id: Any, kind: Any = None) -> str:
+    eid = element_id if isinstance(element_id, str) and len(element_id) <= 64 else "?"
+    return f'element "{eid}"' + (f" ({kind})" if isinstance(kind, str) and kind in ELEMENT_CLASSES else "")
+
+
+def _coerce(spec: FieldSpec, value: Any, where: str) -> Any:
+    try:
+        return spec.coerce(value)
+    except FieldError as exc:
+        raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
+
+
+def build_topology(doc: dict) -> Topology:
+    known_top = {"format", "version", "title", "notes", "cost_model", "elements", "links"}
+    title = doc.get("title", "")
+    notes = doc.get("notes", "")
+    for name, value in (("title", title), ("notes", notes)):
+        if not isinstance(value, str):
+            raise ProjectFileError(f"project: field {name!r} must be text.")
+    cost_model = _read_cost_model(doc.get("cost_model", {}))
+    raw_elements = doc.get("elements", [])
+    raw_links = doc.get("links", [])
+    if not isinstance(raw_elements, list):
+        raise ProjectFileError("project: field 'elements' must be a list.")
+    if not isinstance(raw_links, list):
+        raise ProjectFileError("project: field 'links' must be a list.")
+    if len(raw_elements) > MAX_ELEMENTS:
+        raise ProjectFileError(f"project: {len(raw_elements)} elements is more than the {MAX_ELEMENTS} allowed.")
+    if len(raw_links) > MAX_LINKS:
+        raise ProjectFileError(f"project: {len(raw_links)} links is more than the {MAX_LINKS} allowed.")
+
+    elements: dict[str, Element] = {}
+    for position, raw in enumerate(raw_elements):
+        element = _read_element(raw, position)
+        if element.id in elements:
+            raise ProjectFileError(f"{_where(element.id, element.KIND)}: field 'id' duplicates an earlier element.")
+        elements[element.id] = element
+
+    # References between elements.
+    for element in elements.values():
+        want = PARENT_KIND.get(element.KIND)
+        if want is not None:
+            parent = elements.get(element.parent_id or "")
+            if parent is None:
+                raise ProjectFileError(
+                    f"{_where(element.id, element.KIND)}: field 'parent' names {element.parent_id!r}, "
+                    f"which is not an element of this project."
+                )
+            if parent.KIND != want:
+                raise ProjectFileError(
+                    f"{_where(element.id, element.KIND)}: field 'parent' must name a {want}, "
+                    f"but {parent.id!r} is a {parent.KIND}."
+                )
+        if isinstance(element, VM):
+            for index, vnic in enumerate(element.vnics):
+                for attr, kind in (("vf", "vf"), ("nic", "nic"), ("to", "network")):
+                    ref = getattr(vnic, attr)
+                    if ref is None:
+                        continue
+                    target = elements.get(ref)
+                    if target is None or target.KIND != kind:
+                        what = "is not an element of this project" if target is None else f"is a {target.KIND}"
+                        raise ProjectFileError(
+                            f"{_where(element.id, 'vm')}: vnics[{index}] field {attr!r} names {ref!r}, "
+                            f"which {what}; it must name a {kind}."
+                        )
+
+    links: dict[str, Link] = {}
+    cabled_ports: dict[tuple[str, int], str] = {}
+    for position, raw in enumerate(raw_links):
+        link = _read_link(raw, position, elements)
+        if link.id in links or link.id in elements:
+            raise ProjectFileError(f'link "{link.id}": field \'id\' duplicates an earlier link or element.')
+        for end in link.ends():
+            split = split_port_end(end) if end not in elements else None
+            if split is not None:
+                if split in cabled_ports:
+                    raise ProjectFileError(
+                        f'link "{link.id}": field {"a" if end == link.a else "b"!r} — NIC port {end!r} '
+                        f'already has a cable ({cabled_ports[split]!r}); a NIC port takes one cable.'
+                    )
+                cabled_ports[split] = link.id
+        links[link.id] = link
+
+    topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
+                          cost_model=cost_model, check=False)
+    topo.extra = {k: v for k, v in doc.items() if k not in known_top}
+    return topo
+
+
+def _read_cost_model(raw: Any) -> CostModel:
+    if not isinstance(raw, dict):
+        raise ProjectFileError("project: field 'cost_model' must be an object.")
+    cm = CostModel()
+    cm.extra = {k: v for k, v in raw.items() if k not in ("core_us_per_packet", "vmdq_rx_factor")}
+    per_packet = raw.get("core_us_per_packet", {})
+    if not isinstance(per_packet, dict):
+        raise ProjectFileError("cost_model: field 'core_us_per_packet' must be an object of mode: number.")
+    table = dict(DEFAULT_CORE_US_PER_PACKET)
+    for mode, value in per_packet.items():
+        if mode not in MODES:
+            raise ProjectFileError(
+                f"cost_model: field 'core_us_per_packet' has unknown mode {mode!r}"[:200]
+                + f"; modes are {', '.join(MODES)}."
+            )
+        try:
+            table[mode] = CORE_US_SPEC.coerce(value)
+        except FieldError as exc:
+            raise ProjectFileError(f"cost_model: core_us_per_packet[{mode!r}] {exc}.") from None
+    cm.core_us_per_packet = table
+    if "vmdq_rx_factor" in raw:
+        cm.vmdq_rx_factor = _coerce(COST_MODEL_FIELDS[0], raw["vmdq_rx_factor"], "cost_model")
+    return cm
+
+
+def _read_element(raw: Any, position: int) -> Element:
+    if not isinstance(raw, dict):
+        raise ProjectFileError(f"elements[{position}] must be an object, not {type(raw).__name__}.")
+    eid = raw.get("id")
+    kind = raw.get("kind")
+    if "id" not in raw:
+        raise ProjectFileError(f"elements[{position}]: field 'id' is missing.")
+    if not is_valid_id(eid):
+        shown = repr(eid)[:70]
+        raise ProjectFileError(
+            f"elements[{position}]: field 'id' must be 1–64 characters of A-Z a-z 0-9 _ . -, got {shown}."
+        )
+    where = _where(eid, kind)
+    if "kind" not in raw:
+        raise ProjectFileError(f"{where}: field 'kind' is missing.")
+    cls = ELEMENT_CLASSES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ProjectFileError(
+            f"{where}: field 'kind' must be one of {', '.join(ELEMENT_CLASSES)}, got {repr(kind)[:60]}."
+        )
+    values: dict[str, Any] = {}
+    specs = fields_for(kind)
+    known = {"id", "kind", "vnics"} | {s.name for s in specs}
+    for spec in specs:
+        if spec.name in raw:
+            values[spec.name] = _coerce(spec, raw[spec.name], where)
+        elif spec.name == "parent":
+            raise ProjectFileError(f"{where}: field 'parent' is missing; a {kind} must name its {PARENT_KIND[kind]}.")
+    if "x" in values and values["x"] is not None and abs(values["x"]) > 1e9:
+        raise ProjectFileError(f"{where}: field 'x' is beyond ±1e9.")
+    if "y" in values and values["y"] is not None and abs(values["y"]) > 1e9:
+        raise ProjectFileError(f"{where}: field 'y' is beyond ±1e9.")
+    if kind == "vm":
+        raw_vnics = raw.get("vnics", [])
+        if not isinstance(raw_vnics, list):
+            raise ProjectFileError(f"{where}: field 'vnics' must be a list.")
+        if len(raw_vnics) > MAX_VNICS_PER_VM:
+            raise ProjectFileError(f"{where}: field 'vnics' has {len(raw_vnics)} entries; at most {MAX_VNICS_PER_VM}.")
+        values["vnics"] = [_read_vnic(v, where, i) for i, v in enumerate(raw_vnics)]
+    elif "vnics" in raw:
+        known.discard("vnics")
+    element = cls(id=eid, **values)
+    element.extra = {k: v for k, v in raw.items() if k not in known}
+    return element
+
+
+def _read_vnic(raw: Any, where: str, index: int) -> VNic:
+    at = f"{where}: vnics[{index}]"
+    if not isinstance(raw, dict):
+        raise ProjectFileError(f"{at} must be an object.")
+    if "mode" not in raw:
+        raise ProjectFileError(f"{at} field 'mode' is missing (emulated, paravirtual, vf or passthrough).")
+    values = {}
+    for spec in VNIC_FIELDS:
+        if spec.name in raw:
+            values[spec.name] = _coerce(spec, raw[spec.name], at)
+    vnic = VNic(**values)
+    vnic.extra = {k: v for k, v in raw.items() if k not in values}
+    return vnic
+
+
+def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
+    if not isinstance(raw, dict):
+        raise ProjectFileError(f"links[{position}] must be an object.")
+    for end in ("a", "b"):
+        if end not in raw:
+            raise ProjectFileError(f"links[{position}]: field {end!r} is missing.")
+        if not isinstance(raw[end], str):
+            raise ProjectFileError(f"links[{position}]: field {end!r} must be a switch, network or NIC port id.")
+    a, b = raw["a"], raw["b"]
+    lid = raw.get("id", default_link_id(a, b))
+    where = f'link "{lid}"' if isinstance(lid, str) and len(lid) <= 140 else f"links[{position}]"
+    if not isinstance(lid, str) or not (0 < len(lid) <= 140) or not all(
+        ch.isalnum() or ch in "_.-:" for ch in lid
+    ):
+        raise ProjectFileError(f"links[{position}]: field 'id' must be 1–140 characters of A-Z a-z 0-9 _ . - :.")
+    gbps = _coerce(LINK_FIELDS[2], raw["gbps"], where) if "gbps" in raw else None
+    kinds = []
+    for name, end in (("a", a), ("b", b)):
+        element = elements.get(end)
+        if element is not None:
+            if element.KIND not in ("switch", "network"):
+                raise ProjectFileError(
+                    f"{where}: field {name!r} names {element.KIND} {end!r}; a cable ends at a switch, "
+                    f"a network or a NIC port written nic:port."
+                )
+            kinds.append(element.KIND)
+            continue
+        split = split_port_end(end)
+        nic = elements.get(split[0]) if split else None
+        if split is None or not isinstance(nic, Nic):
+            raise ProjectFileError(
+                f"{where}: field {name!r} names {end[:80]!r}, which is not a switch, network or NIC port of this project."
+            )
+        if not 0 <= split[1] < nic.ports:
+            raise ProjectFileError(
+                f"{where}: field {name!r} names port {split[1]} of NIC {nic.id!r}, which has ports 0–{nic.ports - 1}."
+            )
+        kinds.append("port")
+    if a == b:
+        raise ProjectFileError(f"{where}: fields 'a' and 'b' are the same end {a!r}.")
+    if kinds.count("port") == 2:
+        raise ProjectFileError(f"{where}: a NIC port must be cabled to a switch or a network, not to another NIC port.")
+    if kinds.count("network") == 2:
+        raise ProjectFileError(f"{where}: two networks cannot be cabled to each other.")
+    link = Link(a=a, b=b, gbps=gbps, id=lid)
+    link.extra = {k: v for k, v in raw.items() if k not in ("a", "b", "gbps", "id")}
+    return link
+
+
+# ----------------------------------------------------------------------- save
+def to_document(topo: Topology) -> dict:
+    """The project as a JSON-ready dictionary (fields at their default are left out)."""
+    doc: dict[str, Any] = {"format": FORMAT, "version": CURRENT_VERSION}
+    if topo.title:
+        doc["title"] = topo.title
+    if topo.notes:
+        doc["notes"] = topo.notes
+    cm = topo.cost_model
+    cm_doc: dict[str, Any] = {}
+    if cm.core_us_per_packet != DEFAULT_CORE_US_PER_PACKET:
+        cm_doc["core_us_per_packet"] = {m: _plain(v) for m, v in cm.core_us_per_packet.items()}
+    if cm.vmdq_rx_factor != 0.43:
+        cm_doc["vmdq_rx_factor"] = _plain(cm.vmdq_rx_factor)
+    cm_doc.update(cm.extra)
+    if cm_doc:
+        doc["cost_model"] = cm_doc
+    doc["elements"] = [element_to_dict(e) for e in topo.elements.values()]
+    doc["links"] = [link_to_dict(link) for link in topo.links.values()]
+    for key, value in topo.extra.items():
+        doc.setdefault(key, value)
+    return doc
+
+
+def element_to_dict(element: Element) -> dict:
+    out: dict[str, Any] = {"id": element.id, "kind": element.KIND}
+    for spec in fields_for(element.KIND):
+        value = getattr(element, spec.name)
+        if spec.name == "parent" or value != spec.default:
+            out[spec.name] = _plain(value)
+    if isinstance(element, VM):
+        out["vnics"] = [vnic_to_dict(v) for v in element.vnics]
+    for key, value in element.extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def vnic_to_dict(vnic: VNic) -> dict:
+    out: dict[str, Any] = {"mode": vnic.mode}
+    for spec in VNIC_FIELDS[1:]:
+        value = getattr(vnic, spec.name)
+        if value != spec.default:
+            out[spec.name] = _plain(value)
+    for key, value in vnic.extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def link_to_dict(link: Link) -> dict:
+    out: dict[str, Any] = {"a": link.a, "b": link.b}
+    if link.gbps is not None:
+        out["gbps"] = _plain(link.gbps)
+    if link.id != default_link_id(link.a, link.b):
+        out["id"] = link.id
+    for key, value in link.extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """Whole floats are written as integers (25 rather than 25.0), as people write them."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+def dumps(topo: Topology) -> str:
+    return json.dumps(to_document(topo), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save(topo: Topology, path: str | os.PathLike) -> None:
+    """Write atomically: a temporary file in the same folder, fsync, rename over the target."""
+    write_atomic(Path(path), dumps(topo).encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OSError(21, "the path is a folder", str(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
+__all__ = ["ProjectFileError", "load", "loads", "save", "dumps", "to_document", "ModelError"]

@@ -1,0 +1,218 @@
+"""The elements of a RackIO design (SPEC §2–3) as plain typed objects.
+
+Rates are Gbit/s, CPU is cores, packet sizes are bytes. Every object keeps the
+fields it did not recognise in ``extra`` so that a file written by a newer or
+foreign tool round-trips without loss.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+MODES = ("emulated", "paravirtual", "vf", "passthrough")
+SOFTWARE_MODES = ("emulated", "paravirtual")
+DIRECT_MODES = ("vf", "passthrough")
+
+DEFAULT_CORE_US_PER_PACKET = {"emulated": 7.5, "paravirtual": 1.5, "vf": 0.0, "passthrough": 0.0}
+DEFAULT_VMDQ_RX_FACTOR = 0.43
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and ID_PATTERN.match(value) is not None
+
+
+@dataclass
+class Element:
+    """Common fields of every element kind."""
+
+    KIND: ClassVar[str] = ""
+    # Fields a user edits, in the order the inspector and the writer list them.
+    id: str
+    label: str = ""
+    x: float | None = None
+    y: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=True)
+
+    @property
+    def kind(self) -> str:
+        return self.KIND
+
+    @property
+    def parent_id(self) -> str | None:
+        return getattr(self, "parent", None)
+
+    def display_name(self) -> str:
+        return self.label or self.id
+
+    def clone(self) -> "Element":
+        return copy.deepcopy(self)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != "extra"]
+
+
+@dataclass
+class Network(Element):
+    """An external destination: clients, WAN, a storage network."""
+
+    KIND: ClassVar[str] = "network"
+
+
+@dataclass
+class Switch(Element):
+    """A top-of-rack or aggregation switch."""
+
+    KIND: ClassVar[str] = "switch"
+    ports: int = 48
+    port_gbps: float = 25.0
+
+
+@dataclass
+class Server(Element):
+    """A virtualisation host; ``vmm_io_cores`` is the CPU its VMM may spend on I/O."""
+
+    KIND: ClassVar[str] = "server"
+    cores: int = 32
+    vmm_io_cores: float = 4.0
+    iommu: bool = True
+    rack: str | None = None
+    rack_u: int | None = None
+    height_u: int = 1
+
+
+@dataclass
+class Nic(Element):
+    """A physical NIC in a server. ``pcie_gbps`` is usable PCIe bandwidth per direction."""
+
+    KIND: ClassVar[str] = "nic"
+    parent: str = ""
+    model: str = ""
+    ports: int = 2
+    port_gbps: float = 25.0
+    pcie_gbps: float = 63.0
+    sriov: bool = True
+    max_vfs: int = 64
+    vmdq: bool = False
+
+    def port_end(self, port: int) -> str:
+        return f"{self.id}:{port}"
+
+
+@dataclass
+class VirtualFunction(Element):
+    """An SR-IOV virtual function on one port of its NIC, with optional min/max tx rate."""
+
+    KIND: ClassVar[str] = "vf"
+    parent: str = ""
+    port: int = 0
+    min_gbps: float = 0.0
+    max_gbps: float = 0.0
+
+
+@dataclass
+class VNic:
+    """One virtual NIC of a guest and the traffic it offers."""
+
+    mode: str
+    vf: str | None = None
+    nic: str | None = None
+    port: int = 0
+    tx_gbps: float = 0.0
+    rx_gbps: float = 0.0
+    min_gbps: float = 0.0
+    max_gbps: float = 0.0
+    weight: float = 1.0
+    packet_bytes: int = 1500
+    to: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != "extra"]
+
+    @property
+    def is_attached(self) -> bool:
+        return bool(self.vf) if self.mode == "vf" else bool(self.nic)
+
+    def device(self) -> str | None:
+        """The element the guest is attached to: its VF, or the NIC."""
+        return self.vf if self.mode == "vf" else self.nic
+
+
+@dataclass
+class VM(Element):
+    """A guest on a server."""
+
+    KIND: ClassVar[str] = "vm"
+    parent: str = ""
+    vnics: list[VNic] = field(default_factory=list)
+
+
+@dataclass
+class Link:
+    """A cable. Ends are switch or network ids, or NIC ports written ``nic:port``."""
+
+    a: str
+    b: str
+    gbps: float | None = None
+    id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            self.id = default_link_id(self.a, self.b)
+
+    def ends(self) -> tuple[str, str]:
+        return self.a, self.b
+
+    def other_end(self, end: str) -> str:
+        return self.b if end == self.a else self.a
+
+
+def default_link_id(a: str, b: str) -> str:
+    return f"{a}--{b}"
+
+
+@dataclass
+class CostModel:
+    """CPU cost of I/O in the VMM (SPEC §4)."""
+
+    core_us_per_packet: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_CORE_US_PER_PACKET)
+    )
+    vmdq_rx_factor: float = DEFAULT_VMDQ_RX_FACTOR
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def kappa(self, mode: str, packet_bytes: float, rx_with_vmdq: bool = False) -> float:
+        """VMM cores per Gbit/s for a flow of this mode and packet size."""
+        tau = self.core_us_per_packet.get(mode, 0.0)
+        k = tau * 125.0 / packet_bytes
+        if rx_with_vmdq:
+            k *= self.vmdq_rx_factor
+        return k
+
+
+ELEMENT_CLASSES: dict[str, type[Element]] = {
+    cls.KIND: cls for cls in (Network, Switch, Server, Nic, VirtualFunction, VM)
+}
+KINDS = tuple(ELEMENT_CLASSES)
+
+# What an element of each kind may be placed in.
+PARENT_KIND = {"nic": "server", "vf": "nic", "vm": "server"}
+
+
+def split_port_end(end: str) -> tuple[str, int] | None:
+    """``"h1n0:1"`` → ``("h1n0", 1)``; a plain id → None."""
+    nic, sep, port = end.rpartition(":")
+    if not sep:
+        return None
+    try:
+        return nic, int(port)
+    except ValueError:
+        return None

@@ -1,0 +1,159 @@
+"""Design rules (SPEC §6) that can be checked without solving.
+
+Each finding is a ``Problem`` with a code, a severity, the element id and a
+sentence a user understands. Route-dependent problems (``port-unwired``,
+``no-route``) come from the solver's routing, and allocation problems
+(``guarantee-oversubscribed``, ``floor-missed``) from the allocation; the solver
+merges all three lists into its report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .elements import VM, Nic, Server, VirtualFunction, split_port_end
+from .topology import Topology
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+# Every code the designer reports, with its severity and what it means.
+PROBLEM_CODES: dict[str, tuple[str, str]] = {
+    "vf-limit": (ERROR, "more virtual functions on a NIC than it supports (max_vfs)"),
+    "sriov-disabled": (ERROR, "a virtual function on a NIC without SR-IOV"),
+    "vf-shared": (ERROR, "a virtual function used by more than one vNIC"),
+    "passthrough-no-iommu": (ERROR, "a NIC passed through on a server without VT-d (iommu)"),
+    "passthrough-shared": (ERROR, "a passed-through NIC also used by another vNIC or by VFs"),
+    "foreign-device": (ERROR, "a vNIC uses a NIC or VF of another server"),
+    "bad-port": (ERROR, "a port index beyond the NIC's ports"),
+    "port-unwired": (ERROR, "traffic uses a NIC port that has no cable"),
+    "no-route": (ERROR, "traffic cannot reach its network"),
+    "switch-ports": (ERROR, "more NIC cables on a switch than it has ports"),
+    "guarantee-oversubscribed": (ERROR, "guaranteed minimums on a resource add up to more than its capacity"),
+    "floor-missed": (ERROR, "a guaranteed minimum rate is not met"),
+    "floor-above-cap": (WARNING, "a guaranteed minimum above the rate cap; the cap wins"),
+    "parallel-links": (INFO, "several cables join the same two nodes; traffic uses the one with the smallest id"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    severity: str
+    element: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "element": self.element, "message": self.message}
+
+
+def problem(code: str, element: str, message: str) -> Problem:
+    return Problem(code, PROBLEM_CODES[code][0], element, message)
+
+
+def check_design(topo: Topology) -> list[Problem]:
+    """Rules that depend on the drawing alone, in a stable order."""
+    found: list[Problem] = []
+    elements = topo.elements
+
+    vf_count: dict[str, int] = defaultdict(int)
+    for element in elements.values():
+        if isinstance(element, VirtualFunction):
+            vf_count[element.parent] += 1
+            nic = elements[element.parent]
+            assert isinstance(nic, Nic)
+            if not nic.sriov:
+                found.append(problem("sriov-disabled", element.id,
+                                     f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
+            if element.port >= nic.ports:
+                found.append(problem("bad-port", element.id,
+                                     f"VF {element.id} is on port {element.port}, but NIC {nic.id} has only "
+                                     f"ports 0–{nic.ports - 1}."))
+            if element.max_gbps > 0 and element.min_gbps > element.max_gbps:
+                found.append(problem("floor-above-cap", element.id,
+                                     f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s but is capped at "
+                                     f"{element.max_gbps:g} Gbit/s; the cap wins."))
+    for nic_id, count in vf_count.items():
+        nic = elements[nic_id]
+        assert isinstance(nic, Nic)
+        if count > nic.max_vfs:
+            found.append(problem("vf-limit", nic_id,
+                                 f"NIC {nic_id} has {count} VFs but supports at most {nic.max_vfs}."))
+
+    vf_users: dict[str, list[str]] = defaultdict(list)
+    nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
+    for vm, index, vnic in topo.iter_vnics():
+        who = f"VM {vm.id} vNIC {index}"
+        server = vm.parent
+        if vnic.mode == "vf" and vnic.vf:
+            vf = elements[vnic.vf]
+            assert isinstance(vf, VirtualFunction)
+            vf_users[vf.id].append(who)
+            nic = elements[vf.parent]
+            if nic.parent != server:
+                found.append(problem("foreign-device", vm.id,
+                                     f"{who} uses VF {vf.id} of server {nic.parent}, but runs on server {server}."))
+        elif vnic.mode != "vf" and vnic.nic:
+            nic = elements[vnic.nic]
+            assert isinstance(nic, Nic)
+            nic_users[nic.id].append((who, vnic.mode))
+            if nic.parent != server:
+                found.append(problem("foreign-device", vm.id,
+                                     f"{who} uses NIC {nic.id} of server {nic.parent}, but runs on server {server}."))
+            if vnic.port >= nic.ports:
+                found.append(problem("bad-port", vm.id,
+                                     f"{who} uses port {vnic.port} of NIC {nic.id}, which has only ports "
+                                     f"0–{nic.ports - 1}."))
+            if vnic.mode == "passthrough":
+                host = elements.get(nic.parent)
+                if isinstance(host, Server) and not host.iommu:
+                    found.append(problem("passthrough-no-iommu", vm.id,
+                                         f"{who} passes NIC {nic.id} through, but server {host.id} has VT-d "
+                                         f"(iommu) disabled."))
+        if vnic.mode != "vf" and vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
+            found.append(problem("floor-above-cap", vm.id,
+                                 f"{who} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
+                                 f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
+    for vf_id, users in vf_users.items():
+        if len(users) > 1:
+            found.append(problem("vf-shared", vf_id,
+                                 f"VF {vf_id} is used by {len(users)} vNICs ({', '.join(users)}); a VF serves one guest."))
+    for nic_id, users in nic_users.items():
+        passthrough = [who for who, mode in users if mode == "passthrough"]
+        if not passthrough:
+            continue
+        others = len(users) - 1 + (1 if topo.vfs_of(nic_id) else 0)
+        if others > 0:
+            detail = []
+            if len(users) > 1:
+                detail.append(f"{len(users) - 1} other vNIC(s)")
+            if topo.vfs_of(nic_id):
+                detail.append(f"{len(topo.vfs_of(nic_id))} VF(s)")
+            found.append(problem("passthrough-shared", nic_id,
+                                 f"NIC {nic_id} is passed through to {passthrough[0]} but is also used by "
+                                 f"{' and '.join(detail)}."))
+
+    # Cables per switch, and parallel cables between the same two nodes.
+    nic_cables: dict[str, int] = defaultdict(int)
+    pairs: dict[frozenset, list[str]] = defaultdict(list)
+    for link in topo.links.values():
+        for end, other in ((link.a, link.b), (link.b, link.a)):
+            if split_port_end(end) is not None and end not in elements and other in elements \
+                    and elements[other].KIND == "switch":
+                nic_cables[other] += 1
+        if link.a in elements and link.b in elements:
+            pairs[frozenset((link.a, link.b))].append(link.id)
+    for switch in topo.switches:
+        used = nic_cables.get(switch.id, 0)
+        if used > switch.ports:
+            found.append(problem("switch-ports", switch.id,
+                                 f"Switch {switch.id} has {used} NIC cables but only {switch.ports} ports."))
+    for ids in pairs.values():
+        if len(ids) > 1:
+            chosen = min(ids)
+            found.append(problem("parallel-links", chosen,
+                                 f"Cables {', '.join(sorted(ids))} join the same two nodes; traffic uses {chosen} "
+                                 f"(link aggregation is not modelled — give one cable the summed capacity)."))
+    return found
+
+

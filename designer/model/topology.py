@@ -1,0 +1,623 @@
+"""The Topology: a design's elements and cables, held in a networkx graph.
+
+All edits go through a small API — ``add``, ``remove`` (with dependants),
+``restore``, ``connect``, ``disconnect``, ``set_field``, ``set_vnics``, ``move``
+and ``set_project_field`` — so that the undo layer has exactly one door into the
+model and every listener hears about every change.
+
+Graph shape (``Topology.graph``, a ``networkx.MultiDiGraph``): one node per
+element id (attribute ``kind``); edges keyed ``"contains"`` from parent to child,
+``"vnic:<i>"`` from a VM to the VF or NIC its vNIC uses, and ``<link id>`` for each
+cable between its two end nodes (a NIC port end is the NIC's node, with the port
+index in the edge's ``ports`` attribute).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+import networkx as nx
+
+from .elements import (
+    PARENT_KIND,
+    VM,
+    CostModel,
+    Element,
+    Link,
+    Network,
+    Nic,
+    Server,
+    Switch,
+    VirtualFunction,
+    VNic,
+    is_valid_id,
+    split_port_end,
+)
+from .schema import FieldError, field_spec, vnic_field_spec
+
+
+class ModelError(ValueError):
+    """An edit the model refuses; the message names the element and the reason."""
+
+
+@dataclass(frozen=True)
+class ModelEvent:
+    """What changed: ``kind`` is one of element-added, element-removed,
+    element-changed, link-added, link-removed, project-changed, reset."""
+
+    kind: str
+    id: str = ""
+    field: str = ""
+
+
+@dataclass
+class Removal:
+    """Everything ``Topology.remove`` took away, enough for ``restore`` to undo it."""
+
+    elements: list[tuple[int, Element]] = field(default_factory=list)
+    links: list[tuple[int, Link]] = field(default_factory=list)
+    detached: list[tuple[str, int, VNic]] = field(default_factory=list)
+
+    @property
+    def element_ids(self) -> list[str]:
+        return [e.id for _, e in self.elements]
+
+
+Listener = Callable[[ModelEvent], None]
+
+
+class Topology:
+    """A whole design: elements, cables, cost model, title and notes."""
+
+    def __init__(self, title: str = "", notes: str = "", cost_model: CostModel | None = None) -> None:
+        self.title = title
+        self.notes = notes
+        self.cost_model = cost_model or CostModel()
+        self.extra: dict[str, Any] = {}
+        self.elements: dict[str, Element] = {}
+        self.links: dict[str, Link] = {}
+        self.graph = nx.MultiDiGraph()
+        self._port_cable: dict[tuple[str, int], str] = {}
+        self._listeners: list[Listener] = []
+        self.revision = 0
+
+    # ----------------------------------------------------------------- listeners
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, kind: str, id: str = "", field_name: str = "") -> None:
+        self.revision += 1
+        if self._listeners:
+            event = ModelEvent(kind, id, field_name)
+            for listener in list(self._listeners):
+                listener(event)
+
+    # ------------------------------------------------------------------ queries
+    def __contains__(self, element_id: object) -> bool:
+        return element_id in self.elements
+
+    def __getitem__(self, element_id: str) -> Element:
+        return self.elements[element_id]
+
+    def get(self, element_id: str) -> Element | None:
+        return self.elements.get(element_id)
+
+    def of_kind(self, kind: str) -> list[Element]:
+        return [e for e in self.elements.values() if e.KIND == kind]
+
+    @property
+    def networks(self) -> list[Network]:
+        return self.of_kind("network")  # type: ignore[return-value]
+
+    @property
+    def switches(self) -> list[Switch]:
+        return self.of_kind("switch")  # type: ignore[return-value]
+
+    @property
+    def servers(self) -> list[Server]:
+        return self.of_kind("server")  # type: ignore[return-value]
+
+    @property
+    def nics(self) -> list[Nic]:
+        return self.of_kind("nic")  # type: ignore[return-value]
+
+    @property
+    def vfs(self) -> list[VirtualFunction]:
+        return self.of_kind("vf")  # type: ignore[return-value]
+
+    @property
+    def vms(self) -> list[VM]:
+        return self.of_kind("vm")  # type: ignore[return-value]
+
+    def children(self, element_id: str, kind: str | None = None) -> list[Element]:
+        """Direct children (NICs and VMs of a server, VFs of a NIC), in file order."""
+        if element_id not in self.graph:
+            return []
+        out = [
+            self.elements[child]
+            for _, child, key in self.graph.out_edges(element_id, keys=True)
+            if key == "contains"
+        ]
+        if kind is not None:
+            out = [e for e in out if e.KIND == kind]
+        return out
+
+    def descendants(self, element_id: str) -> list[Element]:
+        out: list[Element] = []
+        stack = [element_id]
+        while stack:
+            for child in self.children(stack.pop()):
+                out.append(child)
+                stack.append(child.id)
+        return out
+
+    def nics_of(self, server_id: str) -> list[Nic]:
+        return self.children(server_id, "nic")  # type: ignore[return-value]
+
+    def vms_of(self, server_id: str) -> list[VM]:
+        return self.children(server_id, "vm")  # type: ignore[return-value]
+
+    def vfs_of(self, nic_id: str, port: int | None = None) -> list[VirtualFunction]:
+        vfs: list[VirtualFunction] = self.children(nic_id, "vf")  # type: ignore[assignment]
+        if port is not None:
+            vfs = [v for v in vfs if v.port == port]
+        return vfs
+
+    def free_vf_slots(self, nic_id: str) -> int:
+        nic = self.elements[nic_id]
+        assert isinstance(nic, Nic)
+        return max(0, nic.max_vfs - len(self.vfs_of(nic_id))) if nic.sriov else 0
+
+    def server_of(self, element_id: str) -> Server | None:
+        """The server an element lives in (itself for a server)."""
+        element = self.elements.get(element_id)
+        while element is not None and not isinstance(element, Server):
+            parent = element.parent_id
+            element = self.elements.get(parent) if parent else None
+        return element
+
+    def cable_at(self, nic_id: str, port: int) -> Link | None:
+        link_id = self._port_cable.get((nic_id, port))
+        return self.links[link_id] if link_id else None
+
+    def wired_to(self, nic_id: str, port: int) -> str | None:
+        """The switch or network the NIC port is cabled to."""
+        link = self.cable_at(nic_id, port)
+        if link is None:
+            return None
+        return link.other_end(f"{nic_id}:{port}")
+
+    def links_of(self, element_id: str) -> list[Link]:
+        """Cables with an end at this element (or at one of its ports, for a NIC)."""
+        if element_id not in self.graph:
+            return []
+        ids = {
+            key
+            for u, v, key, rel in self.graph.in_edges(element_id, keys=True, data="relation")
+            if rel == "cable"
+        } | {
+            key
+            for u, v, key, rel in self.graph.out_edges(element_id, keys=True, data="relation")
+            if rel == "cable"
+        }
+        return [link for lid, link in self.links.items() if lid in ids]
+
+    def users_of(self, device_id: str) -> list[tuple[VM, int]]:
+        """The (VM, vNIC index) pairs attached to a VF or NIC."""
+        if device_id not in self.graph:
+            return []
+        out = []
+        for vm_id, _, key in self.graph.in_edges(device_id, keys=True):
+            if isinstance(key, str) and key.startswith("vnic:"):
+                out.append((self.elements[vm_id], int(key[5:])))
+        out.sort(key=lambda pair: (list(self.elements).index(pair[0].id), pair[1]))
+        return out  # type: ignore[return-value]
+
+    def iter_vnics(self) -> Iterator[tuple[VM, int, VNic]]:
+        for element in self.elements.values():
+            if isinstance(element, VM):
+                for index, vnic in enumerate(element.vnics):
+                    yield element, index, vnic
+
+    def end_exists(self, end: str) -> bool:
+        element = self.elements.get(end)
+        if element is not None:
+            return isinstance(element, (Switch, Network))
+        split = split_port_end(end)
+        if split is None:
+            return False
+        nic = self.elements.get(split[0])
+        return isinstance(nic, Nic) and 0 <= split[1] < nic.ports
+
+    def new_id(self, stem: str) -> str:
+        """A fresh id made from ``stem`` and the smallest free number."""
+        stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
+        n = 1
+        while f"{stem}{n}" in self.elements:
+            n += 1
+        return f"{stem}{n}"
+
+    # --------------------------------------------------------- graph upkeep
+    def _graph_add(self, element: Element) -> None:
+        self.graph.add_node(element.id, kind=element.KIND)
+        parent = element.parent_id
+        if parent:
+            self.graph.add_edge(parent, element.id, key="contains", relation="contains")
+        if isinstance(element, VM):
+            self._graph_attach(element)
+
+    def _graph_attach(self, vm: VM) -> None:
+        stale = [(u, v, k) for u, v, k in self.graph.out_edges(vm.id, keys=True) if k != "contains"]
+        self.graph.remove_edges_from(stale)
+        for index, vnic in enumerate(vm.vnics):
+            device = vnic.device()
+            if device and device in self.elements:
+                self.graph.add_edge(
+                    vm.id, device, key=f"vnic:{index}", relation="attach", mode=vnic.mode, port=vnic.port
+                )
+
+    def _graph_add_link(self, link: Link) -> None:
+        nodes, ports = [], []
+        for end in link.ends():
+            if end in self.elements:
+                nodes.append(end)
+                ports.append(None)
+            else:
+                split = split_port_end(end)
+                assert split is not None
+                nodes.append(split[0])
+                ports.append(split[1])
+                self._port_cable[split] = link.id
+        self.graph.add_edge(nodes[0], nodes[1], key=link.id, relation="cable", ports=tuple(ports))
+
+    def _graph_remove_link(self, link: Link) -> None:
+        for end in link.ends():
+            split = split_port_end(end) if end not in self.elements else None
+            if split is not None and self._port_cable.get(split) == link.id:
+                del self._port_cable[split]
+        for u, v, k in list(self.graph.edges(keys=True)):
+            if k == link.id:
+                self.graph.remove_edge(u, v, key=k)
+                break
+
+    # ------------------------------------------------------------------ edits
+    def add(self, element: Element, *, index: int | None = None) -> Element:
+        """Add an element. Its parent (for NIC, VF, VM) must exist and be of the right kind."""
+        if not is_valid_id(element.id):
+            raise ModelError(f"{element.id!r} is not a valid id (1–64 letters, digits, _ . -)")
+        if element.id in self.elements:
+            raise ModelError(f"an element with id {element.id!r} already exists")
+        want = PARENT_KIND.get(element.KIND)
+        if want is not None:
+            parent = self.elements.get(element.parent_id or "")
+            if parent is None or parent.KIND != want:
+                raise ModelError(f"{element.KIND} {element.id!r} must be placed in a {want}")
+        if isinstance(element, VM):
+            for i, vnic in enumerate(element.vnics):
+                self._check_vnic_refs(element.id, i, vnic)
+        self._insert_element(element, index)
+        self._graph_add(element)
+        self._emit("element-added", element.id)
+        return element
+
+    def _insert_element(self, element: Element, index: int | None) -> None:
+        if index is None or index >= len(self.elements):
+            self.elements[element.id] = element
+            return
+        items = list(self.elements.items())
+        items.insert(index, (element.id, element))
+        self.elements = dict(items)
+
+    def _check_vnic_refs(self, vm_id: str, index: int, vnic: VNic) -> None:
+        for attr, kind in (("vf", "vf"), ("nic", "nic"), ("to", "network")):
+            ref = getattr(vnic, attr)
+            if ref is not None:
+                target = self.elements.get(ref)
+                if target is None or target.KIND != kind:
+                    raise ModelError(f"VM {vm_id!r} vNIC {index}: {attr} {ref!r} is not a {kind} of this design")
+
+    def remove(self, element_id: str) -> Removal:
+        """Remove an element with everything that depends on it.
+
+        Children go with their parent, cables at the element (or its ports) go,
+        and vNICs that used a removed VF or NIC are detached, not deleted.
+        """
+        if element_id not in self.elements:
+            raise ModelError(f"no element with id {element_id!r}")
+        doomed = [element_id] + [e.id for e in self.descendants(element_id)]
+        return self.remove_many(doomed)
+
+    def remove_many(self, element_ids: Iterable[str]) -> Removal:
+        """Remove several elements (and their dependants) as one change."""
+        doomed: set[str] = set()
+        for element_id in element_ids:
+            if element_id in self.elements and element_id not in doomed:
+                doomed.add(element_id)
+                doomed.update(e.id for e in self.descendants(element_id))
+        removal = Removal()
+        order = list(self.elements)
+        removal.elements = [(i, self.elements[eid]) for i, eid in enumerate(order) if eid in doomed]
+        link_order = list(self.links)
+        for i, lid in enumerate(link_order):
+            link = self.links[lid]
+            if any(self._end_owner(end) in doomed for end in link.ends()):
+                removal.links.append((i, link))
+        for vm, index, vnic in list(self.iter_vnics()):
+            if vm.id in doomed:
+                continue
+            if vnic.device() in doomed:
+                removal.detached.append((vm.id, index, copy.deepcopy(vnic)))
+        # Apply: cables, detachments, then elements (children before parents).
+        for _, link in removal.links:
+            self._graph_remove_link(link)
+            del self.links[link.id]
+        for vm_id, index, _ in removal.detached:
+            vm = self.elements[vm_id]
+            assert isinstance(vm, VM)
+            vnic = vm.vnics[index]
+            if vnic.mode == "vf":
+                vnic.vf = None
+            else:
+                vnic.nic = None
+        for vm_id in {vm_id for vm_id, _, _ in removal.detached}:
+            self._graph_attach(self.elements[vm_id])  # type: ignore[arg-type]
+        for _, element in reversed(removal.elements):
+            del self.elements[element.id]
+            self.graph.remove_node(element.id)
+        for _, link in removal.links:
+            self._emit("link-removed", link.id)
+        for vm_id, _, _ in removal.detached:
+            self._emit("element-changed", vm_id, "vnics")
+        for _, element in reversed(removal.elements):
+            self._emit("element-removed", element.id)
+        return removal
+
+    def restore(self, removal: Removal) -> None:
+        """Undo a removal exactly: elements, cables and attachments come back in place."""
+        for index, element in removal.elements:
+            self._insert_element(element, index)
+            self._graph_add(element)
+        for index, link in removal.links:
+            items = list(self.links.items())
+            items.insert(min(index, len(items)), (link.id, link))
+            self.links = dict(items)
+            self._graph_add_link(link)
+        for vm_id, index, vnic in removal.detached:
+            vm = self.elements[vm_id]
+            assert isinstance(vm, VM)
+            vm.vnics[index] = copy.deepcopy(vnic)
+        for element in [e for _, e in removal.elements if isinstance(e, VM)] + [
+            self.elements[vm_id] for vm_id in {v for v, _, _ in removal.detached}
+        ]:
+            self._graph_attach(element)  # type: ignore[arg-type]
+        for _, element in removal.elements:
+            self._emit("element-added", element.id)
+        for _, link in removal.links:
+            self._emit("link-added", link.id)
+        for vm_id, _, _ in removal.detached:
+            self._emit("element-changed", vm_id, "vnics")
+
+    def _end_owner(self, end: str) -> str:
+        if end in self.elements:
+            return end
+        split = split_port_end(end)
+        return split[0] if split else end
+
+    def check_link(self, link: Link) -> None:
+        """Raise ModelError unless the cable can be added as it is."""
+        if not is_valid_id(link.id):
+            raise ModelError(f"link {link.id!r}: not a valid id")
+        if link.id in self.links:
+            raise ModelError(f"a link with id {link.id!r} already exists")
+        kinds = []
+        for end in link.ends():
+            element = self.elements.get(end)
+            if element is not None:
+                if not isinstance(element, (Switch, Network)):
+                    raise ModelError(
+                        f"link {link.id!r}: end {end!r} is a {element.KIND}; cables join switches, networks and NIC ports"
+                    )
+                kinds.append(element.KIND)
+                continue
+            split = split_port_end(end)
+            nic = self.elements.get(split[0]) if split else None
+            if split is None or not isinstance(nic, Nic):
+                raise ModelError(f"link {link.id!r}: end {end!r} is not a switch, network or NIC port of this design")
+            if not 0 <= split[1] < nic.ports:
+                raise ModelError(f"link {link.id!r}: NIC {nic.id!r} has no port {split[1]} (it has {nic.ports})")
+            taken = self._port_cable.get(split)
+            if taken is not None:
+                raise ModelError(f"link {link.id!r}: NIC port {end!r} already has a cable ({taken!r})")
+            kinds.append("port")
+        if link.a == link.b:
+            raise ModelError(f"link {link.id!r}: both ends are {link.a!r}")
+        if kinds.count("port") == 2:
+            raise ModelError(f"link {link.id!r}: a NIC port must be cabled to a switch or a network, not to another NIC")
+        if kinds.count("network") == 2:
+            raise ModelError(f"link {link.id!r}: two networks cannot be cabled to each other directly")
+
+    def connect(self, link: Link, *, index: int | None = None) -> Link:
+        """Add a cable (see ``check_link`` for what is refused)."""
+        self.check_link(link)
+        if index is None or index >= len(self.links):
+            self.links[link.id] = link
+        else:
+            items = list(self.links.items())
+            items.insert(index, (link.id, link))
+            self.links = dict(items)
+        self._graph_add_link(link)
+        self._emit("link-added", link.id)
+        return link
+
+    def disconnect(self, link_id: str) -> tuple[int, Link]:
+        if link_id not in self.links:
+            raise ModelError(f"no link with id {link_id!r}")
+        index = list(self.links).index(link_id)
+        link = self.links.pop(link_id)
+        self._graph_remove_link(link)
+        self._emit("link-removed", link_id)
+        return index, link
+
+    def set_link_capacity(self, link_id: str, gbps: float | None) -> float | None:
+        link = self.links.get(link_id)
+        if link is None:
+            raise ModelError(f"no link with id {link_id!r}")
+        if gbps is not None:
+            try:
+                gbps = field_spec_link_gbps().coerce(gbps)
+            except FieldError as exc:
+                raise ModelError(f"link {link_id!r}: gbps {exc}") from None
+        old, link.gbps = link.gbps, gbps
+        self._emit("link-changed", link_id, "gbps")
+        return old
+
+    def set_field(self, element_id: str, name: str, value: Any) -> Any:
+        """Set one field of an element after validating it; returns the old value."""
+        element = self.elements.get(element_id)
+        if element is None:
+            raise ModelError(f"no element with id {element_id!r}")
+        if name == "id":
+            raise ModelError("ids are changed with rename()")
+        try:
+            spec = field_spec(element.KIND, name)
+        except KeyError:
+            raise ModelError(f"{element.KIND} {element_id!r} has no field {name!r}") from None
+        try:
+            value = spec.coerce(value)
+        except FieldError as exc:
+            raise ModelError(f"{element.KIND} {element_id!r}: {name} {exc}") from None
+        if name == "parent":
+            target = self.elements.get(value)
+            want = PARENT_KIND[element.KIND]
+            if target is None or target.KIND != want:
+                raise ModelError(f"{element.KIND} {element_id!r}: parent {value!r} is not a {want}")
+        if name == "ports" and isinstance(element, Nic) and value < element.ports:
+            wired = [p for p in range(value, element.ports) if (element.id, p) in self._port_cable]
+            if wired:
+                raise ModelError(
+                    f"nic {element_id!r}: ports cannot drop to {value} while port {wired[0]} is cabled"
+                )
+        old = getattr(element, name)
+        if name == "parent":
+            self.graph.remove_edge(old, element.id, key="contains")
+            self.graph.add_edge(value, element.id, key="contains", relation="contains")
+        setattr(element, name, value)
+        self._emit("element-changed", element_id, name)
+        return old
+
+    def set_vnics(self, vm_id: str, vnics: list[VNic]) -> list[VNic]:
+        """Replace a VM's vNICs (each validated); returns the old list."""
+        vm = self.elements.get(vm_id)
+        if not isinstance(vm, VM):
+            raise ModelError(f"no VM with id {vm_id!r}")
+        checked = []
+        for index, vnic in enumerate(vnics):
+            vnic = copy.deepcopy(vnic)
+            for name in VNic.field_names():
+                spec = vnic_field_spec(name)
+                try:
+                    setattr(vnic, name, spec.coerce(getattr(vnic, name)))
+                except FieldError as exc:
+                    raise ModelError(f"VM {vm_id!r} vNIC {index}: {name} {exc}") from None
+            self._check_vnic_refs(vm_id, index, vnic)
+            checked.append(vnic)
+        old = vm.vnics
+        vm.vnics = checked
+        self._graph_attach(vm)
+        self._emit("element-changed", vm_id, "vnics")
+        return old
+
+    def move(self, element_id: str, x: float | None, y: float | None) -> tuple[float | None, float | None]:
+        element = self.elements.get(element_id)
+        if element is None:
+            raise ModelError(f"no element with id {element_id!r}")
+        old = (element.x, element.y)
+        for value in (x, y):
+            if value is not None and not (isinstance(value, (int, float)) and abs(value) < 1e12):
+                raise ModelError(f"{element.KIND} {element_id!r}: position must be a finite number")
+        element.x, element.y = (None if x is None else float(x)), (None if y is None else float(y))
+        self._emit("element-changed", element_id, "position")
+        return old
+
+    def set_project_field(self, name: str, value: Any) -> Any:
+        if name not in ("title", "notes"):
+            raise ModelError(f"the project has no field {name!r}")
+        if not isinstance(value, str):
+            raise ModelError(f"project {name} must be text")
+        old = getattr(self, name)
+        setattr(self, name, value)
+        self._emit("project-changed", "", name)
+        return old
+
+    def set_cost_model(self, cost_model: CostModel) -> CostModel:
+        old = self.cost_model
+        self.cost_model = copy.deepcopy(cost_model)
+        self._emit("project-changed", "", "cost_model")
+        return old
+
+    # ----------------------------------------------------------- bulk building
+    @classmethod
+    def build(
+        cls,
+        elements: Iterable[Element],
+        links: Iterable[Link] = (),
+        *,
+        title: str = "",
+        notes: str = "",
+        cost_model: CostModel | None = None,
+        check: bool = True,
+    ) -> "Topology":
+        """Build a topology in one go (the loader's path: no events, one pass).
+
+        With ``check`` each element and cable goes through the same checks as an
+        interactive edit; the file loader has validated already and passes False.
+        """
+        topo = cls(title=title, notes=notes, cost_model=cost_model)
+        if check:
+            pending = list(elements)
+            # Parents first, whatever the order given.
+            rank = {"network": 0, "switch": 0, "server": 0, "nic": 1, "vf": 2, "vm": 3}
+            for element in sorted(pending, key=lambda e: rank[e.KIND]):
+                topo.add(element)
+            topo.elements = {e.id: topo.elements[e.id] for e in pending}
+            for link in links:
+                topo.connect(link)
+            topo._listeners.clear()
+            topo.revision = 0
+            return topo
+        topo.elements = {e.id: e for e in elements}
+        graph = topo.graph
+        graph.add_nodes_from((e.id, {"kind": e.KIND}) for e in topo.elements.values())
+        graph.add_edges_from(
+            (e.parent_id, e.id, "contains", {"relation": "contains"})
+            for e in topo.elements.values()
+            if e.parent_id
+        )
+        for element in topo.elements.values():
+            if isinstance(element, VM) and element.vnics:
+                topo._graph_attach(element)
+        for link in links:
+            topo.links[link.id] = link
+            topo._graph_add_link(link)
+        return topo
+
+    def copy(self) -> "Topology":
+        """A deep copy with no listeners (for background solves)."""
+        listeners, self._listeners = self._listeners, []
+        try:
+            clone = copy.deepcopy(self)
+        finally:
+            self._listeners = listeners
+        return clone
+
+
+def field_spec_link_gbps():
+    from .schema import LINK_FIELDS
+
+    return next(s for s in LINK_FIELDS if s.name == "gbps")

@@ -1,0 +1,272 @@
+"""Solve a design: admission, floor reduction, allocation, and the report (SPEC §5, §8).
+
+``solve(topology)`` = ``compile_flows`` (routing) + ``allocate`` (numbers). The
+``Solution`` keeps numpy arrays; the SPEC §8 report dictionary is built only when
+asked for (``to_report``), so interactive re-solves and sweeps stay cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ..model.rules import Problem, check_design, problem
+from ..model.topology import Topology
+from .allocate import max_min_fair
+from .flows import MODE_NAMES, RESOURCE_KINDS, FlowSet, compile_flows
+
+REPORT_FORMAT = "rackio-report"
+REPORT_VERSION = 1
+FLOOR_TOLERANCE = 1e-6  # SPEC §5: floor_met is x ≥ floor − 1e-6
+SATURATION_TOLERANCE = 1e-9
+
+
+@dataclass
+class Solution:
+    flows: FlowSet
+    scale: float
+    rate: np.ndarray
+    bottleneck: np.ndarray
+    floor: np.ndarray  # original floor m_f = min(min, demand)
+    admitted_floor: np.ndarray  # floor after admission reduction
+    cap: np.ndarray
+    demand: np.ndarray
+    load: np.ndarray
+    reserved: np.ndarray
+    admission: list[dict]
+    problems: list[Problem]
+    rounds: int = 0
+    server_vmm_cores: dict[str, float] = field(default_factory=dict)
+    vmm_capacity: dict[str, float] = field(default_factory=dict)
+
+    # ------------------------------------------------------------- summaries
+    @cached_property
+    def utilization(self) -> np.ndarray:
+        cap = self.flows.capacity
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(cap > 0, self.load / np.where(cap > 0, cap, 1.0), 0.0)
+        # A zero-capacity resource that blocks traffic is full.
+        blocked = (cap <= 0) & (self.resource_flow_count > 0)
+        u[blocked] = 1.0
+        return u
+
+    @cached_property
+    def resource_flow_count(self) -> np.ndarray:
+        fs = self.flows
+        return np.bincount(fs.entry_resource, minlength=len(fs.resource_ids))
+
+    @cached_property
+    def saturated(self) -> np.ndarray:
+        cap = self.flows.capacity
+        return (self.resource_flow_count > 0) & (
+            self.load >= cap - SATURATION_TOLERANCE * np.maximum(1.0, cap)
+        )
+
+    @cached_property
+    def floor_met(self) -> np.ndarray:
+        return self.rate >= self.floor - FLOOR_TOLERANCE
+
+    @property
+    def peak_utilization(self) -> float:
+        return float(self.utilization.max()) if self.utilization.size else 0.0
+
+    @property
+    def peak_resource(self) -> str | None:
+        if not self.utilization.size:
+            return None
+        return self.flows.resource_ids[int(np.argmax(self.utilization))]
+
+    @property
+    def total_vmm_cores(self) -> float:
+        return float(sum(self.server_vmm_cores.values()))
+
+    @property
+    def guarantees_missed(self) -> int:
+        return int(np.count_nonzero(~self.floor_met))
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def vmm_cores_by_mode(self) -> dict[str, dict[str, float]]:
+        """Cores each server's VMM spends per attachment mode (for stacked plots)."""
+        fs = self.flows
+        out: dict[str, dict[str, float]] = {sid: {} for sid in fs.server_ids}
+        cores = fs.kappa * self.rate
+        mask = cores > 0
+        for s, m, c in zip(fs.server[mask], fs.mode[mask], cores[mask]):
+            by = out[fs.server_ids[s]]
+            name = MODE_NAMES[m]
+            by[name] = by.get(name, 0.0) + float(c)
+        return out
+
+    # ----------------------------------------------------------------- report
+    def flow_records(self) -> list[dict]:
+        fs = self.flows
+        records = []
+        res_ids = fs.resource_ids
+        start = fs.flow_entry_start
+        entry_res = fs.entry_resource.tolist()
+        rate = self.rate.tolist()
+        for f in range(fs.n_flows):
+            b = int(self.bottleneck[f])
+            records.append({
+                "id": fs.flow_id(f),
+                "vm": fs.vm_ids[f],
+                "vnic": int(fs.vnic_index[f]),
+                "direction": "rx" if fs.direction[f] else "tx",
+                "mode": MODE_NAMES[fs.mode[f]],
+                "demand_gbps": _num(self.demand[f]),
+                "floor_gbps": _num(self.floor[f]),
+                "cap_gbps": _num(self.cap[f]),
+                "rate_gbps": _num(rate[f]),
+                "floor_met": bool(self.floor_met[f]),
+                "bottleneck": res_ids[b] if b >= 0 else None,
+                "path": [res_ids[r] for r in entry_res[start[f]:start[f + 1]]],
+                "admitted_floor_gbps": _num(self.admitted_floor[f]),
+                "vmm_cores": _num(fs.kappa[f] * rate[f]),
+                "routed": bool(fs.routed[f]),
+            })
+        return records
+
+    def resource_records(self) -> list[dict]:
+        fs = self.flows
+        util = self.utilization
+        order = sorted(range(len(fs.resource_ids)), key=lambda r: (fs.resource_kind[r], r))
+        return [
+            {
+                "id": rid,
+                "kind": RESOURCE_KINDS[fs.resource_kind[r]],
+                "element": fs.resource_element[r],
+                "capacity": _num(fs.capacity[r]),
+                "load": _num(self.load[r]),
+                "utilization": _num(util[r]),
+                "reserved": _num(self.reserved[r]),
+                "saturated": bool(self.saturated[r]),
+            }
+            for r in order
+            for rid in (fs.resource_ids[r],)
+        ]
+
+    def server_records(self, topo: Topology | None = None) -> list[dict]:
+        fs = self.flows
+        by_mode = self.vmm_cores_by_mode()
+        out = []
+        for sid in fs.server_ids:
+            r = fs.server_vmm_resource.get(sid)
+            cores = float(self.load[r]) if r is not None else 0.0
+            capacity = self.vmm_capacity.get(sid, 0.0)
+            out.append({
+                "id": sid,
+                "vmm_cores": _num(cores),
+                "vmm_capacity_cores": _num(capacity),
+                "vmm_utilization": _num(cores / capacity if capacity > 0 else (1.0 if cores > 0 else 0.0)),
+                "vmm_cores_by_mode": {k: _num(v) for k, v in by_mode[sid].items()},
+            })
+        return out
+
+    def to_report(self) -> dict:
+        return {
+            "format": REPORT_FORMAT,
+            "version": REPORT_VERSION,
+            "scale": _num(self.scale),
+            "flows": self.flow_records(),
+            "resources": self.resource_records(),
+            "servers": self.server_records(),
+            "admission": self.admission,
+            "problems": [p.to_dict() for p in self.problems],
+            "summary": {
+                "peak_utilization": _num(self.peak_utilization),
+                "peak_resource": self.peak_resource,
+                "vmm_cores": _num(self.total_vmm_cores),
+                "guarantees_missed": self.guarantees_missed,
+                "flows": self.flows.n_flows,
+            },
+        }
+
+
+def _num(x: float) -> float | int:
+    """Rates are exact to 1e-6; round away float noise so 5.0 prints as 5.0."""
+    value = round(float(x), 9)
+    return 0.0 if value == 0 else value
+
+
+def solve(topo: Topology, scale: float = 1.0) -> Solution:
+    """Route and allocate the whole design."""
+    flows = compile_flows(topo)
+    return allocate(topo, flows, scale, design_problems=check_design(topo))
+
+
+def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,
+             design_problems: list[Problem] | None = None) -> Solution:
+    """Allocate rates for a compiled FlowSet with all demands multiplied by ``scale``."""
+    demand = flows.demand * scale
+    floor = np.minimum(flows.min_gbps, demand)
+    cap = np.minimum(demand, flows.max_gbps)
+    floor = np.minimum(floor, cap)  # a guarantee above the cap: the cap wins
+    routed = flows.routed
+    n_res = len(flows.resource_ids)
+    ef, er, ec = flows.entry_flow, flows.entry_resource, flows.entry_coef
+    capacity = flows.capacity
+
+    reserved = np.bincount(er, ec * floor[ef], minlength=n_res)
+    over = reserved > capacity + SATURATION_TOLERANCE * np.maximum(1.0, capacity)
+    admission: list[dict] = []
+    problems: list[Problem] = list(design_problems or []) + list(flows.problems)
+    admitted = floor.copy()
+    admitted[~routed] = 0.0
+    if over.any():
+        for r in np.flatnonzero(over):
+            rid = flows.resource_ids[r]
+            admission.append({"resource": rid, "reserved": _num(reserved[r]), "capacity": _num(capacity[r])})
+            problems.append(problem(
+                "guarantee-oversubscribed", flows.resource_element[r],
+                f"Guaranteed minimums on {rid} add up to {reserved[r]:.6g} "
+                f"{'cores' if rid.startswith('vmm:') else 'Gbit/s'}, more than its capacity "
+                f"{capacity[r]:.6g}; they are scaled down to fit."))
+        # Floors shrink to the max-min fair vector with weights and caps equal to the floors.
+        has_floor = admitted > 0
+        sub = np.flatnonzero(has_floor)
+        remap = np.full(flows.n_flows, -1, dtype=np.int64)
+        remap[sub] = np.arange(sub.size)
+        keep = has_floor[ef]
+        red = max_min_fair(remap[ef[keep]], er[keep], ec[keep], capacity,
+                           np.zeros(sub.size), admitted[sub], admitted[sub])
+        admitted[sub] = red.rate
+
+    # Unrouted flows get nothing; allocate the routed ones.
+    idx = np.flatnonzero(routed)
+    rate = np.zeros(flows.n_flows)
+    bottleneck = np.full(flows.n_flows, -1, dtype=np.int64)
+    rounds = 0
+    if idx.size == flows.n_flows:
+        alloc = max_min_fair(ef, er, ec, capacity, admitted, cap, flows.weight)
+        rate, bottleneck, load, rounds = alloc.rate, alloc.bottleneck, alloc.load, alloc.rounds
+    else:
+        remap = np.full(flows.n_flows, -1, dtype=np.int64)
+        remap[idx] = np.arange(idx.size)
+        keep = routed[ef]
+        alloc = max_min_fair(remap[ef[keep]], er[keep], ec[keep], capacity,
+                             admitted[idx], cap[idx], flows.weight[idx])
+        rate[idx] = alloc.rate
+        bottleneck[idx] = alloc.bottleneck
+        load, rounds = alloc.load, alloc.rounds
+
+    solution = Solution(
+        flows=flows, scale=scale, rate=rate, bottleneck=bottleneck, floor=floor,
+        admitted_floor=admitted, cap=cap, demand=demand, load=load, reserved=reserved,
+        admission=admission, problems=problems, rounds=rounds,
+    )
+    missed = np.flatnonzero(~solution.floor_met & routed)
+    for f in missed:
+        problems.append(problem(
+            "floor-missed", flows.vm_ids[f],
+            f"{flows.flow_id(f)} gets {rate[f]:.6g} Gbit/s, below its guaranteed {floor[f]:.6g} Gbit/s."))
+    for sid in flows.server_ids:
+        r = flows.server_vmm_resource.get(sid)
+        solution.server_vmm_cores[sid] = float(load[r]) if r is not None else 0.0
+        server = topo.elements.get(sid)
+        solution.vmm_capacity[sid] = float(getattr(server, "vmm_io_cores", 0.0))
+    return solution
