@@ -30,6 +30,7 @@ from ..model.elements import (
     VNic,
     default_link_id,
     is_valid_id,
+    is_valid_link_id,
     split_port_end,
 )
 from ..model.schema import (
@@ -111,7 +112,6 @@ def parse_json(data: bytes | str) -> Any:
             raise ProjectFileError(f"not a project file: the bytes at offset {exc.start} are not UTF-8 text.") from None
     else:
         text = data
-    _check_nesting(text)
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
@@ -122,28 +122,16 @@ def parse_json(data: bytes | str) -> Any:
         raise ProjectFileError(f"not valid JSON: {exc}.") from None
 
 
-def _check_nesting(text: str) -> None:
-    """Refuse absurd nesting before json recurses into it."""
-    if text.count("[") + text.count("{") < MAX_DEPTH:
-        return
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise ProjectFileError(f"not a project file: JSON nested deeper than {MAX_DEPTH} levels.")
-        elif ch in "]}":
-            depth -= 1
+def _check_depth(value: Any, where: str, depth: int = 0) -> None:
+    """Unknown fields are kept as they are; refuse absurdly nested ones (known fields are flat)."""
+    if depth > MAX_DEPTH:
+        raise ProjectFileError(f"{where}: an unknown field is nested deeper than {MAX_DEPTH} levels.")
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_depth(item, where, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_depth(item, where, depth + 1)
 
 
 def check_header_and_migrate(doc: Any) -> dict:
@@ -257,6 +245,7 @@ def build_topology(doc: dict) -> Topology:
     topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
                           cost_model=cost_model, check=False)
     topo.extra = {k: v for k, v in doc.items() if k not in known_top}
+    _check_depth(topo.extra, "project")
     return topo
 
 
@@ -265,6 +254,7 @@ def _read_cost_model(raw: Any) -> CostModel:
         raise ProjectFileError("project: field 'cost_model' must be an object.")
     cm = CostModel()
     cm.extra = {k: v for k, v in raw.items() if k not in ("core_us_per_packet", "vmdq_rx_factor")}
+    _check_depth(cm.extra, "cost_model")
     per_packet = raw.get("core_us_per_packet", {})
     if not isinstance(per_packet, dict):
         raise ProjectFileError("cost_model: field 'core_us_per_packet' must be an object of mode: number.")
@@ -328,6 +318,8 @@ def _read_element(raw: Any, position: int) -> Element:
         known.discard("vnics")
     element = cls(id=eid, **values)
     element.extra = {k: v for k, v in raw.items() if k not in known}
+    if element.extra:
+        _check_depth(element.extra, where)
     return element
 
 
@@ -343,6 +335,8 @@ def _read_vnic(raw: Any, where: str, index: int) -> VNic:
             values[spec.name] = _coerce(spec, raw[spec.name], at)
     vnic = VNic(**values)
     vnic.extra = {k: v for k, v in raw.items() if k not in values}
+    if vnic.extra:
+        _check_depth(vnic.extra, at)
     return vnic
 
 
@@ -357,9 +351,7 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
     a, b = raw["a"], raw["b"]
     lid = raw.get("id", default_link_id(a, b))
     where = f'link "{lid}"' if isinstance(lid, str) and len(lid) <= 140 else f"links[{position}]"
-    if not isinstance(lid, str) or not (0 < len(lid) <= 140) or not all(
-        ch.isalnum() or ch in "_.-:" for ch in lid
-    ):
+    if not is_valid_link_id(lid):
         raise ProjectFileError(f"links[{position}]: field 'id' must be 1–140 characters of A-Z a-z 0-9 _ . - :.")
     gbps = _coerce(LINK_FIELDS[2], raw["gbps"], where) if "gbps" in raw else None
     kinds = []
@@ -392,6 +384,8 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
         raise ProjectFileError(f"{where}: two networks cannot be cabled to each other.")
     link = Link(a=a, b=b, gbps=gbps, id=lid)
     link.extra = {k: v for k, v in raw.items() if k not in ("a", "b", "gbps", "id")}
+    if link.extra:
+        _check_depth(link.extra, where)
     return link
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+# Link ids default to "<a>--<b>", and an end may be "<nic>:<port>", so they also allow ':'.
+LINK_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,140}$")
 
 MODES = ("emulated", "paravirtual", "vf", "passthrough")
 SOFTWARE_MODES = ("emulated", "paravirtual")
@@ -24,6 +26,10 @@ DEFAULT_VMDQ_RX_FACTOR = 0.43
 
 def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and ID_PATTERN.match(value) is not None
+
+
+def is_valid_link_id(value: object) -> bool:
+    return isinstance(value, str) and LINK_ID_PATTERN.match(value) is not None
 
 
 @dataclass

@@ -82,21 +82,32 @@ def check_design(topo: Topology) -> list[Problem]:
 
     vf_users: dict[str, list[str]] = defaultdict(list)
     nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
-    for vm, index, vnic in topo.iter_vnics():
-        who = f"VM {vm.id} vNIC {index}"
+    for vm in elements.values():
+        if vm.KIND != "vm":
+            continue
         server = vm.parent
-        if vnic.mode == "vf" and vnic.vf:
-            vf = elements[vnic.vf]
-            assert isinstance(vf, VirtualFunction)
-            vf_users[vf.id].append(who)
-            nic = elements[vf.parent]
-            if nic.parent != server:
-                found.append(problem("foreign-device", vm.id,
-                                     f"{who} uses VF {vf.id} of server {nic.parent}, but runs on server {server}."))
-        elif vnic.mode != "vf" and vnic.nic:
+        for index, vnic in enumerate(vm.vnics):  # type: ignore[attr-defined]
+            mode = vnic.mode
+            if mode == "vf":
+                if not vnic.vf:
+                    continue
+                vf = elements[vnic.vf]
+                who = f"VM {vm.id} vNIC {index}"
+                vf_users[vf.id].append(who)
+                nic = elements[vf.parent]
+                if nic.parent != server:
+                    found.append(problem("foreign-device", vm.id,
+                                         f"{who} uses VF {vf.id} of server {nic.parent}, but runs on server {server}."))
+                continue
+            if vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
+                found.append(problem("floor-above-cap", vm.id,
+                                     f"VM {vm.id} vNIC {index} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
+                                     f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
+            if not vnic.nic:
+                continue
             nic = elements[vnic.nic]
-            assert isinstance(nic, Nic)
-            nic_users[nic.id].append((who, vnic.mode))
+            who = f"VM {vm.id} vNIC {index}"
+            nic_users[nic.id].append((who, mode))
             if nic.parent != server:
                 found.append(problem("foreign-device", vm.id,
                                      f"{who} uses NIC {nic.id} of server {nic.parent}, but runs on server {server}."))
@@ -104,16 +115,12 @@ def check_design(topo: Topology) -> list[Problem]:
                 found.append(problem("bad-port", vm.id,
                                      f"{who} uses port {vnic.port} of NIC {nic.id}, which has only ports "
                                      f"0–{nic.ports - 1}."))
-            if vnic.mode == "passthrough":
+            if mode == "passthrough":
                 host = elements.get(nic.parent)
                 if isinstance(host, Server) and not host.iommu:
                     found.append(problem("passthrough-no-iommu", vm.id,
                                          f"{who} passes NIC {nic.id} through, but server {host.id} has VT-d "
                                          f"(iommu) disabled."))
-        if vnic.mode != "vf" and vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
-            found.append(problem("floor-above-cap", vm.id,
-                                 f"{who} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
-                                 f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
     for vf_id, users in vf_users.items():
         if len(users) > 1:
             found.append(problem("vf-shared", vf_id,

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .elements import MODES
+from .elements import ID_PATTERN, MODES
 
 
 class FieldError(ValueError):
@@ -43,11 +43,16 @@ class FieldSpec:
 
     def coerce(self, value: Any) -> Any:
         """Return the field value for ``value`` or raise FieldError."""
+        t = self.type
+        # Fast path for the common case of a plain, in-range number.
+        if t == "float" and type(value) is float or t == "int" and type(value) is int:
+            if (self.minimum is None or value > self.minimum or (value == self.minimum and not self.exclusive_minimum)) \
+                    and (self.maximum is None or value <= self.maximum) and value == value and value - value == 0:
+                return value
         if value is None:
             if self.optional:
                 return None
             raise FieldError(f"must be {self.expected()}, got null")
-        t = self.type
         if t == "bool":
             if isinstance(value, bool):
                 return value
@@ -77,9 +82,7 @@ class FieldSpec:
                 return value
             raise FieldError(f"must be one of {', '.join(self.choices)}, got {_show(value)}")
         if t == "ref":
-            from .elements import is_valid_id
-
-            if is_valid_id(value):
+            if isinstance(value, str) and ID_PATTERN.match(value):
                 return value
             raise FieldError(f"must be the id of a {self.ref_kind}, got {_show(value)}")
         if t in ("str", "end"):

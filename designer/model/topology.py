@@ -33,6 +33,7 @@ from .elements import (
     VirtualFunction,
     VNic,
     is_valid_id,
+    is_valid_link_id,
     split_port_end,
 )
 from .schema import FieldError, field_spec, vnic_field_spec
@@ -411,8 +412,8 @@ class Topology:
 
     def check_link(self, link: Link) -> None:
         """Raise ModelError unless the cable can be added as it is."""
-        if not is_valid_id(link.id):
-            raise ModelError(f"link {link.id!r}: not a valid id")
+        if not is_valid_link_id(link.id):
+            raise ModelError(f"link {link.id!r}: not a valid id (1–140 letters, digits, _ . - :)")
         if link.id in self.links:
             raise ModelError(f"a link with id {link.id!r} already exists")
         kinds = []
@@ -599,9 +600,13 @@ class Topology:
             for e in topo.elements.values()
             if e.parent_id
         )
-        for element in topo.elements.values():
-            if isinstance(element, VM) and element.vnics:
-                topo._graph_attach(element)
+        graph.add_edges_from(
+            (vm.id, vnic.device(), f"vnic:{index}", {"relation": "attach", "mode": vnic.mode, "port": vnic.port})
+            for vm in topo.elements.values()
+            if isinstance(vm, VM)
+            for index, vnic in enumerate(vm.vnics)
+            if vnic.device() in topo.elements
+        )
         for link in links:
             topo.links[link.id] = link
             topo._graph_add_link(link)

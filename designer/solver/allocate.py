@@ -67,21 +67,28 @@ def max_min_fair(
         load = np.bincount(entry_resource, entry_coef * rate[entry_flow], minlength=n_res) if n_res else np.zeros(0)
         return Allocation(rate, bottleneck, load, 0)
 
+    tol = REL_TOL * np.maximum(1.0, capacity)
+    all_flow, all_resource, all_coef = entry_flow, entry_resource, entry_coef
+    # Only a resource that would overflow with every flow at its cap can ever
+    # saturate (frozen flows sit at or below their caps); the others never stop
+    # anyone, so the filling runs on the entries of these candidates alone.
+    at_caps = np.bincount(entry_resource, entry_coef * cap[entry_flow], minlength=n_res)
+    candidate = at_caps > capacity - tol
+    if not candidate.any():
+        return Allocation(rate, bottleneck, at_caps, 0)
+    keep = candidate[entry_resource]
+    entry_flow, entry_resource, entry_coef = entry_flow[keep], entry_resource[keep], entry_coef[keep]
+
     lo = floor / weight  # level at which a flow starts to rise
     hi = cap / weight  # level at which it reaches its cap
     slope = entry_coef * weight[entry_flow]
-    tol = REL_TOL * np.maximum(1.0, capacity)
 
     # Entries in resource order, each contributing two breakpoint events.
-    order = np.lexsort((entry_flow, entry_resource))
-    ev_entry = np.concatenate([order, order])
-    ev_time = np.concatenate([lo[entry_flow[order]], hi[entry_flow[order]]])
-    ev_sign = np.concatenate([np.ones(order.size), -np.ones(order.size)])
+    ev_entry, ev_time, ev_sign = _events_by_resource_and_time(entry_flow, entry_resource, lo, hi, n_res)
     ev_res = entry_resource[ev_entry]
-    ev_order = np.lexsort((ev_time, ev_res))
-    ev_entry, ev_time, ev_sign, ev_res = ev_entry[ev_order], ev_time[ev_order], ev_sign[ev_order], ev_res[ev_order]
 
-    active_flow = np.ones(n_flows, dtype=bool)
+    active_flow = np.zeros(n_flows, dtype=bool)
+    active_flow[entry_flow] = True  # flows crossing no candidate simply get their caps
     frozen_load = np.zeros(n_res)
     rounds = 0
     e_flow, e_res, e_slope = entry_flow, entry_resource, slope
@@ -102,7 +109,7 @@ def max_min_fair(
                                    floor_load(e_res, e_flow, entry_coef, e_pos, floor, n_res), capacity, tol)
         e_level = level[e_res]
         # Lowest level among each active flow's resources (entries are flow-major).
-        starts = np.flatnonzero(np.r_[True, e_flow[1:] != e_flow[:-1]])
+        starts = _segment_starts(e_flow)
         flows_here = e_flow[starts]
         flow_min = np.full(n_flows, np.inf)
         flow_min[flows_here] = np.minimum.reduceat(e_level, starts)
@@ -113,14 +120,16 @@ def max_min_fair(
         if not settle_res.any():
             break
         hit = settle_res[e_res]
-        settled_flows = np.unique(e_flow[hit])
+        settled_mask = np.zeros(n_flows, dtype=bool)
+        settled_mask[e_flow[hit]] = True
+        settled_flows = np.flatnonzero(settled_mask)
         t = flow_min[settled_flows]
         x = np.clip(weight[settled_flows] * t, floor[settled_flows], cap[settled_flows])
         rate[settled_flows] = x
         # Bottleneck: first resource on the route that settled at the flow's level,
         # unless the flow had already reached its cap.
         hit_idx = np.flatnonzero(hit & (e_level <= flow_min[e_flow]))
-        first = hit_idx[np.r_[True, e_flow[hit_idx][1:] != e_flow[hit_idx][:-1]]]
+        first = hit_idx[_segment_starts(e_flow[hit_idx])]
         reached_cap = x >= cap[settled_flows] - 1e-12 * np.maximum(1.0, cap[settled_flows])
         bn = np.full(n_flows, -1, dtype=np.int64)
         bn[e_flow[first]] = e_res[first]
@@ -130,8 +139,45 @@ def max_min_fair(
         sel = active_flow[e_flow] == False  # noqa: E712 - numpy mask
         frozen_load += np.bincount(e_res[sel], entry_coef[e_pos[sel]] * rate[e_flow[sel]], minlength=n_res)
 
-    load = np.bincount(entry_resource, entry_coef * rate[entry_flow], minlength=n_res)
+    load = np.bincount(all_resource, all_coef * rate[all_flow], minlength=n_res)
     return Allocation(rate, bottleneck, load, rounds)
+
+
+def _events_by_resource_and_time(entry_flow, entry_resource, lo, hi, n_res):
+    """Breakpoint events (a flow starts rising at lo, stops at hi) of every entry,
+    sorted by resource and then time.
+
+    Sorting the 2·flows breakpoint times once and then stably bucketing the
+    expanded events by resource index (a radix sort on small integers) is much
+    cheaper than a lexicographic sort of all 2·entries events.
+    """
+    n_flows = lo.shape[0]
+    counts = np.bincount(entry_flow, minlength=n_flows)
+    first = np.zeros(n_flows + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    times = np.concatenate([lo, hi])
+    t_order = np.argsort(times, kind="stable")
+    flow_of = t_order % n_flows
+    cnt = counts[flow_of]
+    total = int(cnt.sum())
+    run_start = np.zeros(cnt.size, dtype=np.int64)
+    np.cumsum(cnt[:-1], out=run_start[1:])
+    ev_entry = np.repeat(first[flow_of] - run_start, cnt) + np.arange(total, dtype=np.int64)
+    ev_time = np.repeat(times[t_order], cnt)
+    ev_sign = np.repeat(np.where(t_order < n_flows, 1.0, -1.0), cnt)
+    key_type = np.uint16 if n_res < 2**16 else (np.uint32 if n_res < 2**32 else np.int64)
+    by_res = np.argsort(entry_resource[ev_entry].astype(key_type), kind="stable")
+    return ev_entry[by_res], ev_time[by_res], ev_sign[by_res]
+
+
+def _segment_starts(keys: np.ndarray) -> np.ndarray:
+    """Indices where a run of equal keys begins (keys grouped, e.g. sorted)."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.empty(keys.size, dtype=bool)
+    change[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    return np.flatnonzero(change)
 
 
 def floor_load(e_res, e_flow, entry_coef, e_pos, floor, n_res) -> np.ndarray:
@@ -148,26 +194,27 @@ def _saturation_levels(ev_res, ev_time, ev_delta, frozen_load, base_active, capa
     n_res = capacity.shape[0]
     level = np.full(n_res, np.inf)
     base = frozen_load + base_active
-    seg_start = np.r_[True, ev_res[1:] != ev_res[:-1]]
-    starts = np.flatnonzero(seg_start)
+    starts = _segment_starts(ev_res)
     seg_res = ev_res[starts]
-    seg_id = np.cumsum(seg_start) - 1
+    seg_len = np.diff(np.append(starts, ev_res.size))
+    seg_id = np.repeat(np.arange(starts.size), seg_len)
 
     # Slope after each event (segmented cumulative sum).
     cs = np.cumsum(ev_delta)
-    offset = np.r_[0.0, cs[starts[1:] - 1]] if starts.size > 1 else np.zeros(1)
-    slope_after = cs - offset[seg_id]
-    last = np.r_[ev_res[1:] != ev_res[:-1], True]
-    dt = np.r_[np.diff(ev_time), 0.0]
-    dt[last] = 0.0
+    offset = np.concatenate([[0.0], cs[starts[1:] - 1]])
+    slope_after = cs - np.repeat(offset, seg_len)
+    dt = np.empty_like(ev_time)
+    np.subtract(ev_time[1:], ev_time[:-1], out=dt[:-1])
+    dt[starts[1:] - 1] = 0.0
+    dt[-1] = 0.0
     gain = slope_after * dt
     # Load at each event's time: base + gains of the earlier intervals of its segment.
     cg = np.cumsum(gain)
     before = cg - gain
     g_off = before[starts]
-    value = base[ev_res] + (before - g_off[seg_id])
+    value = np.repeat(base[seg_res] - g_off, seg_len) + before
     value_next = value + gain
-    target = capacity[ev_res] - tol[ev_res]
+    target = np.repeat(capacity[seg_res] - tol[seg_res], seg_len)
 
     # Saturated already at t = 0 (floors and frozen flows fill it).
     full_at_zero = base[seg_res] >= capacity[seg_res] - tol[seg_res]

@@ -29,7 +29,8 @@ class FlowSet:
     """Flows and resources of a design, ready for allocation at any demand scale."""
 
     # Per flow (tx and rx flows of every loaded vNIC, in file order).
-    vm_ids: list[str]
+    vm_names: list[str]  # ids of the VMs that have flows; ``vm`` indexes this list
+    vm: np.ndarray
     vnic_index: np.ndarray
     direction: np.ndarray  # 0 = tx, 1 = rx
     mode: np.ndarray  # index into MODE_NAMES
@@ -58,8 +59,17 @@ class FlowSet:
     def n_flows(self) -> int:
         return int(self.demand.shape[0])
 
+    @property
+    def vm_ids(self) -> list[str]:
+        """The VM id of every flow."""
+        names = self.vm_names
+        return [names[i] for i in self.vm.tolist()]
+
+    def vm_id(self, f: int) -> str:
+        return self.vm_names[int(self.vm[f])]
+
     def flow_id(self, f: int) -> str:
-        return f"{self.vm_ids[f]}/{int(self.vnic_index[f])}/{'rx' if self.direction[f] else 'tx'}"
+        return f"{self.vm_names[int(self.vm[f])]}/{int(self.vnic_index[f])}/{'rx' if self.direction[f] else 'tx'}"
 
     def path(self, f: int) -> list[str]:
         lo, hi = self.flow_entry_start[f], self.flow_entry_start[f + 1]
@@ -217,35 +227,26 @@ def compile_flows(topo: Topology) -> FlowSet:
         return route
 
     unwired: dict[tuple[str, int], list[str]] = {}
-
+    route_index: dict[int, int] = {}  # id() of a route tuple -> row in the route table
+    routes: list[tuple[list[int], list[int]]] = []
     vm_ids: list[str] = []
-    vnic_index: list[int] = []
-    direction: list[int] = []
-    mode_code: list[int] = []
-    demand: list[float] = []
-    min_gbps: list[float] = []
-    max_gbps: list[float] = []
-    weight: list[float] = []
-    kappa: list[float] = []
-    server_of: list[int] = []
-    routed: list[bool] = []
-    entry_res: list[int] = []
-    entry_coef: list[float] = []
-    counts: list[int] = []
-    inf = float("inf")
+    rows: list[tuple] = []  # one per loaded vNIC, expanded to flows with numpy below
+    mode_codes = MODE_CODES
 
-    for element in elements.values():
-        if not isinstance(element, VM):
+    for vm in elements.values():
+        if vm.KIND != "vm":
             continue
-        vm = element
         server_id = vm.parent
+        vm_pos = -1
         for index, vnic in enumerate(vm.vnics):
             tx_d, rx_d = vnic.tx_gbps, vnic.rx_gbps
             if tx_d <= 0 and rx_d <= 0:
                 continue
+            if vm_pos < 0:
+                vm_pos = len(vm_ids)
+                vm_ids.append(vm.id)
             mode = vnic.mode
-            who = f"VM {vm.id} vNIC {index}"
-            route = None
+            route_id = -1
             nic = None
             if mode == "vf":
                 vf = elements.get(vnic.vf) if vnic.vf else None
@@ -261,101 +262,111 @@ def compile_flows(topo: Topology) -> FlowSet:
                 floor_req, cap_req = vnic.min_gbps, vnic.max_gbps
             if nic is None:
                 problems.append(problem("no-route", vm.id,
-                                        f"{who} ({mode}) is not attached to a {'VF' if mode == 'vf' else 'NIC'}."))
+                                        f"VM {vm.id} vNIC {index} ({mode}) is not attached to a "
+                                        f"{'VF' if mode == 'vf' else 'NIC'}."))
             elif nic.parent != server_id or port >= nic.ports:
                 pass  # foreign-device / bad-port, reported by the design rules
             else:
                 network = vnic.to or only_network
                 if network is None:
+                    who = f"VM {vm.id} vNIC {index}"
                     problems.append(problem(
                         "no-route", vm.id,
                         f"{who} has no destination: the design has {len(networks)} networks, so set its 'to'."
                         if networks else f"{who} has no destination: the design has no network."))
                 else:
-                    found = port_route(nic, port, network)
-                    if isinstance(found, str):
+                    found = port_routes.get((nic.id, port, network)) or port_route(nic, port, network)
+                    if found.__class__ is str:
                         if topo.cable_at(nic.id, port) is None:
                             unwired.setdefault((nic.id, port), []).append(vm.id)
                         else:
-                            problems.append(problem("no-route", vm.id, f"{who} cannot reach network {network}: {found}."))
+                            problems.append(problem("no-route", vm.id,
+                                                    f"VM {vm.id} vNIC {index} cannot reach network {network}: {found}."))
                     else:
-                        route = found
-            k_tx = tau[mode] * 125.0 / vnic.packet_bytes
-            k_rx = k_tx * vmdq_factor if (nic is not None and nic.vmdq) else k_tx
-            s_idx = server_index[server_id]
-            for d, dirn, k in ((tx_d, 0, k_tx), (rx_d, 1, k_rx)):
-                if d <= 0:
-                    continue
-                vm_ids.append(vm.id)
-                vnic_index.append(index)
-                direction.append(dirn)
-                mode_code.append(MODE_CODES[mode])
-                demand.append(d)
-                if dirn == 0:
-                    min_gbps.append(floor_req)
-                    max_gbps.append(cap_req if cap_req > 0 else inf)
-                else:
-                    min_gbps.append(0.0)
-                    max_gbps.append(inf)
-                weight.append(vnic.weight)
-                kappa.append(k)
-                server_of.append(s_idx)
-                if route is None:
-                    routed.append(False)
-                    counts.append(0)
-                    continue
-                routed.append(True)
-                hops = route[dirn]
-                if k > 0:
-                    vmm = vmm_resource.get(server_id)
-                    if vmm is None:
-                        vmm = resources.get(f"vmm:{server_id}", "vmm", server_id,
-                                            elements[server_id].vmm_io_cores)  # type: ignore[attr-defined]
-                        vmm_resource[server_id] = vmm
-                    if dirn == 0:
-                        entry_res.append(vmm)
-                        entry_res.extend(hops)
-                        entry_coef.append(k)
-                        entry_coef.extend([1.0] * len(hops))
-                    else:
-                        entry_res.extend(hops)
-                        entry_res.append(vmm)
-                        entry_coef.extend([1.0] * len(hops))
-                        entry_coef.append(k)
-                    counts.append(len(hops) + 1)
-                else:
-                    entry_res.extend(hops)
-                    entry_coef.extend([1.0] * len(hops))
-                    counts.append(len(hops))
+                        route_id = route_index.get(id(found), -1)
+                        if route_id < 0:
+                            route_id = route_index[id(found)] = len(routes)
+                            routes.append(found)
+            rows.append((vm_pos, index, mode_codes[mode], tx_d, rx_d, floor_req, cap_req, vnic.weight,
+                         vnic.packet_bytes, route_id, 1.0 if (nic is not None and nic.vmdq) else 0.0,
+                         server_index[server_id]))
 
     for (nic_id, port), users in unwired.items():
         names = ", ".join(dict.fromkeys(users))
         problems.append(problem("port-unwired", nic_id,
                                 f"Port {port} of NIC {nic_id} carries traffic of {names} but has no cable."))
 
-    n = len(demand)
-    counts_arr = np.asarray(counts, dtype=np.int64)
+    # ---- Expand vNICs into flows (tx before rx) and routes into entries, with numpy.
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+    n_vnics = table.shape[0]
+    has = np.stack([table[:, 3] > 0, table[:, 4] > 0], axis=1).ravel()
+    flow_vnic = np.repeat(np.arange(n_vnics), 2)[has]
+    flow_dir = np.tile(np.array([0, 1], dtype=np.int8), n_vnics)[has]
+    col = table[flow_vnic]
+    is_tx = flow_dir == 0
+    mode = col[:, 2].astype(np.int8)
+    demand = np.where(is_tx, col[:, 3], col[:, 4])
+    min_gbps = np.where(is_tx, col[:, 5], 0.0)
+    max_gbps = np.where(is_tx & (col[:, 6] > 0), col[:, 6], np.inf)
+    tau_by_code = np.array([tau[m] for m in MODE_CODES], dtype=np.float64)
+    kappa = tau_by_code[mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
+    kappa = np.where(~is_tx & (col[:, 10] > 0), kappa * vmdq_factor, kappa)
+    route = col[:, 9].astype(np.int64)
+    routed = route >= 0
+    server = col[:, 11].astype(np.int64)
+    n = demand.shape[0]
+
+    # VMM resources, one per server whose routed flows cost VMM CPU.
+    with_vmm = routed & (kappa > 0)
+    vmm_of_server = np.full(len(server_ids), -1, dtype=np.int64)
+    for s_idx in np.unique(server[with_vmm]):
+        sid = server_ids[s_idx]
+        vmm_of_server[s_idx] = vmm_resource[sid] = resources.get(
+            f"vmm:{sid}", "vmm", sid, elements[sid].vmm_io_cores)  # type: ignore[attr-defined]
+
+    # Route table: hops[d, r, k] is the k-th resource of route r in direction d.
+    longest = max((len(r[0]) for r in routes), default=0)
+    hops = np.zeros((2, max(1, len(routes)), max(1, longest)), dtype=np.int64)
+    hop_len = np.zeros((2, max(1, len(routes))), dtype=np.int64)
+    for r, (tx_hops, rx_hops) in enumerate(routes):
+        hops[0, r, : len(tx_hops)] = tx_hops
+        hops[1, r, : len(rx_hops)] = rx_hops
+        hop_len[0, r], hop_len[1, r] = len(tx_hops), len(rx_hops)
+    safe_route = np.where(routed, route, 0)
+    n_hops = np.where(routed, hop_len[flow_dir, safe_route], 0)
+    counts_arr = n_hops + with_vmm
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts_arr, out=start[1:])
+    e_flow = np.repeat(np.arange(n, dtype=np.int64), counts_arr)
+    pos = np.arange(e_flow.size, dtype=np.int64) - start[e_flow]
+    vmm_first = with_vmm & is_tx  # guest → VMM → NIC on transmit; NIC → VMM → guest on receive
+    hop_idx = pos - vmm_first[e_flow]
+    e_is_vmm = with_vmm[e_flow] & np.where(is_tx[e_flow], pos == 0, pos == n_hops[e_flow])
+    hop_idx = np.clip(hop_idx, 0, max(0, longest - 1))
+    e_res = np.where(e_is_vmm, vmm_of_server[server[e_flow]],
+                     hops[flow_dir[e_flow], safe_route[e_flow], hop_idx])
+    e_coef = np.where(e_is_vmm, kappa[e_flow], 1.0)
+
     return FlowSet(
-        vm_ids=vm_ids,
-        vnic_index=np.asarray(vnic_index, dtype=np.int64),
-        direction=np.asarray(direction, dtype=np.int8),
-        mode=np.asarray(mode_code, dtype=np.int8),
-        demand=np.asarray(demand, dtype=np.float64),
-        min_gbps=np.asarray(min_gbps, dtype=np.float64),
-        max_gbps=np.asarray(max_gbps, dtype=np.float64),
-        weight=np.asarray(weight, dtype=np.float64),
-        kappa=np.asarray(kappa, dtype=np.float64),
-        server=np.asarray(server_of, dtype=np.int64),
-        routed=np.asarray(routed, dtype=bool),
+        vm_names=vm_ids,
+        vm=col[:, 0].astype(np.int64),
+        vnic_index=col[:, 1].astype(np.int64),
+        direction=flow_dir,
+        mode=mode,
+        demand=demand,
+        min_gbps=min_gbps,
+        max_gbps=max_gbps,
+        weight=col[:, 7].copy(),
+        kappa=kappa,
+        server=server,
+        routed=routed,
         resource_ids=resources.ids,
         resource_kind=np.asarray(resources.kind, dtype=np.int8),
         resource_element=resources.element,
         capacity=np.asarray(resources.capacity, dtype=np.float64),
-        entry_flow=np.repeat(np.arange(n, dtype=np.int64), counts_arr),
-        entry_resource=np.asarray(entry_res, dtype=np.int64),
-        entry_coef=np.asarray(entry_coef, dtype=np.float64),
+        entry_flow=e_flow,
+        entry_resource=e_res,
+        entry_coef=e_coef,
         flow_entry_start=start,
         server_ids=server_ids,
         server_vmm_resource=vmm_resource,

@@ -74,9 +74,13 @@ class Solution:
 
     @property
     def peak_resource(self) -> str | None:
-        if not self.utilization.size:
+        """The most utilised resource (ties: the smallest id); None when nothing carries load."""
+        util = self.utilization
+        if not util.size or util.max() <= 0:
             return None
-        return self.flows.resource_ids[int(np.argmax(self.utilization))]
+        ids = self.flows.resource_ids
+        top = np.flatnonzero(util >= util.max() - 1e-9)
+        return min(ids[r] for r in top)
 
     @property
     def total_vmm_cores(self) -> float:
@@ -110,11 +114,12 @@ class Solution:
         start = fs.flow_entry_start
         entry_res = fs.entry_resource.tolist()
         rate = self.rate.tolist()
+        vm_ids = fs.vm_ids
         for f in range(fs.n_flows):
             b = int(self.bottleneck[f])
             records.append({
                 "id": fs.flow_id(f),
-                "vm": fs.vm_ids[f],
+                "vm": vm_ids[f],
                 "vnic": int(fs.vnic_index[f]),
                 "direction": "rx" if fs.direction[f] else "tx",
                 "mode": MODE_NAMES[fs.mode[f]],
@@ -262,7 +267,7 @@ def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,
     missed = np.flatnonzero(~solution.floor_met & routed)
     for f in missed:
         problems.append(problem(
-            "floor-missed", flows.vm_ids[f],
+            "floor-missed", flows.vm_id(f),
             f"{flows.flow_id(f)} gets {rate[f]:.6g} Gbit/s, below its guaranteed {floor[f]:.6g} Gbit/s."))
     for sid in flows.server_ids:
         r = flows.server_vmm_resource.get(sid)

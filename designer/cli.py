@@ -1,0 +1,298 @@
+"""The ``rackio`` command line.
+
+    rackio solve FILE [--json] [--scale K] [--strict]
+    rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT]
+    rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
+    rackio upgrade FILE [-o OUT]
+    rackio [FILE]                      open the designer window
+
+Invalid input or usage: exit status 2 and one line on stderr starting ``error:``;
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .fileformat import ProjectFileError, load, save
+from .model.elements import MODES
+
+VERBS = ("solve", "sweep", "generate", "upgrade")
+
+
+class UsageError(Exception):
+    """Bad command-line usage; printed as one ``error:`` line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value >= 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number ≥ 0")
+    return value
+
+
+def _count(low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}–{high}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rackio", description="RackIO Designer: plan virtualised server racks.")
+    parser.add_argument("--version", action="version", version=f"rackio {__version__}")
+    sub = parser.add_subparsers(dest="verb", parser_class=_Parser)
+
+    p = sub.add_parser("solve", help="solve a project and print the report")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="print the JSON report (SPEC §8)")
+    p.add_argument("--scale", type=_positive_float, default=1.0, help="multiply every demand by K")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any error-severity problem exists")
+    p.add_argument("--top", type=_count(1, 100000), default=10, help="how many worst resources to list")
+
+    p = sub.add_parser("sweep", help="scale demand from 0 and watch what saturates")
+    p.add_argument("file")
+    p.add_argument("--to", type=_positive_float, default=2.0, help="largest demand scale (default 2.0)")
+    p.add_argument("--steps", type=_count(2, 100000), default=21, help="number of scales (default 21)")
+    p.add_argument("--csv", metavar="OUT", help="also write the table as CSV")
+
+    p = sub.add_parser("generate", help="write a parametric project")
+    p.add_argument("--racks", type=_count(1, 1000), required=True)
+    p.add_argument("--servers-per-rack", type=_count(1, 1000), required=True)
+    p.add_argument("--vms-per-server", type=_count(0, 10000), required=True)
+    p.add_argument("--mix", default="vf,paravirtual", help="comma-separated vNIC modes to draw from")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("-o", "--output", required=True, metavar="OUT")
+
+    p = sub.add_parser("upgrade", help="rewrite a project in the current file format")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of over FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in VERBS and not argv[0].startswith("-")):
+        return _open_gui(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.verb is None:
+            return _open_gui([])
+        handler = {"solve": cmd_solve, "sweep": cmd_sweep, "generate": cmd_generate, "upgrade": cmd_upgrade}
+        return handler[args.verb](args)
+    except UsageError as exc:
+        return _fail(str(exc))
+    except ProjectFileError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> int:
+    message = " ".join(str(message).split())
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def _open_gui(argv: list[str]) -> int:
+    if len(argv) > 1:
+        return _fail(f"unknown command {argv[0]!r}; use solve, sweep, generate or upgrade, or give one project file")
+    path = argv[0] if argv else None
+    if path is not None and not Path(path).exists():
+        return _fail(f"{path} does not exist")
+    from .ui.app import run  # imported here so the command line never loads Qt
+
+    return run(path)
+
+
+# ------------------------------------------------------------------- solve
+def cmd_solve(args) -> int:
+    from .solver import solve
+
+    topo = load(args.file)
+    solution = solve(topo, scale=args.scale)
+    if args.json:
+        json.dump(solution.to_report(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_table(topo, solution, top=args.top))
+    if args.strict and solution.has_errors:
+        return 1
+    return 0
+
+
+def _pct(u: float) -> str:
+    return f"{u * 100:6.1f} %"
+
+
+def format_table(topo, solution, top: int = 10) -> str:
+    out = io.StringIO()
+    title = topo.title or "Untitled design"
+    fs = solution.flows
+    out.write(f"{title}\n")
+    out.write(
+        f"{fs.n_flows} flows · peak utilisation {solution.peak_utilization * 100:.1f} %"
+        f"{' (' + solution.peak_resource + ')' if solution.peak_resource else ''} · "
+        f"VMM {solution.total_vmm_cores:.3f} cores · {solution.guarantees_missed} guarantees missed\n"
+    )
+    if solution.scale != 1.0:
+        out.write(f"demand scaled ×{solution.scale:g}\n")
+
+    records = sorted(solution.resource_records(), key=lambda r: (-round(r["utilization"], 9), r["id"]))
+    out.write(f"\nWorst resources (of {len(records)})\n")
+    if records:
+        width = max(len(r["id"]) for r in records[:top])
+        out.write(f"  {'resource':<{width}}  {'load':>10}  {'capacity':>10}  {'util':>8}  {'reserved':>9}\n")
+        for r in records[:top]:
+            unit = "cores" if r["kind"] == "vmm" else "Gbit/s"
+            flag = "  SATURATED" if r["saturated"] else ""
+            out.write(
+                f"  {r['id']:<{width}}  {r['load']:>10.3f}  {r['capacity']:>10.3f}  {_pct(r['utilization']):>8}"
+                f"  {r['reserved']:>9.3f}  {unit}{flag}\n"
+            )
+    else:
+        out.write("  (no traffic)\n")
+
+    servers = solution.server_records()
+    out.write("\nVMM load per server (cores spent on I/O)\n")
+    if servers:
+        width = max(6, max(len(s["id"]) for s in servers))
+        out.write(f"  {'server':<{width}}  {'cores':>8}  {'budget':>8}  {'util':>8}\n")
+        for s in sorted(servers, key=lambda s: (-s["vmm_utilization"], s["id"]))[: max(top, 10)]:
+            out.write(
+                f"  {s['id']:<{width}}  {s['vmm_cores']:>8.3f}  {s['vmm_capacity_cores']:>8.3f}"
+                f"  {_pct(s['vmm_utilization']):>8}\n"
+            )
+        if len(servers) > max(top, 10):
+            out.write(f"  … {len(servers) - max(top, 10)} more servers\n")
+    else:
+        out.write("  (no servers)\n")
+
+    missed = [f for f in range(fs.n_flows) if not solution.floor_met[f]]
+    out.write(f"\nGuarantees missed ({len(missed)})\n")
+    for f in missed[:top]:
+        out.write(
+            f"  {fs.flow_id(f)}: {solution.rate[f]:.3f} of guaranteed {solution.floor[f]:.3f} Gbit/s\n"
+        )
+    if len(missed) > top:
+        out.write(f"  … {len(missed) - top} more\n")
+    if not missed:
+        out.write("  (none)\n")
+
+    problems = solution.problems
+    out.write(f"\nProblems ({len(problems)})\n")
+    for p in problems[: max(top, 20)]:
+        out.write(f"  {p.severity:<7}  {p.code:<24}  {p.element}: {p.message}\n")
+    if len(problems) > max(top, 20):
+        out.write(f"  … {len(problems) - max(top, 20)} more\n")
+    if not problems:
+        out.write("  (none)\n")
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------- sweep
+def cmd_sweep(args) -> int:
+    from .solver.sweep import sweep
+
+    topo = load(args.file)
+    result = sweep(topo, to=args.to, steps=args.steps)
+    if args.csv:
+        _check_writable(args.csv)
+    lines = [f"{'scale':>8}  {'peak util':>9}  {'VMM cores':>10}  {'missed':>6}  peak resource"]
+    for row in result.rows:
+        lines.append(
+            f"{row.scale:>8.3f}  {row.peak_utilization * 100:>8.1f}%  {row.vmm_cores:>10.3f}"
+            f"  {row.guarantees_missed:>6}  {row.peak_resource or '-'}"
+        )
+    if result.first_saturation is None:
+        lines.append(f"nothing saturates up to ×{args.to:g}")
+    else:
+        lines.append(
+            f"first saturation at ×{result.first_saturation:.4f}: {', '.join(result.first_saturated)}"
+        )
+    print("\n".join(lines))
+    if args.csv:
+        from .fileformat.project import write_atomic
+
+        write_atomic(Path(args.csv), result.to_csv().encode("utf-8"))
+    return 0
+
+
+def _check_writable(path: str) -> None:
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UsageError(f"{path} is a folder")
+    if not folder.is_dir():
+        raise UsageError(f"folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write in {folder}")
+
+
+# ---------------------------------------------------------------- generate
+def cmd_generate(args) -> int:
+    from .generate import generate
+
+    mix = [m.strip() for m in args.mix.split(",") if m.strip()]
+    bad = [m for m in mix if m not in MODES]
+    if not mix or bad:
+        raise UsageError(f"--mix takes modes from {', '.join(MODES)}, got {args.mix!r}")
+    _check_writable(args.output)
+    topo = generate(args.racks, args.servers_per_rack, args.vms_per_server, mix=mix, seed=args.seed)
+    save(topo, args.output)
+    print(
+        f"wrote {args.output}: {args.racks} racks, {args.racks * args.servers_per_rack} servers, "
+        f"{args.racks * args.servers_per_rack * args.vms_per_server} VMs"
+    )
+    return 0
+
+
+# ----------------------------------------------------------------- upgrade
+def cmd_upgrade(args) -> int:
+    from .fileformat.project import parse_json
+
+    source = Path(args.file)
+    topo = load(source)
+    original = parse_json(source.read_bytes()).get("version")
+    target = Path(args.output) if args.output else source
+    _check_writable(str(target))
+    save(topo, target)
+    print(f"wrote {target} in format version 1 (was version {original})")
+    return 0
+
+
+def _csv_text(header: list[str], rows: list[list]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
