@@ -87,17 +87,95 @@ def loads(data: bytes | str) -> Topology:
     return build_topology(doc)
 
 
+class _Refused(Exception):
+    """Raised from inside json.loads (NaN/Infinity, a duplicate key); located afterwards."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise ProjectFileError(f"not valid JSON: {name} is not a number JSON allows.")
+    raise _Refused(f"not valid JSON: {name} is not a number JSON allows.")
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise ProjectFileError(f"not a valid project: the key {key!r} appears twice in one object.")
+            raise _Refused(f"not a valid project: the key {key!r} appears twice in one object.")
         out[key] = value
     return out
+
+
+class _Constant:
+    """A NaN or Infinity literal, kept in place only to say where it was."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Duplicated(dict):
+    """An object with a repeated key, kept in place only to say where it was."""
+
+    key: str = ""
+
+
+def _locate_refusal(text: str) -> str | None:
+    """Parse again, marking what the strict parse refused, and name its element and field."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        out: dict[str, Any] = {}
+        repeated = None
+        for key, value in items:
+            if key in out:
+                repeated = key if repeated is None else repeated
+                continue
+            out[key] = value
+        if repeated is None:
+            return out
+        marked = _Duplicated(out)
+        marked.key = repeated
+        return marked
+
+    try:
+        doc = json.loads(text, parse_constant=_Constant, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[tuple, Any]] = [((), doc)]
+    while stack:  # depth-first in document order, without recursion
+        path, value = stack.pop()
+        if isinstance(value, _Constant):
+            return _describe_path(doc, path, f"is {value.name}, which is not a number JSON allows")
+        if isinstance(value, _Duplicated):
+            return _describe_path(doc, path + (value.key,), "appears twice in one object")
+        if isinstance(value, dict):
+            stack.extend(reversed([(path + (k,), v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(path + (i,), v) for i, v in enumerate(value)]))
+    return None
+
+
+def _describe_path(doc: Any, path: tuple, what: str) -> str:
+    """``("elements", 3, "vnics", 0, "tx_gbps")`` → 'element "vm1" (vm): field 'vnics[0].tx_gbps' …'."""
+    if not path:
+        return f"not a project file: the whole document {what}."
+    head, rest = "project", path
+    if len(path) >= 2 and path[0] in ("elements", "nodes", "links", "cables") and isinstance(path[1], int):
+        raw = doc[path[0]][path[1]]
+        raw = raw if isinstance(raw, dict) else {}
+        rest = path[2:]
+        if path[0] in ("elements", "nodes"):
+            eid = raw.get("id")
+            head = _where(eid, raw.get("kind", raw.get("type"))) if is_valid_id(eid) else f"elements[{path[1]}]"
+        else:
+            a, b = raw.get("a", raw.get("from")), raw.get("b", raw.get("to"))
+            lid = raw.get("id", default_link_id(a, b) if isinstance(a, str) and isinstance(b, str) else None)
+            head = f'link "{lid}"' if is_valid_link_id(lid) else f"links[{path[1]}]"
+    elif path[0] == "cost_model":
+        head, rest = "cost_model", path[1:]
+    if not rest:
+        return f"{head} {what}."
+    name = ""
+    for part in rest:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return f"{head}: field {name[:80]!r} {what}."
 
 
 def parse_json(data: bytes | str) -> Any:
@@ -114,6 +192,8 @@ def parse_json(data: bytes | str) -> Any:
         text = data
     try:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+    except _Refused as exc:
+        raise ProjectFileError(_locate_refusal(text) or str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except RecursionError:
@@ -122,16 +202,19 @@ def parse_json(data: bytes | str) -> Any:
         raise ProjectFileError(f"not valid JSON: {exc}.") from None
 
 
-def _check_depth(value: Any, where: str, depth: int = 0) -> None:
-    """Unknown fields are kept as they are; refuse absurdly nested ones (known fields are flat)."""
+def _check_depth(value: Any, where: str, depth: int = 0, name: str | None = None) -> None:
+    """Unknown fields are kept as they are; refuse absurdly nested ones (known fields are flat),
+    and numbers too large for a float (``1e999`` reads as infinity, which cannot be written back)."""
     if depth > MAX_DEPTH:
         raise ProjectFileError(f"{where}: an unknown field is nested deeper than {MAX_DEPTH} levels.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProjectFileError(f"{where}: field {str(name)[:80]!r} holds a number that is not finite ({value!r}).")
     if isinstance(value, dict):
-        for item in value.values():
-            _check_depth(item, where, depth + 1)
+        for key, item in value.items():
+            _check_depth(item, where, depth + 1, key if name is None else name)
     elif isinstance(value, list):
         for item in value:
-            _check_depth(item, where, depth + 1)
+            _check_depth(item, where, depth + 1, name)
 
 
 def check_header_and_migrate(doc: Any) -> dict:

@@ -68,6 +68,9 @@ class Removal:
 
 Listener = Callable[[ModelEvent], None]
 
+# The vNIC fields that name another element.
+_VNIC_REFS = ("vf", "nic", "to")
+
 
 class Topology:
     """A whole design: elements, cables, cost model, title and notes."""
@@ -263,6 +266,25 @@ class Topology:
                     vm.id, device, key=f"vnic:{index}", relation="attach", mode=vnic.mode, port=vnic.port
                 )
 
+    def _sort_children(self, parent_ids: Iterable[str]) -> None:
+        """Put the ``contains`` edges of these parents back in file order.
+
+        ``children`` lists a node's out-edges in insertion order, so an element
+        re-inserted by ``restore`` (or added at an index, or moved to another
+        parent) would otherwise be listed after its later siblings.
+        """
+        position: dict[str, int] | None = None
+        for parent in parent_ids:
+            if parent not in self.graph:
+                continue
+            kids = [child for _, child, key in self.graph.out_edges(parent, keys=True) if key == "contains"]
+            if position is None:
+                position = {eid: i for i, eid in enumerate(self.elements)}
+            ordered = sorted(kids, key=lambda eid: position.get(eid, len(position)))
+            if kids != ordered:
+                self.graph.remove_edges_from((parent, child, "contains") for child in kids)
+                self.graph.add_edges_from((parent, child, "contains", {"relation": "contains"}) for child in ordered)
+
     def _graph_add_link(self, link: Link) -> None:
         nodes, ports = [], []
         for end in link.ends():
@@ -304,6 +326,8 @@ class Topology:
                 self._check_vnic_refs(element.id, i, vnic)
         self._insert_element(element, index)
         self._graph_add(element)
+        if index is not None and element.parent_id:
+            self._sort_children({element.parent_id})
         self._emit("element-added", element.id)
         return element
 
@@ -327,7 +351,8 @@ class Topology:
         """Remove an element with everything that depends on it.
 
         Children go with their parent, cables at the element (or its ports) go,
-        and vNICs that used a removed VF or NIC are detached, not deleted.
+        and vNICs that used a removed VF or NIC are detached, not deleted (a
+        removed network is likewise cleared from the ``to`` of the vNICs naming it).
         """
         if element_id not in self.elements:
             raise ModelError(f"no element with id {element_id!r}")
@@ -352,7 +377,10 @@ class Topology:
         for vm, index, vnic in list(self.iter_vnics()):
             if vm.id in doomed:
                 continue
-            if vnic.device() in doomed:
+            # Any reference into the removed set goes, not only the attachment: a kept
+            # destination ``to`` (or a stale vf/nic of another mode) would leave a
+            # dangling id that makes the saved file unloadable.
+            if vnic.device() in doomed or any(getattr(vnic, attr) in doomed for attr in _VNIC_REFS):
                 removal.detached.append((vm.id, index, copy.deepcopy(vnic)))
         # Apply: cables, detachments, then elements (children before parents).
         for _, link in removal.links:
@@ -362,10 +390,9 @@ class Topology:
             vm = self.elements[vm_id]
             assert isinstance(vm, VM)
             vnic = vm.vnics[index]
-            if vnic.mode == "vf":
-                vnic.vf = None
-            else:
-                vnic.nic = None
+            for attr in _VNIC_REFS:
+                if getattr(vnic, attr) in doomed:
+                    setattr(vnic, attr, None)
         for vm_id in {vm_id for vm_id, _, _ in removal.detached}:
             self._graph_attach(self.elements[vm_id])  # type: ignore[arg-type]
         for _, element in reversed(removal.elements):
@@ -397,6 +424,7 @@ class Topology:
             self.elements[vm_id] for vm_id in {v for v, _, _ in removal.detached}
         ]:
             self._graph_attach(element)  # type: ignore[arg-type]
+        self._sort_children({e.parent_id for _, e in removal.elements if e.parent_id})
         for _, element in removal.elements:
             self._emit("element-added", element.id)
         for _, link in removal.links:
@@ -484,7 +512,7 @@ class Topology:
         if element is None:
             raise ModelError(f"no element with id {element_id!r}")
         if name == "id":
-            raise ModelError("ids are changed with rename()")
+            raise ModelError("an element's id cannot be changed")
         try:
             spec = field_spec(element.KIND, name)
         except KeyError:
@@ -508,6 +536,7 @@ class Topology:
         if name == "parent":
             self.graph.remove_edge(old, element.id, key="contains")
             self.graph.add_edge(value, element.id, key="contains", relation="contains")
+            self._sort_children({value})
         setattr(element, name, value)
         self._emit("element-changed", element_id, name)
         return old
@@ -557,6 +586,14 @@ class Topology:
         return old
 
     def set_cost_model(self, cost_model: CostModel) -> CostModel:
+        from .schema import CORE_US_SPEC, COST_MODEL_FIELDS
+
+        try:
+            for mode, value in cost_model.core_us_per_packet.items():
+                CORE_US_SPEC.coerce(value)
+            COST_MODEL_FIELDS[0].coerce(cost_model.vmdq_rx_factor)
+        except FieldError as exc:
+            raise ModelError(f"cost model: {exc}") from None
         old = self.cost_model
         self.cost_model = copy.deepcopy(cost_model)
         self._emit("project-changed", "", "cost_model")
@@ -587,6 +624,7 @@ class Topology:
             for element in sorted(pending, key=lambda e: rank[e.KIND]):
                 topo.add(element)
             topo.elements = {e.id: topo.elements[e.id] for e in pending}
+            topo._sort_children({e.parent_id for e in pending if e.parent_id})
             for link in links:
                 topo.connect(link)
             topo._listeners.clear()

@@ -71,6 +71,9 @@ class FlowSet:
     def flow_id(self, f: int) -> str:
         return f"{self.vm_names[int(self.vm[f])]}/{int(self.vnic_index[f])}/{'rx' if self.direction[f] else 'tx'}"
 
+    def mode_name(self, f: int) -> str:
+        return MODE_NAMES[int(self.mode[f])]
+
     def path(self, f: int) -> list[str]:
         lo, hi = self.flow_entry_start[f], self.flow_entry_start[f + 1]
         return [self.resource_ids[r] for r in self.entry_resource[lo:hi]]

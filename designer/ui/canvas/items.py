@@ -1,0 +1,690 @@
+"""Graphics items of the design canvas.
+
+Top-level items (network, switch, server) are movable; a server draws what it
+contains — NICs with their port sockets and VF chips along its top edge, the
+VMM's vSwitch in the middle, guests below and a footer with the VMM gauge — and
+rebuilds those child items whenever anything inside it changes. Direct paths
+(VF, passthrough) run straight from a guest to its device; software paths
+(paravirtual, emulated) run through the vSwitch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
+
+from ...model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
+from ...model.topology import Topology
+from .. import style
+
+PAD = 12.0
+SOCKET_R = 7.0
+CHIP_W, CHIP_H, CHIP_GAP = 24.0, 16.0, 4.0
+PORT_COL_W = 3 * (CHIP_W + CHIP_GAP) + 8
+NIC_TITLE_H = 28.0
+NIC_GAP = 14.0
+VM_W, VM_H, VM_GAP = 124.0, 62.0, 10.0
+VSWITCH_H = 22.0
+FOOTER_H = 34.0
+HANDLE_R = 6.0
+
+
+def _font(size: float = 9.0, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    return font
+
+
+def _elide(text: str, width_chars: int) -> str:
+    return text if len(text) <= width_chars else text[: max(1, width_chars - 1)] + "…"
+
+
+def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str) -> None:
+    """Draw text on one line, shortened with … to fit the rectangle."""
+    metrics = QFontMetricsF(painter.font())
+    painter.drawText(rect, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
+
+
+class ElementItem(QGraphicsObject):
+    """Base for every item standing for a model element."""
+
+    kind = ""
+
+    def __init__(self, element_id: str, parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.element_id = element_id
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setAcceptHoverEvents(True)
+        self.overlay_tip = ""
+        self.base_tip = ""
+
+    def refresh_tooltip(self) -> None:
+        self.setToolTip("\n".join(t for t in (self.base_tip, self.overlay_tip) if t))
+
+    def itemChange(self, change, value):
+        # Top-level items snap to the grid while dragged and drag their cables along.
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.parentItem() is None:
+            scene = self.scene()
+            if scene is not None and getattr(scene, "snap_to_grid", False):
+                grid = scene.grid_size
+                return QPointF(round(value.x() / grid) * grid, round(value.y() / grid) * grid)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.parentItem() is None:
+            scene = self.scene()
+            if scene is not None and hasattr(scene, "item_moved"):
+                scene.item_moved(self.element_id)
+        return super().itemChange(change, value)
+
+    def selection_pen(self, pen: QPen) -> QPen:
+        if self.isSelected():
+            pen = QPen(style.SELECTION, max(2.5, pen.widthF() + 1.0))
+        return pen
+
+
+class Connector:
+    """Mixin: an item a drag may start a connection from."""
+
+    def connector_anchor(self) -> QPointF:  # scene position where a drag line starts
+        return self.mapToScene(self.boundingRect().center())  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------- top level
+class NetworkItem(ElementItem):
+    kind = "network"
+    W, H = 170.0, 70.0
+
+    def __init__(self, network: Network) -> None:
+        super().__init__(network.id)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self.setZValue(2)
+        self.handle = HandleItem(self, QPointF(self.W / 2, self.H))
+        self.update_from(network)
+
+    def update_from(self, network: Network) -> None:
+        self.title = network.label or network.id
+        self.subtitle = network.id if network.label else "network"
+        self.base_tip = f"Network {network.id}" + (f" — {network.label}" if network.label else "")
+        self.refresh_tooltip()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-3, -3, self.W + 6, self.H + 6)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addEllipse(QRectF(0, 0, self.W, self.H))
+        return path
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
+        painter.setBrush(style.KIND_COLORS["network"])
+        painter.drawEllipse(QRectF(0, 0, self.W, self.H))
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(10, True))
+        _draw_elided(painter, QRectF(12, 14, self.W - 24, 22), Qt.AlignmentFlag.AlignCenter, self.title)
+        painter.setFont(_font(8))
+        painter.setPen(style.MUTED_TEXT)
+        painter.drawText(QRectF(8, 36, self.W - 16, 18), Qt.AlignmentFlag.AlignCenter, _elide(self.subtitle, 26))
+
+    def anchor_toward(self, point: QPointF) -> QPointF:
+        return _spread_anchor(self.mapRectToScene(QRectF(0, 0, self.W, self.H)), point, 0.2, 40, 6)
+
+
+class SwitchItem(ElementItem):
+    kind = "switch"
+    W, H = 220.0, 56.0
+
+    def __init__(self, switch: Switch) -> None:
+        super().__init__(switch.id)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self.setZValue(2)
+        self.handle = HandleItem(self, QPointF(self.W / 2, 0))
+        self.update_from(switch)
+        self.ports_used = 0
+
+    def update_from(self, switch: Switch) -> None:
+        self.title = switch.label or switch.id
+        self.detail = f"{switch.id} · {switch.ports}×{switch.port_gbps:g}G"
+        self.ports = switch.ports
+        self.base_tip = f"Switch {switch.id}: {switch.ports} ports × {switch.port_gbps:g} Gbit/s"
+        self.refresh_tooltip()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-3, -3, self.W + 6, self.H + 6)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
+        painter.setBrush(style.KIND_COLORS["switch"])
+        painter.drawRoundedRect(QRectF(0, 0, self.W, self.H), 6, 6)
+        # Port strip.
+        painter.setPen(QPen(style.MUTED_TEXT, 1))
+        for i in range(12):
+            x = 12 + i * ((self.W - 24) / 12)
+            painter.drawRect(QRectF(x, self.H - 14, (self.W - 24) / 12 - 3, 7))
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(10, True))
+        _draw_elided(painter, QRectF(10, 6, self.W - 20, 20), Qt.AlignmentFlag.AlignCenter, self.title)
+        painter.setFont(_font(8))
+        painter.setPen(style.MUTED_TEXT)
+        painter.drawText(QRectF(10, 24, self.W - 20, 16), Qt.AlignmentFlag.AlignCenter, _elide(self.detail, 34))
+
+    def anchor_toward(self, point: QPointF) -> QPointF:
+        return _spread_anchor(self.mapRectToScene(QRectF(0, 0, self.W, self.H)), point, 0.3, 12, 0)
+
+
+def _spread_anchor(rect: QRectF, point: QPointF, spread: float, margin: float, inset: float) -> QPointF:
+    """Where a cable toward ``point`` meets an item's top or bottom edge: cables
+    from further left or right meet it further left or right, so they fan out."""
+    cx = rect.center().x()
+    half = rect.width() / 2 - margin
+    x = cx + max(-half, min(half, (point.x() - cx) * spread))
+    below = point.y() > rect.center().y()
+    return QPointF(x, rect.bottom() - inset if below else rect.top() + inset)
+
+
+class HandleItem(QGraphicsItem, Connector):
+    """A small circle on a switch, network or VM: drag from it to connect."""
+
+    def __init__(self, owner: QGraphicsItem, center: QPointF) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.setPos(center)
+        self.setZValue(5)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.hovered = False
+        self.setToolTip("Drag from here to connect")
+
+    @property
+    def element_id(self) -> str:
+        return self.owner.element_id  # type: ignore[attr-defined]
+
+    def boundingRect(self) -> QRectF:
+        r = HANDLE_R + 2
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(style.OUTLINE, 1.2))
+        painter.setBrush(style.SELECTION if self.hovered else QColor("#ffffff"))
+        painter.drawEllipse(QPointF(0, 0), HANDLE_R, HANDLE_R)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        self.update()
+
+    def connector_anchor(self) -> QPointF:
+        return self.scenePos()
+
+
+# ------------------------------------------------------------------ in a server
+@dataclass
+class VmOverlay:
+    tx_rate: float = 0.0
+    tx_demand: float = 0.0
+    rx_rate: float = 0.0
+    rx_demand: float = 0.0
+    floor: float = 0.0
+    floor_met: bool = True
+    has_flows: bool = False
+
+
+class PortItem(QGraphicsItem, Connector):
+    """A NIC port socket; cables start here."""
+
+    def __init__(self, nic_item: "NicItem", nic_id: str, port: int, center: QPointF) -> None:
+        super().__init__(nic_item)
+        self.nic_id = nic_id
+        self.port = port
+        self.setPos(center)
+        self.setZValue(6)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.wired = False
+        self.color: QColor | None = None
+        self.hovered = False
+
+    @property
+    def element_id(self) -> str:
+        return self.nic_id
+
+    @property
+    def end(self) -> str:
+        return f"{self.nic_id}:{self.port}"
+
+    def boundingRect(self) -> QRectF:
+        r = SOCKET_R + 2
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(style.OUTLINE, 1.5))
+        fill = self.color if (self.wired and self.color is not None) else QColor("#ffffff")
+        if self.hovered:
+            fill = style.SELECTION
+        painter.setBrush(fill)
+        painter.drawEllipse(QPointF(0, 0), SOCKET_R, SOCKET_R)
+        painter.setBrush(QColor("#263238") if self.wired else QColor("#cfd8dc"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(QPointF(0, 0), 2.5, 2.5)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        self.update()
+
+    def connector_anchor(self) -> QPointF:
+        return self.scenePos()
+
+
+class VfItem(ElementItem):
+    kind = "vf"
+
+    def __init__(self, vf: VirtualFunction, parent: QGraphicsItem, rect: QRectF, short: str) -> None:
+        super().__init__(vf.id, parent)
+        self.rect = rect
+        self.short = short
+        self.used = False
+        self.min_gbps = vf.min_gbps
+        self.setZValue(4)
+        self.base_tip = (f"VF {vf.id} on port {vf.port}"
+                         + (f", guaranteed {vf.min_gbps:g} Gbit/s" if vf.min_gbps else "")
+                         + (f", capped at {vf.max_gbps:g} Gbit/s" if vf.max_gbps else ""))
+        self.refresh_tooltip()
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-2, -2, 2, 2)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.MODE_COLORS["vf"], 1.2)))
+        painter.setBrush(style.KIND_COLORS["vf"] if self.used else QColor("#ffffff"))
+        painter.drawRoundedRect(self.rect, 3, 3)
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(6.5, self.min_gbps > 0))
+        painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.short)
+
+
+class NicItem(ElementItem):
+    kind = "nic"
+
+    def __init__(self, nic: Nic, vfs: list[VirtualFunction], parent: QGraphicsItem, origin: QPointF) -> None:
+        super().__init__(nic.id, parent)
+        self.setPos(origin)
+        self.setZValue(3)
+        self.nic = nic
+        per_port: dict[int, list[VirtualFunction]] = {}
+        for vf in vfs:
+            per_port.setdefault(vf.port, []).append(vf)
+        ports = max(nic.ports, 1)
+        self.col_w = PORT_COL_W
+        self.width = max(150.0, ports * self.col_w + 12)
+        rows = max((math.ceil(len(v) / 3) for p, v in per_port.items() if p < ports), default=0)
+        stray = [vf for p, v in per_port.items() if p >= ports for vf in v]
+        stray_rows = math.ceil(len(stray) / 3)
+        self.height = NIC_TITLE_H + (rows + stray_rows) * (CHIP_H + CHIP_GAP) + 8
+        self.ports: dict[int, PortItem] = {}
+        self.vf_items: dict[str, VfItem] = {}
+        for p in range(nic.ports):
+            self.ports[p] = PortItem(self, nic.id, p, QPointF(self.port_x(p), 0.0))
+        for p, members in sorted(per_port.items()):
+            col = p if p < ports else 0
+            base_row = 0 if p < ports else rows
+            members_sorted = members
+            for i, vf in enumerate(members_sorted):
+                r, c = divmod(i, 3)
+                x = self.port_x(col) - 1.5 * (CHIP_W + CHIP_GAP) + c * (CHIP_W + CHIP_GAP) + CHIP_GAP / 2
+                y = NIC_TITLE_H + (base_row + r) * (CHIP_H + CHIP_GAP)
+                short = vf.label[:4] if vf.label and len(vf.label) <= 4 else _short_vf(vf.id, nic.id)
+                self.vf_items[vf.id] = VfItem(vf, self, QRectF(x, y, CHIP_W, CHIP_H), short)
+        self.base_tip = (f"NIC {nic.id}{' — ' + nic.model if nic.model else ''}: {nic.ports}×{nic.port_gbps:g} Gbit/s, "
+                         f"PCIe {nic.pcie_gbps:g} Gbit/s, SR-IOV {'on' if nic.sriov else 'off'} "
+                         f"({len(vfs)}/{nic.max_vfs} VFs){', VMDq' if nic.vmdq else ''}")
+        self.refresh_tooltip()
+
+    def port_x(self, port: int) -> float:
+        return 6 + self.col_w * (port + 0.5)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, self.width + 4, self.height + 4)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
+        painter.setBrush(style.KIND_COLORS["nic"])
+        painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 4, 4)
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(7.5, True))
+        title = self.nic.model or self.nic.id
+        _draw_elided(painter, QRectF(4, 8, self.width - 8, 12), Qt.AlignmentFlag.AlignCenter, title)
+        painter.setFont(_font(6.5))
+        painter.setPen(style.MUTED_TEXT)
+        _draw_elided(painter, QRectF(4, 17, self.width - 8, 10), Qt.AlignmentFlag.AlignCenter,
+                     f"{self.nic.id} · {self.nic.ports}×{self.nic.port_gbps:g}G")
+
+
+def _short_vf(vf_id: str, nic_id: str) -> str:
+    rest = vf_id[len(nic_id):] if vf_id.startswith(nic_id) else vf_id
+    rest = rest.lstrip("_.-") or vf_id
+    return rest[-4:]
+
+
+class VSwitchItem(QGraphicsItem):
+    def __init__(self, parent: QGraphicsItem, rect: QRectF) -> None:
+        super().__init__(parent)
+        self.rect = rect
+        self.setZValue(1)
+        self.setToolTip("vSwitch: the VMM's software switch. Emulated and paravirtual vNICs pass through it "
+                        "and cost VMM CPU; VFs and passthrough devices bypass it.")
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(style.MODE_COLORS["paravirtual"], 1, Qt.PenStyle.DashLine))
+        painter.setBrush(QColor("#e3f2fd"))
+        painter.drawRoundedRect(self.rect, 8, 8)
+        painter.setPen(style.MODE_COLORS["paravirtual"])
+        painter.setFont(_font(7.5, True))
+        painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, "vSwitch · VMM")
+
+
+class VmItem(ElementItem):
+    kind = "vm"
+
+    def __init__(self, vm: VM, parent: QGraphicsItem, origin: QPointF) -> None:
+        super().__init__(vm.id, parent)
+        self.setPos(origin)
+        self.setZValue(3)
+        self.title = vm.label or vm.id
+        self.vm = vm
+        self.overlay: VmOverlay | None = None
+        self.handle = HandleItem(self, QPointF(VM_W / 2, 0))
+        modes = sorted({v.mode for v in vm.vnics})
+        self.base_tip = f"VM {vm.id}" + (f" — {vm.label}" if vm.label else "") + (
+            f"\n{len(vm.vnics)} vNIC(s): {', '.join(modes)}" if vm.vnics else "\nno vNIC yet: drag from the handle to a VF, a NIC port or a NIC")
+        self.refresh_tooltip()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, VM_W + 4, VM_H + 4)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
+        painter.setBrush(style.KIND_COLORS["vm"])
+        painter.drawRoundedRect(QRectF(0, 0, VM_W, VM_H), 6, 6)
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(8.5, True))
+        _draw_elided(painter, QRectF(6, 9, VM_W - 12, 16), Qt.AlignmentFlag.AlignCenter, self.title)
+        strip = QRectF(5, VM_H - 30, VM_W - 10, 25)
+        modes = [v.mode for v in self.vm.vnics]
+        if modes:
+            painter.setPen(Qt.PenStyle.NoPen)
+            seg = (VM_W - 10) / len(modes)
+            for i, mode in enumerate(modes):
+                painter.setBrush(style.MODE_COLORS[mode])
+                painter.drawRect(QRectF(5 + i * seg, 26, seg - 1, 3))
+        ov = self.overlay
+        if ov is None or not ov.has_flows:
+            painter.setPen(style.MUTED_TEXT)
+            painter.setFont(_font(7))
+            painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "no traffic" if self.vm.vnics else "not attached")
+            return
+        # Badge: rate against demand, and the guarantee.
+        throttled = ov.tx_rate + ov.rx_rate < ov.tx_demand + ov.rx_demand - 1e-6
+        color = style.ERROR_COLOR if not ov.floor_met else (QColor("#ef6c00") if throttled else style.OK_COLOR)
+        painter.setPen(QPen(color, 1))
+        painter.setBrush(QColor(color.red(), color.green(), color.blue(), 28))
+        painter.drawRoundedRect(strip, 4, 4)
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(6.8))
+        line1 = (f"↑{style.format_gbps(ov.tx_rate)}/{ov.tx_demand:.3g}  "
+                 f"↓{style.format_gbps(ov.rx_rate)}/{ov.rx_demand:.3g} G")
+        if ov.floor > 0:
+            line2 = ("✓ " if ov.floor_met else "✗ ") + f"min {style.format_gbps(ov.floor)} G"
+        else:
+            line2 = "full demand" if not throttled else "throttled"
+        painter.drawText(strip.adjusted(0, 1, 0, -12), Qt.AlignmentFlag.AlignCenter, line1)
+        painter.setPen(color)
+        painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
+
+
+class AttachmentItem(QGraphicsPathItem):
+    """A guest's vNIC path inside a server."""
+
+    def __init__(self, parent: QGraphicsItem, path: QPainterPath, mode: str, tip: str, vm_id: str, index: int) -> None:
+        super().__init__(path, parent)
+        pen = QPen(style.MODE_COLORS[mode], 3.0 if mode == "passthrough" else 2.0)
+        if mode in ("paravirtual", "emulated"):
+            pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.setZValue(2)
+        self.setToolTip(tip)
+        self.vm_id = vm_id
+        self.index = index
+        self.mode = mode
+
+
+class ServerItem(ElementItem):
+    kind = "server"
+
+    def __init__(self, server: Server, topo: Topology) -> None:
+        super().__init__(server.id)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
+        self.setZValue(1)
+        self.nic_items: dict[str, NicItem] = {}
+        self.vm_items: dict[str, VmItem] = {}
+        self.vf_items: dict[str, VfItem] = {}
+        self.port_items: dict[tuple[str, int], PortItem] = {}
+        self.attachments: list[AttachmentItem] = []
+        self.vmm_cores = 0.0
+        self.vmm_budget = server.vmm_io_cores
+        self.vmm_solved = False
+        self.width = 300.0
+        self.height = 200.0
+        self.rebuild(topo)
+
+    def contained_ids(self) -> set[str]:
+        return set(self.nic_items) | set(self.vm_items) | set(self.vf_items)
+
+    def rebuild(self, topo: Topology) -> None:
+        """Lay out the server's contents from the model."""
+        scene = self.scene()
+        for child in list(self.childItems()):
+            child.setParentItem(None)
+            if scene is not None:
+                scene.removeItem(child)
+        self.nic_items.clear()
+        self.vm_items.clear()
+        self.vf_items.clear()
+        self.port_items.clear()
+        self.attachments.clear()
+        server = topo.elements[self.element_id]
+        assert isinstance(server, Server)
+        self.server = server
+        self.title = server.label or server.id
+        self.vmm_budget = server.vmm_io_cores
+        nics = topo.nics_of(server.id)
+        vms = topo.vms_of(server.id)
+
+        # NIC row along the top edge.
+        x = PAD
+        nic_h = 0.0
+        for nic in nics:
+            item = NicItem(nic, topo.vfs_of(nic.id), self, QPointF(x, 0.0))
+            self.nic_items[nic.id] = item
+            self.vf_items.update(item.vf_items)
+            for p, port_item in item.ports.items():
+                self.port_items[(nic.id, p)] = port_item
+            x += item.width + NIC_GAP
+            nic_h = max(nic_h, item.height)
+        nic_row_w = x - NIC_GAP - PAD if nics else 0.0
+
+        n_vms = len(vms)
+        cols_fit = int((nic_row_w + VM_GAP) // (VM_W + VM_GAP)) if nic_row_w else 0
+        cols = max(min(max(n_vms, 1), 3), cols_fit, math.ceil(math.sqrt(2 * n_vms)) if n_vms else 1)
+        cols = min(cols, 12)
+        vm_row_w = cols * (VM_W + VM_GAP) - VM_GAP
+        inner_w = max(nic_row_w, vm_row_w, 240.0)
+        self.width = inner_w + 2 * PAD
+
+        vs_y = (nic_h if nics else 20.0) + 22.0
+        self.vswitch_rect = QRectF(PAD, vs_y, inner_w, VSWITCH_H)
+        VSwitchItem(self, self.vswitch_rect)
+        vm_y0 = vs_y + VSWITCH_H + 26.0
+        for i, vm in enumerate(vms):
+            r, c = divmod(i, cols)
+            item = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), vm_y0 + r * (VM_H + VM_GAP + 8)))
+            self.vm_items[vm.id] = item
+        rows = math.ceil(n_vms / cols) if n_vms else 1
+        vm_end = vm_y0 + rows * (VM_H + VM_GAP + 8) - 8
+        self.footer_y = vm_end + 8
+        self.height = self.footer_y + FOOTER_H
+        self._build_attachments(topo, vms)
+        self.base_tip = (f"Server {server.id}{' — ' + server.label if server.label else ''}: {server.cores} cores, "
+                         f"VMM I/O budget {server.vmm_io_cores:g} cores, VT-d {'on' if server.iommu else 'off'}")
+        self.refresh_tooltip()
+        self.prepareGeometryChange()
+        self.update()
+
+    def _build_attachments(self, topo: Topology, vms: list[VM]) -> None:
+        used_vfs: set[str] = set()
+        for vm in vms:
+            vm_item = self.vm_items[vm.id]
+            n = max(1, len(vm.vnics))
+            for index, vnic in enumerate(vm.vnics):
+                start = vm_item.pos() + QPointF(VM_W / 2 + (index - (n - 1) / 2) * 10, 0)
+                path = QPainterPath(start)
+                tip = f"{vm.id} vNIC {index}: {style.MODE_LABELS[vnic.mode]}"
+                if vnic.mode == "vf":
+                    chip = self.vf_items.get(vnic.vf or "")
+                    if chip is None:
+                        continue
+                    used_vfs.add(chip.element_id)
+                    end = chip.mapToItem(self, QPointF(chip.rect.center().x(), chip.rect.bottom()))
+                    mid_y = self.vswitch_rect.bottom() + 10
+                    path.cubicTo(QPointF(start.x(), mid_y), QPointF(end.x(), mid_y), end)
+                    tip += f" → {chip.element_id}"
+                elif vnic.mode == "passthrough":
+                    nic_item = self.nic_items.get(vnic.nic or "")
+                    if nic_item is None:
+                        continue
+                    end = nic_item.mapToItem(self, QPointF(nic_item.port_x(vnic.port) if vnic.port in nic_item.ports
+                                                           else nic_item.width / 2, nic_item.height))
+                    mid_y = self.vswitch_rect.bottom() + 10
+                    path.cubicTo(QPointF(start.x(), mid_y), QPointF(end.x(), mid_y), end)
+                    tip += f" → whole NIC {vnic.nic} (port {vnic.port})"
+                else:
+                    nic_item = self.nic_items.get(vnic.nic or "")
+                    if nic_item is None:
+                        continue
+                    port_x = nic_item.port_x(vnic.port) if vnic.port in nic_item.ports else nic_item.width / 2
+                    end = nic_item.mapToItem(self, QPointF(port_x, nic_item.height))
+                    vs = self.vswitch_rect
+                    path.lineTo(QPointF(start.x(), vs.bottom()))
+                    path.moveTo(QPointF(end.x(), vs.top()))
+                    path.lineTo(end)
+                    tip += f" → vSwitch → {vnic.nic} port {vnic.port}"
+                self.attachments.append(AttachmentItem(self, path, vnic.mode, tip, vm.id, index))
+        for vf_id, chip in self.vf_items.items():
+            chip.used = vf_id in used_vfs
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -SOCKET_R - 3, self.width + 4, self.height + SOCKET_R + 6)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
+        painter.setBrush(style.KIND_COLORS["server"])
+        painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
+        # Footer: name and VMM gauge.
+        fy = self.footer_y
+        painter.setPen(QPen(QColor("#cfd8dc"), 1))
+        painter.drawLine(QPointF(6, fy), QPointF(self.width - 6, fy))
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(10, True))
+        gauge_w = 150.0
+        _draw_elided(painter, QRectF(PAD, fy + 4, self.width - gauge_w - 3 * PAD, 24),
+                     Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
+        gauge = QRectF(self.width - gauge_w - PAD, fy + 9, gauge_w, 16)
+        painter.setPen(QPen(style.OUTLINE, 1))
+        painter.setBrush(QColor("#eceff1"))
+        painter.drawRoundedRect(gauge, 3, 3)
+        budget = self.vmm_budget
+        used = self.vmm_cores
+        frac = (used / budget) if budget > 0 else (1.0 if used > 0 else 0.0)
+        if frac > 0:
+            fill = QRectF(gauge.left(), gauge.top(), gauge.width() * min(1.0, frac), gauge.height())
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(style.utilization_color(frac))
+            painter.drawRoundedRect(fill, 3, 3)
+        painter.setPen(style.TEXT)
+        painter.setFont(_font(7, True))
+        text = f"VMM {used:.2f} / {budget:g} cores" if self.vmm_solved else f"VMM budget {budget:g} cores"
+        painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class CableItem(QGraphicsPathItem):
+    """A cable: NIC port ↔ switch/network, or switch ↔ switch/network."""
+
+    def __init__(self, link_id: str) -> None:
+        super().__init__()
+        self.link_id = link_id
+        self.element_id = link_id
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setZValue(0)
+        self.utilization: float | None = None
+        self.base_tip = ""
+        self.overlay_tip = ""
+        self.set_overlay(None, "")
+
+    def set_overlay(self, utilization: float | None, tip: str) -> None:
+        self.utilization = utilization
+        self.overlay_tip = tip
+        pen = QPen(style.utilization_color(utilization), style.utilization_width(utilization, 2.2))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.setToolTip("\n".join(t for t in (self.base_tip, tip) if t))
+
+    def set_ends(self, a: QPointF, b: QPointF) -> None:
+        path = QPainterPath(a)
+        dy = (b.y() - a.y()) * 0.5
+        path.cubicTo(QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy), b)
+        self.setPath(path)
+
+    def shape(self) -> QPainterPath:
+        from PySide6.QtGui import QPainterPathStroker
+
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        if self.isSelected():
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            halo = QPen(style.SELECTION, self.pen().widthF() + 5)
+            halo.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(halo)
+            painter.drawPath(self.path())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(self.pen())
+        painter.drawPath(self.path())

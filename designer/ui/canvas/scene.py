@@ -1,0 +1,429 @@
+"""The design scene: follows the model, never edits it.
+
+Model events mark what is stale (a top-level item, a server's contents, a
+cable); ``flush`` brings the items up to date in one pass, so a command that
+touches fifty elements rebuilds each server once. The document flushes after
+every command, undo and redo; a zero-delay timer catches anything else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
+
+from ...model.elements import VM, Network, Server, Switch, split_port_end
+from ...model.topology import ModelEvent, Topology
+from ...solver import Solution
+from .. import style
+from .items import CableItem, ElementItem, NetworkItem, PortItem, ServerItem, SwitchItem, VmOverlay
+
+TOP_LEVEL = ("network", "switch", "server")
+GRID = 20.0
+
+
+class DesignScene(QGraphicsScene):
+    elementsChanged = Signal()
+
+    def __init__(self, topology: Topology, parent=None) -> None:
+        super().__init__(parent)
+        self.topology = topology
+        self.top_items: dict[str, ElementItem] = {}
+        self.cables: dict[str, CableItem] = {}
+        self.child_server: dict[str, str] = {}  # NIC / VF / VM id -> server id
+        self.solution: Solution | None = None
+        self.overlay_enabled = True
+        self.show_grid = True
+        self.snap_to_grid = True
+        self.grid_size = GRID
+        self._dirty_top: set[str] = set()
+        self._dirty_servers: set[str] = set()
+        self._dirty_cables = False
+        self._full_rebuild = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self.flush)
+        self.setBackgroundBrush(QColor("#ffffff"))
+        self.rebuild_all()
+        topology.subscribe(self.on_model_event)
+
+    def detach(self) -> None:
+        self.topology.unsubscribe(self.on_model_event)
+
+    # ---------------------------------------------------------------- building
+    def rebuild_all(self) -> None:
+        self.clearSelection()
+        for item in list(self.top_items.values()) + list(self.cables.values()):
+            self.removeItem(item)
+        self.top_items.clear()
+        self.cables.clear()
+        self.child_server.clear()
+        for element in self.topology.elements.values():
+            if element.KIND in TOP_LEVEL:
+                self._create_top(element.id)
+        self._sync_cables()
+        self._apply_overlay()
+        self._update_scene_rect()
+
+    def _create_top(self, element_id: str) -> None:
+        element = self.topology.elements[element_id]
+        if isinstance(element, Server):
+            item: ElementItem = ServerItem(element, self.topology)
+            for child in item.contained_ids():
+                self.child_server[child] = element_id
+        elif isinstance(element, Switch):
+            item = SwitchItem(element)
+        else:
+            assert isinstance(element, Network)
+            item = NetworkItem(element)
+        x, y = element.x, element.y
+        if x is None or y is None:
+            x, y = self._free_spot(item)
+        item.setPos(x, y)
+        self.addItem(item)
+        self.top_items[element_id] = item
+
+    def _free_spot(self, item: ElementItem) -> tuple[float, float]:
+        """Somewhere right of everything else, for elements without a position."""
+        rect = self.itemsBoundingRect()
+        if not self.top_items:
+            return 0.0, 0.0
+        return rect.right() + 60.0, rect.top()
+
+    # ----------------------------------------------------------- model events
+    def on_model_event(self, event: ModelEvent) -> None:
+        kind = event.kind
+        if kind == "reset":
+            self._full_rebuild = True
+        elif kind in ("element-added", "element-removed", "element-changed"):
+            element = self.topology.elements.get(event.id)
+            if element is not None and element.KIND in TOP_LEVEL:
+                self._dirty_top.add(event.id)
+            elif element is None and event.id in self.top_items:
+                self._dirty_top.add(event.id)
+            else:
+                server = self._server_for(event.id)
+                if server is not None:
+                    self._dirty_servers.add(server)
+                # A VM attached to a removed device of another server, etc.
+                self._dirty_cables = True
+        elif kind in ("link-added", "link-removed", "link-changed"):
+            self._dirty_cables = True
+        self._flush_timer.start()
+
+    def _server_for(self, element_id: str) -> str | None:
+        server = self.topology.server_of(element_id)
+        if server is not None:
+            return server.id
+        return self.child_server.get(element_id)
+
+    def flush(self) -> None:
+        """Bring every stale item up to date."""
+        self._flush_timer.stop()
+        if self._full_rebuild:
+            self._full_rebuild = False
+            self._dirty_top.clear()
+            self._dirty_servers.clear()
+            self.rebuild_all()
+            self.elementsChanged.emit()
+            return
+        if not (self._dirty_top or self._dirty_servers or self._dirty_cables):
+            return
+        selected = set(self.selected_ids())
+        for element_id in sorted(self._dirty_top):
+            element = self.topology.elements.get(element_id)
+            item = self.top_items.get(element_id)
+            if element is None:
+                if item is not None:
+                    self.removeItem(item)
+                    del self.top_items[element_id]
+                    self.child_server = {c: s for c, s in self.child_server.items() if s != element_id}
+                continue
+            if item is None:
+                self._create_top(element_id)
+                continue
+            if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
+                item.setPos(element.x, element.y)
+            if isinstance(item, ServerItem):
+                self._dirty_servers.add(element_id)
+            else:
+                item.update_from(element)  # type: ignore[attr-defined]
+        for server_id in self._dirty_servers:
+            item = self.top_items.get(server_id)
+            if isinstance(item, ServerItem) and server_id in self.topology.elements:
+                self.child_server = {c: s for c, s in self.child_server.items() if s != server_id}
+                item.rebuild(self.topology)
+                for child in item.contained_ids():
+                    self.child_server[child] = server_id
+        self._dirty_top.clear()
+        self._dirty_servers.clear()
+        self._dirty_cables = False
+        self._sync_cables()
+        self._apply_overlay()
+        self.select_ids(selected & set(self.all_element_ids()), notify=False)
+        self._update_scene_rect()
+        self.elementsChanged.emit()
+
+    # ----------------------------------------------------------------- cables
+    def _sync_cables(self) -> None:
+        links = self.topology.links
+        for link_id in list(self.cables):
+            if link_id not in links:
+                self.removeItem(self.cables.pop(link_id))
+        for link_id in links:
+            if link_id not in self.cables:
+                cable = CableItem(link_id)
+                self.cables[link_id] = cable
+                self.addItem(cable)
+        for port in self.port_items():
+            port.wired = False
+        for link_id, cable in self.cables.items():
+            link = links[link_id]
+            cable.base_tip = f"Cable {link_id}" + (f": {link.gbps:g} Gbit/s" if link.gbps is not None else "")
+            self._route_cable(cable)
+        for item in self.top_items.values():
+            if isinstance(item, SwitchItem):
+                item.ports_used = sum(1 for link in self.topology.links_of(item.element_id)
+                                      if split_port_end(link.other_end(item.element_id)) is not None
+                                      and link.other_end(item.element_id) not in self.topology.elements)
+
+    def _end_point(self, end: str, toward: QPointF | None) -> QPointF | None:
+        item = self.top_items.get(end)
+        if item is not None:
+            target = toward if toward is not None else item.sceneBoundingRect().center()
+            return item.anchor_toward(target)  # type: ignore[attr-defined]
+        port = self.port_item(end)
+        if port is not None:
+            return port.scenePos()
+        return None
+
+    def port_item(self, end: str) -> PortItem | None:
+        split = split_port_end(end)
+        if split is None:
+            return None
+        server_id = self.child_server.get(split[0])
+        server = self.top_items.get(server_id) if server_id else None
+        if isinstance(server, ServerItem):
+            return server.port_items.get(split)
+        return None
+
+    def port_items(self):
+        for item in self.top_items.values():
+            if isinstance(item, ServerItem):
+                yield from item.port_items.values()
+
+    def _route_cable(self, cable: CableItem) -> None:
+        link = self.topology.links.get(cable.link_id)
+        if link is None:
+            return
+        port_a, port_b = self.port_item(link.a), self.port_item(link.b)
+        for port in (port_a, port_b):
+            if port is not None:
+                port.wired = True
+                port.update()
+        # Ports are fixed points; the other end picks its anchor toward them.
+        a_fixed = port_a.scenePos() if port_a else None
+        b_fixed = port_b.scenePos() if port_b else None
+        if a_fixed is None and b_fixed is None:
+            ia, ib = self.top_items.get(link.a), self.top_items.get(link.b)
+            if ia is None or ib is None:
+                cable.setPath(cable.path().__class__())
+                return
+            ca, cb = ia.sceneBoundingRect().center(), ib.sceneBoundingRect().center()
+            a = ia.anchor_toward(cb)  # type: ignore[attr-defined]
+            b = ib.anchor_toward(ca)  # type: ignore[attr-defined]
+        else:
+            a = a_fixed or self._end_point(link.a, b_fixed)
+            b = b_fixed or self._end_point(link.b, a_fixed)
+            if a is None or b is None:
+                return
+        cable.set_ends(a, b)
+
+    def item_moved(self, element_id: str) -> None:
+        """Re-route the cables at a moved top-level item (during a drag)."""
+        for link in self.topology.links_of(element_id):
+            cable = self.cables.get(link.id)
+            if cable is not None:
+                self._route_cable(cable)
+        item = self.top_items.get(element_id)
+        if isinstance(item, ServerItem):
+            for nic_id in item.nic_items:
+                for link in self.topology.links_of(nic_id):
+                    cable = self.cables.get(link.id)
+                    if cable is not None:
+                        self._route_cable(cable)
+
+    # ---------------------------------------------------------------- overlay
+    def set_solution(self, solution: Solution | None) -> None:
+        self.solution = solution
+        self._apply_overlay()
+
+    def set_overlay_enabled(self, enabled: bool) -> None:
+        self.overlay_enabled = enabled
+        self._apply_overlay()
+
+    def resource_utilization(self) -> dict[str, tuple[float, float, float]]:
+        """resource id -> (utilisation, load, capacity) of the current solution."""
+        sol = self.solution
+        if sol is None:
+            return {}
+        fs = sol.flows
+        util = sol.utilization
+        return {rid: (float(util[i]), float(sol.load[i]), float(fs.capacity[i]))
+                for i, rid in enumerate(fs.resource_ids)}
+
+    def _apply_overlay(self) -> None:
+        sol = self.solution if self.overlay_enabled else None
+        res = self.resource_utilization() if sol is not None else {}
+        links = self.topology.links
+        for link_id, cable in self.cables.items():
+            link = links.get(link_id)
+            if link is None:
+                continue
+            if sol is None:
+                cable.set_overlay(None, "")
+                continue
+            port_end = next((e for e in link.ends() if e not in self.topology.elements), None)
+            if port_end is not None:
+                nic, port = split_port_end(port_end)  # type: ignore[misc]
+                names = (f"port:{nic}:{port}:tx", f"port:{nic}:{port}:rx")
+                labels = ("tx (to network)", "rx (from network)")
+            else:
+                names = (f"link:{link_id}:ab", f"link:{link_id}:ba")
+                labels = (f"{link.a} → {link.b}", f"{link.b} → {link.a}")
+            parts, peak = [], None
+            for name, label in zip(names, labels):
+                if name in res:
+                    u, load, cap = res[name]
+                    peak = u if peak is None else max(peak, u)
+                    flag = " SATURATED" if u >= 1 - 1e-9 else ""
+                    parts.append(f"{label}: {load:.3f} / {cap:g} Gbit/s ({u * 100:.1f} %){flag}")
+            cable.set_overlay(peak, "\n".join(parts) if parts else "no traffic")
+        for port in self.port_items():
+            cable = None
+            port.color = None
+            if sol is not None:
+                link = self.topology.cable_at(port.nic_id, port.port)
+                cable = self.cables.get(link.id) if link else None
+                if cable is not None and cable.utilization is not None:
+                    port.color = style.utilization_color(cable.utilization)
+            port.update()
+        vm_overlay = self._vm_overlays(sol)
+        for item in self.top_items.values():
+            if isinstance(item, ServerItem):
+                item.vmm_solved = sol is not None
+                item.vmm_cores = sol.server_vmm_cores.get(item.element_id, 0.0) if sol is not None else 0.0
+                if sol is not None:
+                    budget = item.vmm_budget
+                    item.overlay_tip = (f"VMM I/O load: {item.vmm_cores:.3f} of {budget:g} cores"
+                                        f" ({(item.vmm_cores / budget * 100) if budget else 0:.1f} %)")
+                else:
+                    item.overlay_tip = ""
+                item.refresh_tooltip()
+                item.update()
+                for vm_id, vm_item in item.vm_items.items():
+                    overlay, tip = vm_overlay.get(vm_id, (None, ""))
+                    vm_item.overlay = overlay
+                    vm_item.overlay_tip = tip
+                    vm_item.refresh_tooltip()
+                    vm_item.update()
+
+    def _vm_overlays(self, sol: Solution | None) -> dict[str, tuple[VmOverlay, str]]:
+        if sol is None:
+            return {}
+        fs = sol.flows
+        out: dict[str, tuple[VmOverlay, str]] = {}
+        n_vm = len(fs.vm_names)
+        if not n_vm:
+            return out
+        tx = fs.direction == 0
+        def sums(values, mask):
+            return np.bincount(fs.vm[mask], values[mask], minlength=n_vm)
+        tx_rate, rx_rate = sums(sol.rate, tx), sums(sol.rate, ~tx)
+        tx_dem, rx_dem = sums(sol.demand, tx), sums(sol.demand, ~tx)
+        floors = sums(sol.floor, tx)
+        missed = np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm)
+        lines: dict[int, list[str]] = {}
+        for f in range(fs.n_flows):
+            b = int(sol.bottleneck[f])
+            text = (f"{fs.flow_id(f)} ({fs.mode_name(f)}): {sol.rate[f]:.3f} of {sol.demand[f]:.3f} Gbit/s")
+            if sol.floor[f] > 0:
+                text += f", guaranteed {sol.floor[f]:.3f} {'✓' if sol.floor_met[f] else '✗ MISSED'}"
+            if not fs.routed[f]:
+                text += " — no route"
+            elif b >= 0:
+                text += f" — limited by {fs.resource_ids[b]}"
+            lines.setdefault(int(fs.vm[f]), []).append(text)
+        for i, vm_id in enumerate(fs.vm_names):
+            out[vm_id] = (
+                VmOverlay(float(tx_rate[i]), float(tx_dem[i]), float(rx_rate[i]), float(rx_dem[i]),
+                          float(floors[i]), bool(missed[i] == 0), True),
+                "\n".join(lines.get(i, [])),
+            )
+        return out
+
+    # -------------------------------------------------------------- selection
+    def element_item(self, element_id: str) -> QGraphicsItem | None:
+        item = self.top_items.get(element_id)
+        if item is not None:
+            return item
+        cable = self.cables.get(element_id)
+        if cable is not None:
+            return cable
+        server_id = self.child_server.get(element_id)
+        server = self.top_items.get(server_id) if server_id else None
+        if isinstance(server, ServerItem):
+            return server.nic_items.get(element_id) or server.vm_items.get(element_id) or server.vf_items.get(element_id)
+        return None
+
+    def all_element_ids(self) -> list[str]:
+        return list(self.top_items) + list(self.child_server) + list(self.cables)
+
+    def selected_ids(self) -> list[str]:
+        out = []
+        for item in self.selectedItems():
+            element_id = getattr(item, "element_id", None)
+            if element_id is not None:
+                out.append(element_id)
+        return out
+
+    def selected_element_ids(self) -> list[str]:
+        return [i for i in self.selected_ids() if i in self.topology.elements]
+
+    def selected_link_ids(self) -> list[str]:
+        return [i for i in self.selected_ids() if i in self.topology.links]
+
+    def select_ids(self, ids, notify: bool = True) -> None:
+        ids = set(ids)
+        if not notify:
+            self.blockSignals(True)
+        try:
+            self.clearSelection()
+            for element_id in ids:
+                item = self.element_item(element_id)
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            if not notify:
+                self.blockSignals(False)
+
+    def _update_scene_rect(self) -> None:
+        rect = self.itemsBoundingRect().adjusted(-400, -400, 400, 400)
+        self.setSceneRect(rect.united(QRectF(-400, -400, 800, 800)))
+
+    def drawBackground(self, painter, rect: QRectF) -> None:
+        super().drawBackground(painter, rect)
+        if not self.show_grid:
+            return
+        painter.setPen(QPen(QColor("#eef1f3"), 0))
+        step = self.grid_size * 5
+        x = (rect.left() // step) * step
+        while x < rect.right():
+            painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
+            x += step
+        y = (rect.top() // step) * step
+        while y < rect.bottom():
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            y += step

@@ -1,0 +1,107 @@
+"""The open document: a Topology, its undo stack, its file, and live solving.
+
+Every edit is a command executed through ``Document.execute``: the command is
+applied once to learn whether the model accepts it (a refused edit leaves the
+model untouched and returns the reason), then pushed on the QUndoStack. Model
+events schedule a debounced re-solve; ``solved`` carries the new Solution.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+
+from ..fileformat import load, save
+from ..model.topology import ModelError, ModelEvent, Topology
+from ..solver import Solution, solve
+from .commands import Command
+
+SOLVE_DELAY_MS = 30
+
+
+class Document(QObject):
+    modelChanged = Signal(object)  # ModelEvent
+    solved = Signal(object)  # Solution
+    modifiedChanged = Signal(bool)
+    pathChanged = Signal(str)
+
+    def __init__(self, topology: Topology | None = None, path: str | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.topology = topology or Topology(title="Untitled design")
+        self.path: str | None = path
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.solution: Solution | None = None
+        self.solve_error: str | None = None
+        self.last_solve_seconds = 0.0
+        self._solve_timer = QTimer(self)
+        self._solve_timer.setSingleShot(True)
+        self._solve_timer.setInterval(SOLVE_DELAY_MS)
+        self._solve_timer.timeout.connect(self.solve_now)
+        self.topology.subscribe(self._on_model_event)
+        self._solve_timer.start()
+
+    # ------------------------------------------------------------------ edits
+    def execute(self, command: Command) -> str | None:
+        """Apply and record an edit. Returns None, or the reason the model refused it."""
+        try:
+            command.apply()
+        except ModelError as exc:
+            return str(exc)
+        command.skip_next_redo = True
+        self.undo_stack.push(command)
+        return None
+
+    def _on_model_event(self, event: ModelEvent) -> None:
+        self.modelChanged.emit(event)
+        self._solve_timer.start()
+
+    # ---------------------------------------------------------------- solving
+    def solve_now(self) -> Solution | None:
+        self._solve_timer.stop()
+        start = time.perf_counter()
+        try:
+            self.solution = solve(self.topology)
+            self.solve_error = None
+        except Exception as exc:  # a solver bug must never take the editor down
+            self.solve_error = f"{type(exc).__name__}: {exc}"
+            return None
+        finally:
+            self.last_solve_seconds = time.perf_counter() - start
+        self.solved.emit(self.solution)
+        return self.solution
+
+    def solve_pending(self) -> bool:
+        return self._solve_timer.isActive()
+
+    # ------------------------------------------------------------------ files
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def display_name(self) -> str:
+        return Path(self.path).name if self.path else "Untitled"
+
+    @classmethod
+    def open(cls, path: str, parent: QObject | None = None) -> "Document":
+        """Load a file (raises ProjectFileError with the loader's sentence)."""
+        topology = load(path)
+        return cls(topology, str(Path(path).resolve()), parent)
+
+    def save(self, path: str | None = None) -> None:
+        """Write the design (atomically). Raises OSError; the document stays modified then."""
+        target = path or self.path
+        if not target:
+            raise ValueError("no file name")
+        save(self.topology, target)
+        self.path = str(Path(target).resolve())
+        self.undo_stack.setClean()
+        self.pathChanged.emit(self.path)
+
+    def close(self) -> None:
+        self._solve_timer.stop()
+        self.topology.unsubscribe(self._on_model_event)

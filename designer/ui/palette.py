@@ -1,0 +1,105 @@
+"""The palette dock: the six element kinds and the NIC catalogue, dragged onto the canvas."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QDrag, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from ..resources_access import nic_catalogue
+from . import style
+from .canvas.view import MIME_ELEMENT, encode_payload
+
+KIND_HINTS = {
+    "network": "An external destination: clients, WAN, storage. Drop on the canvas.",
+    "switch": "A top-of-rack or aggregation switch. Drop on the canvas.",
+    "server": "A virtualisation host. Drop on the canvas.",
+    "nic": "A physical NIC. Drop onto a server.",
+    "vf": "An SR-IOV virtual function. Drop onto a NIC, on the port it should use.",
+    "vm": "A guest. Drop onto a server, then drag from its handle to a VF, a NIC port or a NIC.",
+}
+
+
+def kind_icon(kind: str, size: int = 20) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(style.OUTLINE)
+    painter.setBrush(QBrush(style.KIND_COLORS[kind].darker(115)))
+    r = pixmap.rect().adjusted(2, 4, -2, -4)
+    if kind == "network":
+        painter.drawEllipse(r)
+    elif kind == "vf":
+        painter.setBrush(style.MODE_COLORS["vf"])
+        painter.drawRoundedRect(r.adjusted(2, 2, -2, -2), 2, 2)
+    else:
+        painter.drawRoundedRect(r, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class PaletteTree(QTreeWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setIconSize(QSize(20, 20))
+        self.setObjectName("paletteTree")
+        elements = QTreeWidgetItem(self, ["Elements"])
+        elements.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for kind in ("network", "switch", "server", "nic", "vf", "vm"):
+            item = QTreeWidgetItem(elements, [style.KIND_LABELS[kind]])
+            item.setIcon(0, kind_icon(kind))
+            item.setData(0, Qt.ItemDataRole.UserRole, (kind, {}))
+            item.setToolTip(0, KIND_HINTS[kind])
+        catalogue = QTreeWidgetItem(self, ["NIC catalogue"])
+        catalogue.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for entry in nic_catalogue():
+            item = QTreeWidgetItem(catalogue, [entry["name"]])
+            item.setIcon(0, kind_icon("nic"))
+            preset = {k: entry[k] for k in ("model", "ports", "port_gbps", "pcie_gbps", "max_vfs", "sriov") if k in entry}
+            item.setData(0, Qt.ItemDataRole.UserRole, ("nic", preset))
+            item.setToolTip(0, f"{entry['ports']}×{entry['port_gbps']} Gbit/s, PCIe {entry['pcie_gbps']} Gbit/s, "
+                               f"up to {entry['max_vfs']} VFs. {entry.get('note', '')}\nDrop onto a server.")
+        self.expandAll()
+
+    def payload(self, item: QTreeWidgetItem) -> tuple[str, dict] | None:
+        data = item.data(0, Qt.ItemDataRole.UserRole)
+        return tuple(data) if data else None  # type: ignore[return-value]
+
+    def mime_for(self, item: QTreeWidgetItem) -> QMimeData | None:
+        payload = self.payload(item)
+        if payload is None:
+            return None
+        mime = QMimeData()
+        mime.setData(MIME_ELEMENT, encode_payload(*payload))
+        mime.setText(item.text(0))
+        return mime
+
+    def startDrag(self, supported_actions) -> None:
+        item = self.currentItem()
+        if item is None:
+            return
+        mime = self.mime_for(item)
+        if mime is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.setPixmap(item.icon(0).pixmap(24, 24))
+        drag.exec(Qt.DropAction.CopyAction)
+
+
+class PaletteWidget(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.tree = PaletteTree(self)
+        layout.addWidget(self.tree)
+        hint = QLabel("Drag onto the canvas. Connect by dragging from a NIC port or from the round handle of a "
+                      "switch, network or VM.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #607d8b; font-size: 11px;")
+        layout.addWidget(hint)
