@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import random
 
+from .layout import SWITCH_W, nic_size, server_layout
 from .model.elements import VM, Link, Network, Nic, Server, Switch, VirtualFunction, VNic
 from .model.topology import Topology
 
-SERVER_W, SERVER_H, SERVER_GAP = 360.0, 220.0, 40.0
+SERVER_GAP = 40.0
 RACK_GAP = 120.0
 
 
@@ -22,45 +23,62 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
     rng = random.Random(seed)
     elements: list = []
     links: list[Link] = []
-    width = racks * (SERVER_W + RACK_GAP)
-    elements.append(Network(id="wan", label="Clients / WAN", x=width / 2 - 60, y=-420.0))
-    elements.append(Switch(id="core", label="Core", ports=max(48, racks * 2), port_gbps=100.0,
-                           x=width / 2 - 60, y=-260.0))
     # Uplinks sized like a real leaf/spine: 3:1 oversubscription at the ToR, 2:1 at the core.
     nic_gbps = 2 * 25.0
     tor_uplink = max(100.0, 100.0 * -(-servers_per_rack * nic_gbps // 300))
-    links.append(Link(a="core", b="wan", gbps=max(tor_uplink, 100.0 * -(-racks * tor_uplink // 200))))
+    core_uplink = max(tor_uplink, 100.0 * -(-racks * tor_uplink // 200))
     # Each server offers about 60 % of its NIC bandwidth in total, spread over its VMs.
     mean_gbps = min(2.0, 0.6 * nic_gbps / 2 / max(1, vms_per_server))
+    columns: list[tuple[Switch, list[tuple[Server, float, float]]]] = []
     for r in range(1, racks + 1):
         rack = f"rack{r}"
-        x0 = (r - 1) * (SERVER_W + RACK_GAP)
-        tor = f"r{r}-tor"
-        elements.append(Switch(id=tor, label=f"Rack {r} ToR", ports=max(48, servers_per_rack * 2),
-                               port_gbps=25.0, x=x0 + SERVER_W / 2 - 60, y=-120.0))
-        links.append(Link(a=tor, b="core", gbps=tor_uplink))
+        tor = Switch(id=f"r{r}-tor", label=f"Rack {r} ToR", ports=max(48, servers_per_rack * 2), port_gbps=25.0)
+        elements.append(tor)
+        links.append(Link(a=tor.id, b="core", gbps=tor_uplink))
+        hosts = []
         for s in range(1, servers_per_rack + 1):
-            host = f"r{r}s{s}"
-            elements.append(Server(id=host, label=f"Host {r}.{s}", rack=rack, rack_u=s,
-                                   x=x0, y=(s - 1) * (SERVER_H + SERVER_GAP)))
-            nic = Nic(id=f"{host}n0", parent=host, model="Intel E810-XXVDA2", ports=2, port_gbps=25.0,
+            host = Server(id=f"r{r}s{s}", label=f"Host {r}.{s}", rack=rack, rack_u=s)
+            elements.append(host)
+            nic = Nic(id=f"{host.id}n0", parent=host.id, model="Intel E810-XXVDA2", ports=2, port_gbps=25.0,
                       pcie_gbps=63.0, max_vfs=256)
             elements.append(nic)
             for port in range(2):
-                links.append(Link(a=f"{nic.id}:{port}", b=tor))
+                links.append(Link(a=f"{nic.id}:{port}", b=tor.id))
+            vfs_per_port = {0: 0, 1: 0}
             for v in range(1, vms_per_server + 1):
                 mode = rng.choice(mix)
                 port = v % 2
                 tx = round(mean_gbps * rng.uniform(0.2, 1.8), 3)
                 rx = round(mean_gbps * rng.uniform(0.2, 1.8), 3)
-                vm_id = f"{host}vm{v}"
                 if mode == "vf":
                     vf_id = f"{nic.id}vf{v}"
                     guaranteed = 0.5 if v % 4 == 1 else 0.0
                     elements.append(VirtualFunction(id=vf_id, parent=nic.id, port=port, min_gbps=guaranteed))
+                    vfs_per_port[port] += 1
                     vnic = VNic(mode="vf", vf=vf_id, tx_gbps=tx, rx_gbps=rx)
+                elif mode == "passthrough":
+                    vnic = VNic(mode="paravirtual", nic=nic.id, port=port, tx_gbps=tx, rx_gbps=rx)
                 else:
                     vnic = VNic(mode=mode, nic=nic.id, port=port, tx_gbps=tx, rx_gbps=rx)
-                elements.append(VM(id=vm_id, parent=host, vnics=[vnic]))
+                elements.append(VM(id=f"{host.id}vm{v}", parent=host.id, vnics=[vnic]))
+            box = server_layout([nic_size(2, vfs_per_port)], vms_per_server)
+            hosts.append((host, box["width"], box["height"]))
+        columns.append((tor, hosts))
+
+    # Place: racks side by side, each rack's servers in a column under its ToR.
+    x = 0.0
+    for tor, hosts in columns:
+        col_w = max(w for _, w, _ in hosts)
+        tor.x, tor.y = x + col_w / 2 - SWITCH_W / 2, -160.0
+        y = 0.0
+        for host, _, h in hosts:
+            host.x, host.y = x, y
+            y += h + SERVER_GAP
+        x += col_w + RACK_GAP
+    width = x - RACK_GAP
+    elements.insert(0, Switch(id="core", label="Core", ports=max(48, racks * 2), port_gbps=100.0,
+                              x=width / 2 - SWITCH_W / 2, y=-340.0))
+    elements.insert(0, Network(id="wan", label="Clients / WAN", x=width / 2 - 85, y=-520.0))
+    links.insert(0, Link(a="core", b="wan", gbps=core_uplink))
     title = f"Generated: {racks} racks × {servers_per_rack} servers × {vms_per_server} VMs"
     return Topology.build(elements, links, title=title, check=False)

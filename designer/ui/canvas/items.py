@@ -21,15 +21,29 @@ from ...model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
 from ...model.topology import Topology
 from .. import style
 
-PAD = 12.0
-SOCKET_R = 7.0
-CHIP_W, CHIP_H, CHIP_GAP = 24.0, 16.0, 4.0
-PORT_COL_W = 3 * (CHIP_W + CHIP_GAP) + 8
-NIC_TITLE_H = 28.0
-NIC_GAP = 14.0
-VM_W, VM_H, VM_GAP = 124.0, 62.0, 10.0
-VSWITCH_H = 22.0
-FOOTER_H = 34.0
+from ...layout import (
+    CHIP_GAP,
+    CHIP_H,
+    CHIP_W,
+    FOOTER_H,
+    NETWORK_H,
+    NETWORK_W,
+    NIC_GAP,
+    NIC_TITLE_H,
+    PAD,
+    PORT_COL_W,
+    SOCKET_R,
+    SWITCH_H,
+    SWITCH_W,
+    VM_GAP,
+    VM_H,
+    VM_ROW,
+    VM_W,
+    VSWITCH_H,
+    nic_size,
+    server_layout,
+)
+
 HANDLE_R = 6.0
 
 
@@ -95,7 +109,7 @@ class Connector:
 # --------------------------------------------------------------------- top level
 class NetworkItem(ElementItem):
     kind = "network"
-    W, H = 170.0, 70.0
+    W, H = NETWORK_W, NETWORK_H
 
     def __init__(self, network: Network) -> None:
         super().__init__(network.id)
@@ -138,7 +152,7 @@ class NetworkItem(ElementItem):
 
 class SwitchItem(ElementItem):
     kind = "switch"
-    W, H = 220.0, 56.0
+    W, H = SWITCH_W, SWITCH_H
 
     def __init__(self, switch: Switch) -> None:
         super().__init__(switch.id)
@@ -334,11 +348,8 @@ class NicItem(ElementItem):
             per_port.setdefault(vf.port, []).append(vf)
         ports = max(nic.ports, 1)
         self.col_w = PORT_COL_W
-        self.width = max(150.0, ports * self.col_w + 12)
+        self.width, self.height = nic_size(nic.ports, {p: len(v) for p, v in per_port.items()})
         rows = max((math.ceil(len(v) / 3) for p, v in per_port.items() if p < ports), default=0)
-        stray = [vf for p, v in per_port.items() if p >= ports for vf in v]
-        stray_rows = math.ceil(len(stray) / 3)
-        self.height = NIC_TITLE_H + (rows + stray_rows) * (CHIP_H + CHIP_GAP) + 8
         self.ports: dict[int, PortItem] = {}
         self.vf_items: dict[str, VfItem] = {}
         for p in range(nic.ports):
@@ -537,27 +548,16 @@ class ServerItem(ElementItem):
                 self.port_items[(nic.id, p)] = port_item
             x += item.width + NIC_GAP
             nic_h = max(nic_h, item.height)
-        nic_row_w = x - NIC_GAP - PAD if nics else 0.0
-
-        n_vms = len(vms)
-        cols_fit = int((nic_row_w + VM_GAP) // (VM_W + VM_GAP)) if nic_row_w else 0
-        cols = max(min(max(n_vms, 1), 3), cols_fit, math.ceil(math.sqrt(2 * n_vms)) if n_vms else 1)
-        cols = min(cols, 12)
-        vm_row_w = cols * (VM_W + VM_GAP) - VM_GAP
-        inner_w = max(nic_row_w, vm_row_w, 240.0)
-        self.width = inner_w + 2 * PAD
-
-        vs_y = (nic_h if nics else 20.0) + 22.0
-        self.vswitch_rect = QRectF(PAD, vs_y, inner_w, VSWITCH_H)
+        geometry = server_layout([(item.width, item.height) for item in self.nic_items.values()], len(vms))
+        self.width = geometry["width"]
+        self.vswitch_rect = QRectF(PAD, geometry["vswitch_y"], geometry["inner_w"], VSWITCH_H)
         VSwitchItem(self, self.vswitch_rect)
-        vm_y0 = vs_y + VSWITCH_H + 26.0
+        cols = int(geometry["cols"])
         for i, vm in enumerate(vms):
             r, c = divmod(i, cols)
-            item = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), vm_y0 + r * (VM_H + VM_GAP + 8)))
+            item = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), geometry["vm_y0"] + r * VM_ROW))
             self.vm_items[vm.id] = item
-        rows = math.ceil(n_vms / cols) if n_vms else 1
-        vm_end = vm_y0 + rows * (VM_H + VM_GAP + 8) - 8
-        self.footer_y = vm_end + 8
+        self.footer_y = geometry["footer_y"]
         self.height = self.footer_y + FOOTER_H
         self._build_attachments(topo, vms)
         self.base_tip = (f"Server {server.id}{' — ' + server.label if server.label else ''}: {server.cores} cores, "
