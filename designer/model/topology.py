@@ -143,10 +143,11 @@ class Topology:
         """Direct children (NICs and VMs of a server, VFs of a NIC), in file order."""
         if element_id not in self.graph:
             return []
+        # By the edge's relation, not its key: a cable may be given any id, "contains" included.
         out = [
             self.elements[child]
-            for _, child, key in self.graph.out_edges(element_id, keys=True)
-            if key == "contains"
+            for _, child, relation in self.graph.out_edges(element_id, data="relation")
+            if relation == "contains"
         ]
         if kind is not None:
             out = [e for e in out if e.KIND == kind]
@@ -217,8 +218,8 @@ class Topology:
         if device_id not in self.graph:
             return []
         out = []
-        for vm_id, _, key in self.graph.in_edges(device_id, keys=True):
-            if isinstance(key, str) and key.startswith("vnic:"):
+        for vm_id, _, key, relation in self.graph.in_edges(device_id, keys=True, data="relation"):
+            if relation == "attach":
                 out.append((self.elements[vm_id], int(key[5:])))
         out.sort(key=lambda pair: (list(self.elements).index(pair[0].id), pair[1]))
         return out  # type: ignore[return-value]
@@ -277,7 +278,7 @@ class Topology:
         for parent in parent_ids:
             if parent not in self.graph:
                 continue
-            kids = [child for _, child, key in self.graph.out_edges(parent, keys=True) if key == "contains"]
+            kids = [child for _, child, rel in self.graph.out_edges(parent, data="relation") if rel == "contains"]
             if position is None:
                 position = {eid: i for i, eid in enumerate(self.elements)}
             ordered = sorted(kids, key=lambda eid: position.get(eid, len(position)))
@@ -304,10 +305,11 @@ class Topology:
             split = split_port_end(end) if end not in self.elements else None
             if split is not None and self._port_cable.get(split) == link.id:
                 del self._port_cable[split]
-        for u, v, k in list(self.graph.edges(keys=True)):
-            if k == link.id:
-                self.graph.remove_edge(u, v, key=k)
-                break
+        # The cable's own edge, between its end nodes: a search by key alone could hit a
+        # "contains" or "vnic:<i>" edge when a link is given such an id.
+        u, v = (self._end_owner(end) for end in link.ends())
+        if self.graph.has_edge(u, v, key=link.id):
+            self.graph.remove_edge(u, v, key=link.id)
 
     # ------------------------------------------------------------------ edits
     def add(self, element: Element, *, index: int | None = None) -> Element:
@@ -316,6 +318,9 @@ class Topology:
             raise ModelError(f"{element.id!r} is not a valid id (1–64 letters, digits, _ . -)")
         if element.id in self.elements:
             raise ModelError(f"an element with id {element.id!r} already exists")
+        if element.id in self.links:
+            # Elements and links share one namespace in a project file (and in problem reports).
+            raise ModelError(f"{element.id!r} is already the id of a link")
         want = PARENT_KIND.get(element.KIND)
         if want is not None:
             parent = self.elements.get(element.parent_id or "")
@@ -444,6 +449,8 @@ class Topology:
             raise ModelError(f"link {link.id!r}: not a valid id (1–140 letters, digits, _ . - :)")
         if link.id in self.links:
             raise ModelError(f"a link with id {link.id!r} already exists")
+        if link.id in self.elements:
+            raise ModelError(f"link {link.id!r}: the id is already used by a {self.elements[link.id].KIND}")
         kinds = []
         for end in link.ends():
             element = self.elements.get(end)

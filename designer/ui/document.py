@@ -34,6 +34,11 @@ class Document(QObject):
         self.path: str | None = path
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        # QUndoStack's destructor clears the stack and so emits its signals, into
+        # listeners (this document, a window's Undo/Redo actions) that may already be
+        # gone. A document being destroyed has nothing left to say: silence its stack.
+        stack = self.undo_stack
+        self.destroyed.connect(lambda *_: stack.blockSignals(True))
         self.solution: Solution | None = None
         self.solve_error: str | None = None
         self.last_solve_seconds = 0.0

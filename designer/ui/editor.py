@@ -124,7 +124,8 @@ class Editor:
         x = round(scene_pos.x() / grid) * grid
         y = round(scene_pos.y() / grid) * grid
         if kind in ("network", "switch", "server"):
-            if self.server_item_of(target) is not None or isinstance(target, (SwitchItem, NetworkItem)):
+            # A switch's or network's connection handle is part of it, too.
+            if self.server_item_of(target) is not None or isinstance(target, (SwitchItem, NetworkItem, HandleItem)):
                 return f"Drop a {kind} on an empty part of the canvas."
             element_id = self.fresh_id(ID_STEMS[kind], taken)
             if kind == "network":

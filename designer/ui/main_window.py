@@ -298,7 +298,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         document.solve_now()
         self.scene.flush()
-        QTimer.singleShot(0, self.view.fit_all)
+        # With the view as context the call is dropped if the window goes away first.
+        QTimer.singleShot(0, self.view, self.view.fit_all)
         if old is not None:
             old.deleteLater()
 
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_changed(self, _event) -> None:
         if self.inspector is not None:
-            QTimer.singleShot(0, lambda: self.inspector.refresh() if self.inspector else None)
+            QTimer.singleShot(0, self.inspector, self.inspector.refresh)
 
     def _on_solved(self, solution) -> None:
         if self.scene is None:

@@ -64,6 +64,14 @@ def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str) -> None:
     painter.drawText(rect, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
 
 
+def _detail(painter: QPainter, option) -> float:
+    """How many device pixels a scene unit covers; below ~0.45 text is unreadable and skipped."""
+    return QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+
+
+LOW_DETAIL = 0.45
+
+
 class ElementItem(QGraphicsObject):
     """Base for every item standing for a model element."""
 
@@ -255,6 +263,10 @@ class VmOverlay:
     floor_met: bool = True
     has_flows: bool = False
 
+    @property
+    def throttled(self) -> bool:
+        return self.tx_rate + self.rx_rate < self.tx_demand + self.rx_demand - 1e-6
+
 
 class PortItem(QGraphicsItem, Connector):
     """A NIC port socket; cables start here."""
@@ -330,6 +342,8 @@ class VfItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.MODE_COLORS["vf"], 1.2)))
         painter.setBrush(style.KIND_COLORS["vf"] if self.used else QColor("#ffffff"))
         painter.drawRoundedRect(self.rect, 3, 3)
+        if _detail(painter, option) < LOW_DETAIL:
+            return
         painter.setPen(style.TEXT)
         painter.setFont(_font(6.5, self.min_gbps > 0))
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.short)
@@ -380,6 +394,8 @@ class NicItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
         painter.setBrush(style.KIND_COLORS["nic"])
         painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 4, 4)
+        if _detail(painter, option) < LOW_DETAIL:
+            return
         painter.setPen(style.TEXT)
         painter.setFont(_font(7.5, True))
         title = self.nic.model or self.nic.id
@@ -412,6 +428,8 @@ class VSwitchItem(QGraphicsItem):
         painter.setPen(QPen(style.MODE_COLORS["paravirtual"], 1, Qt.PenStyle.DashLine))
         painter.setBrush(QColor("#e3f2fd"))
         painter.drawRoundedRect(self.rect, 8, 8)
+        if _detail(painter, option) < LOW_DETAIL:
+            return
         painter.setPen(style.MODE_COLORS["paravirtual"])
         painter.setFont(_font(7.5, True))
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, "vSwitch · VMM")
@@ -437,6 +455,14 @@ class VmItem(ElementItem):
         return QRectF(-2, -2, VM_W + 4, VM_H + 4)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        ov = self.overlay
+        if _detail(painter, option) < LOW_DETAIL:
+            # Zoomed out: a plain box tinted like the badge; no text to lay out.
+            painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.0)))
+            painter.setBrush(self._badge_color().lighter(170) if ov is not None and ov.has_flows
+                             else style.KIND_COLORS["vm"])
+            painter.drawRect(QRectF(0, 0, VM_W, VM_H))
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
         painter.setBrush(style.KIND_COLORS["vm"])
@@ -452,15 +478,14 @@ class VmItem(ElementItem):
             for i, mode in enumerate(modes):
                 painter.setBrush(style.MODE_COLORS[mode])
                 painter.drawRect(QRectF(5 + i * seg, 26, seg - 1, 3))
-        ov = self.overlay
         if ov is None or not ov.has_flows:
             painter.setPen(style.MUTED_TEXT)
             painter.setFont(_font(7))
             painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "no traffic" if self.vm.vnics else "not attached")
             return
         # Badge: rate against demand, and the guarantee.
-        throttled = ov.tx_rate + ov.rx_rate < ov.tx_demand + ov.rx_demand - 1e-6
-        color = style.ERROR_COLOR if not ov.floor_met else (QColor("#ef6c00") if throttled else style.OK_COLOR)
+        throttled = ov.throttled
+        color = self._badge_color()
         painter.setPen(QPen(color, 1))
         painter.setBrush(QColor(color.red(), color.green(), color.blue(), 28))
         painter.drawRoundedRect(strip, 4, 4)
@@ -475,6 +500,27 @@ class VmItem(ElementItem):
         painter.drawText(strip.adjusted(0, 1, 0, -12), Qt.AlignmentFlag.AlignCenter, line1)
         painter.setPen(color)
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
+
+
+    def _badge_color(self) -> QColor:
+        ov = self.overlay
+        if ov is None or not ov.has_flows:
+            return QColor(style.KIND_COLORS["vm"])
+        if not ov.floor_met:
+            return QColor(style.ERROR_COLOR)
+        return QColor("#ef6c00") if ov.throttled else QColor(style.OK_COLOR)
+
+    def set_overlay(self, overlay: "VmOverlay | None") -> None:
+        if overlay != self.overlay:
+            self.overlay = overlay
+            self.update()
+
+    def hoverEnterEvent(self, event) -> None:
+        # Per-flow numbers are written only when someone hovers (thousands of guests).
+        scene = self.scene()
+        self.overlay_tip = scene.vm_tooltip(self.element_id) if scene is not None and hasattr(scene, "vm_tooltip") else ""
+        self.refresh_tooltip()
+        super().hoverEnterEvent(event)
 
 
 class AttachmentItem(QGraphicsPathItem):
@@ -513,6 +559,16 @@ class ServerItem(ElementItem):
         self.width = 300.0
         self.height = 200.0
         self.rebuild(topo)
+
+    def update_from(self, server: Server) -> None:
+        """The server's own fields changed (name, VMM budget…): no re-layout needed."""
+        self.server = server
+        self.title = server.label or server.id
+        self.vmm_budget = server.vmm_io_cores
+        self.base_tip = (f"Server {server.id}{' — ' + server.label if server.label else ''}: {server.cores} cores, "
+                         f"VMM I/O budget {server.vmm_io_cores:g} cores, VT-d {'on' if server.iommu else 'off'}")
+        self.refresh_tooltip()
+        self.update()
 
     def contained_ids(self) -> set[str]:
         return set(self.nic_items) | set(self.vm_items) | set(self.vf_items)

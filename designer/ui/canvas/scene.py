@@ -40,6 +40,7 @@ class DesignScene(QGraphicsScene):
         self._dirty_top: set[str] = set()
         self._dirty_servers: set[str] = set()
         self._dirty_cables = False
+        self._overlay_servers: set[str] = set()
         self._full_rebuild = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -132,6 +133,21 @@ class DesignScene(QGraphicsScene):
         if not (self._dirty_top or self._dirty_servers or self._dirty_cables):
             return
         selected = set(self.selected_ids())
+        # Rebuilding a server replaces its NIC, VF and VM items, which drops them from
+        # the selection for a moment; ``_update_items`` puts the selection back, so that
+        # transient change must not reach listeners (the inspector would show the
+        # project page while the element is still selected on the canvas).
+        blocked = self.blockSignals(True)
+        try:
+            self._update_items(selected)
+        finally:
+            self.blockSignals(blocked)
+        self._update_scene_rect()
+        if set(self.selected_ids()) != selected:
+            self.selectionChanged.emit()  # a selected element went away
+        self.elementsChanged.emit()
+
+    def _update_items(self, selected: set[str]) -> None:
         for element_id in sorted(self._dirty_top):
             element = self.topology.elements.get(element_id)
             item = self.top_items.get(element_id)
@@ -146,25 +162,25 @@ class DesignScene(QGraphicsScene):
                 continue
             if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
                 item.setPos(element.x, element.y)
+            item.update_from(element)  # type: ignore[attr-defined]
             if isinstance(item, ServerItem):
-                self._dirty_servers.add(element_id)
-            else:
-                item.update_from(element)  # type: ignore[attr-defined]
+                self._overlay_servers.add(element_id)
         for server_id in self._dirty_servers:
             item = self.top_items.get(server_id)
             if isinstance(item, ServerItem) and server_id in self.topology.elements:
-                self.child_server = {c: s for c, s in self.child_server.items() if s != server_id}
+                for child in item.contained_ids():
+                    self.child_server.pop(child, None)
                 item.rebuild(self.topology)
                 for child in item.contained_ids():
                     self.child_server[child] = server_id
+                self._overlay_servers.add(server_id)
         self._dirty_top.clear()
         self._dirty_servers.clear()
         self._dirty_cables = False
         self._sync_cables()
-        self._apply_overlay()
+        self._apply_overlay(servers=self._overlay_servers)
+        self._overlay_servers = set()
         self.select_ids(selected & set(self.all_element_ids()), notify=False)
-        self._update_scene_rect()
-        self.elementsChanged.emit()
 
     # ----------------------------------------------------------------- cables
     def _sync_cables(self) -> None:
@@ -274,7 +290,9 @@ class DesignScene(QGraphicsScene):
         return {rid: (float(util[i]), float(sol.load[i]), float(fs.capacity[i]))
                 for i, rid in enumerate(fs.resource_ids)}
 
-    def _apply_overlay(self) -> None:
+    def _apply_overlay(self, servers: set[str] | None = None) -> None:
+        """Colour cables, ports, VMM gauges and guest badges; ``servers`` limits the
+        guest and gauge update to those servers (after a local rebuild)."""
         sol = self.solution if self.overlay_enabled else None
         res = self.resource_utilization() if sol is not None else {}
         links = self.topology.links
@@ -311,7 +329,9 @@ class DesignScene(QGraphicsScene):
                     port.color = style.utilization_color(cable.utilization)
             port.update()
         vm_overlay = self._vm_overlays(sol)
-        for item in self.top_items.values():
+        targets = self.top_items.values() if servers is None else [
+            self.top_items[s] for s in servers if s in self.top_items]
+        for item in targets:
             if isinstance(item, ServerItem):
                 item.vmm_solved = sol is not None
                 item.vmm_cores = sol.server_vmm_cores.get(item.element_id, 0.0) if sol is not None else 0.0
@@ -324,45 +344,51 @@ class DesignScene(QGraphicsScene):
                 item.refresh_tooltip()
                 item.update()
                 for vm_id, vm_item in item.vm_items.items():
-                    overlay, tip = vm_overlay.get(vm_id, (None, ""))
-                    vm_item.overlay = overlay
-                    vm_item.overlay_tip = tip
-                    vm_item.refresh_tooltip()
-                    vm_item.update()
+                    vm_item.set_overlay(vm_overlay.get(vm_id))
 
-    def _vm_overlays(self, sol: Solution | None) -> dict[str, tuple[VmOverlay, str]]:
+    def _vm_overlays(self, sol: Solution | None) -> dict[str, VmOverlay]:
         if sol is None:
             return {}
         fs = sol.flows
-        out: dict[str, tuple[VmOverlay, str]] = {}
         n_vm = len(fs.vm_names)
         if not n_vm:
-            return out
+            return {}
         tx = fs.direction == 0
+
         def sums(values, mask):
-            return np.bincount(fs.vm[mask], values[mask], minlength=n_vm)
+            return np.bincount(fs.vm[mask], values[mask], minlength=n_vm).tolist()
+
         tx_rate, rx_rate = sums(sol.rate, tx), sums(sol.rate, ~tx)
         tx_dem, rx_dem = sums(sol.demand, tx), sums(sol.demand, ~tx)
         floors = sums(sol.floor, tx)
-        missed = np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm)
-        lines: dict[int, list[str]] = {}
-        for f in range(fs.n_flows):
+        missed = np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm).tolist()
+        return {
+            vm_id: VmOverlay(tx_rate[i], tx_dem[i], rx_rate[i], rx_dem[i], floors[i], missed[i] == 0, True)
+            for i, vm_id in enumerate(fs.vm_names)
+        }
+
+    def vm_tooltip(self, vm_id: str) -> str:
+        """Per-flow numbers of one guest (built on hover)."""
+        sol = self.solution if self.overlay_enabled else None
+        if sol is None:
+            return ""
+        fs = sol.flows
+        try:
+            index = fs.vm_names.index(vm_id)
+        except ValueError:
+            return "no traffic"
+        lines = []
+        for f in np.flatnonzero(fs.vm == index):
             b = int(sol.bottleneck[f])
-            text = (f"{fs.flow_id(f)} ({fs.mode_name(f)}): {sol.rate[f]:.3f} of {sol.demand[f]:.3f} Gbit/s")
+            text = f"{fs.flow_id(f)} ({fs.mode_name(f)}): {sol.rate[f]:.3f} of {sol.demand[f]:.3f} Gbit/s"
             if sol.floor[f] > 0:
                 text += f", guaranteed {sol.floor[f]:.3f} {'✓' if sol.floor_met[f] else '✗ MISSED'}"
             if not fs.routed[f]:
                 text += " — no route"
             elif b >= 0:
                 text += f" — limited by {fs.resource_ids[b]}"
-            lines.setdefault(int(fs.vm[f]), []).append(text)
-        for i, vm_id in enumerate(fs.vm_names):
-            out[vm_id] = (
-                VmOverlay(float(tx_rate[i]), float(tx_dem[i]), float(rx_rate[i]), float(rx_dem[i]),
-                          float(floors[i]), bool(missed[i] == 0), True),
-                "\n".join(lines.get(i, [])),
-            )
-        return out
+            lines.append(text)
+        return "\n".join(lines)
 
     # -------------------------------------------------------------- selection
     def element_item(self, element_id: str) -> QGraphicsItem | None:
@@ -397,8 +423,7 @@ class DesignScene(QGraphicsScene):
 
     def select_ids(self, ids, notify: bool = True) -> None:
         ids = set(ids)
-        if not notify:
-            self.blockSignals(True)
+        blocked = self.blockSignals(True) if not notify else self.signalsBlocked()
         try:
             self.clearSelection()
             for element_id in ids:
@@ -406,8 +431,7 @@ class DesignScene(QGraphicsScene):
                 if item is not None:
                     item.setSelected(True)
         finally:
-            if not notify:
-                self.blockSignals(False)
+            self.blockSignals(blocked)
 
     def _update_scene_rect(self) -> None:
         rect = self.itemsBoundingRect().adjusted(-400, -400, 400, 400)
