@@ -37,13 +37,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+MAX_SCALE = 1e6
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value >= 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number ≥ 0")
+    if not (0 <= value <= MAX_SCALE):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number from 0 to {MAX_SCALE:g}")
     return value
 
 
@@ -111,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{where}{exc.strerror or exc}")
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into head or less that closed early: stop quietly, as Unix tools do.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
 
 
 def _fail(message: str) -> int:

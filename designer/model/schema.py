@@ -208,7 +208,8 @@ VNIC_FIELDS: list[FieldSpec] = [
     _f("rx_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="offered receive load"),
     _f("min_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="guaranteed minimum transmit rate"),
     _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="transmit cap (0 = none)"),
-    _f("weight", "float", 1.0, minimum=0, exclusive_minimum=True, maximum=1e6, help="share of spare capacity"),
+    # Shares, like NIOC's; bounded so that weight ratios stay far inside float precision.
+    _f("weight", "float", 1.0, minimum=0.001, maximum=1e6, help="share of spare capacity"),
     _f("packet_bytes", "int", 1500, unit="bytes", minimum=64, maximum=9216, help="mean packet size"),
     _f("to", "ref", None, optional=True, ref_kind="network", help="network the traffic goes to"),
 ]

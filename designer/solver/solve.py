@@ -163,11 +163,13 @@ class Solution:
             r = fs.server_vmm_resource.get(sid)
             cores = float(self.load[r]) if r is not None else 0.0
             capacity = self.vmm_capacity.get(sid, 0.0)
+            # Same figure as the vmm:<server> resource (a zero budget that blocks traffic is full).
+            utilization = float(self.utilization[r]) if r is not None else 0.0
             out.append({
                 "id": sid,
                 "vmm_cores": _num(cores),
                 "vmm_capacity_cores": _num(capacity),
-                "vmm_utilization": _num(cores / capacity if capacity > 0 else (1.0 if cores > 0 else 0.0)),
+                "vmm_utilization": _num(utilization),
                 "vmm_cores_by_mode": {k: _num(v) for k, v in by_mode[sid].items()},
             })
         return out

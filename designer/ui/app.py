@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QCoreApplication, QSettings
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPixmapCache
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
@@ -23,6 +23,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         QCoreApplication.setApplicationVersion(__version__)
         app = QApplication(argv if argv is not None else [sys.argv[0]])
         QGuiApplication.setDesktopFileName(DESKTOP_ID)
+        # Canvas items cache their rendering; a large rack needs more than the 10 MB default.
+        QPixmapCache.setCacheLimit(256 * 1024)
     return app  # type: ignore[return-value]
 
 

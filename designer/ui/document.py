@@ -60,9 +60,13 @@ class Document(QObject):
         self.undo_stack.push(command)
         return None
 
+    # Edits that cannot change any number the solver computes.
+    NO_RESOLVE_FIELDS = frozenset({"position", "label", "title", "notes"})
+
     def _on_model_event(self, event: ModelEvent) -> None:
         self.modelChanged.emit(event)
-        self._solve_timer.start()
+        if event.field not in self.NO_RESOLVE_FIELDS:
+            self._solve_timer.start()
 
     # ---------------------------------------------------------------- solving
     def solve_now(self) -> Solution | None:

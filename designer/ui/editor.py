@@ -141,7 +141,8 @@ class Editor:
             if server is None:
                 return "Drop a NIC onto a server."
             nic = Nic(id=self.fresh_id(f"{server.element_id}n", taken), parent=server.element_id)
-            _apply_preset(nic, self.defaults.nic if not preset else preset)
+            _apply_preset(nic, self.defaults.nic)  # the default model, then what the drag carried
+            _apply_preset(nic, preset)
             return self.run(AddElementsCommand(self.topo, [nic], text="Add NIC"))
         if kind == "vf":
             nic_item = self.nic_item_of(target)
@@ -492,7 +493,7 @@ class Editor:
             return "Choose 1–1000 servers and 0–1000 VMs per server.", []
         taken: set[str] = set()
         preset = dict(nic_preset or self.defaults.nic)
-        rect = self.scene.itemsBoundingRect()
+        rect = self.scene.content_rect()
         x0 = origin.x() if origin is not None else (rect.left() if self.scene.top_items else 0.0)
         y0 = origin.y() if origin is not None else (rect.bottom() + 80 if self.scene.top_items else 0.0)
         elements: list[Element] = []

@@ -175,6 +175,8 @@ class MainWindow(QMainWindow):
         self.act_overlay = a("Solver &Overlay", self._toggle_overlay, "Ctrl+Shift+O",
                              "Colour cables by utilisation and show VMM gauges and guest badges", True)
         self.act_overlay.setChecked(True)
+        self.act_legend = a("Show &Legend", self._toggle_legend, None, "Show the overlay's colour legend", True)
+        self.act_legend.setChecked(True)
         self.act_bulk = a("Add N Servers × M VMs…", self.insert_bulk, "Ctrl+Shift+B")
         self.act_about = a("&About RackIO Designer", self.help_about)
         self.act_escape = a("Cancel Connection", self.view.cancel_connection, "Esc")
@@ -232,7 +234,7 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
-        m.addActions([self.act_snap, self.act_overlay])
+        m.addActions([self.act_snap, self.act_overlay, self.act_legend])
         m.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
             m.addAction(dock.toggleViewAction())
@@ -554,6 +556,10 @@ class MainWindow(QMainWindow):
     def _toggle_snap(self, on: bool) -> None:
         if self.scene is not None:
             self.scene.snap_to_grid = on
+
+    def _toggle_legend(self, on: bool) -> None:
+        self.view.show_legend = on
+        self.view.viewport().update()
 
     def _toggle_overlay(self, on: bool) -> None:
         if self.scene is not None:

@@ -88,7 +88,7 @@ class DesignScene(QGraphicsScene):
 
     def _free_spot(self, item: ElementItem) -> tuple[float, float]:
         """Somewhere right of everything else, for elements without a position."""
-        rect = self.itemsBoundingRect()
+        rect = self.content_rect()
         if not self.top_items:
             return 0.0, 0.0
         return rect.right() + 60.0, rect.top()
@@ -320,29 +320,29 @@ class DesignScene(QGraphicsScene):
                     parts.append(f"{label}: {load:.3f} / {cap:g} Gbit/s ({u * 100:.1f} %){flag}")
             cable.set_overlay(peak, "\n".join(parts) if parts else "no traffic")
         for port in self.port_items():
-            cable = None
-            port.color = None
+            color = None
             if sol is not None:
                 link = self.topology.cable_at(port.nic_id, port.port)
                 cable = self.cables.get(link.id) if link else None
                 if cable is not None and cable.utilization is not None:
-                    port.color = style.utilization_color(cable.utilization)
-            port.update()
+                    color = style.utilization_color(cable.utilization)
+            if color != port.color:
+                port.color = color
+                port.update()
         vm_overlay = self._vm_overlays(sol)
         targets = self.top_items.values() if servers is None else [
             self.top_items[s] for s in servers if s in self.top_items]
         for item in targets:
             if isinstance(item, ServerItem):
-                item.vmm_solved = sol is not None
-                item.vmm_cores = sol.server_vmm_cores.get(item.element_id, 0.0) if sol is not None else 0.0
-                if sol is not None:
+                solved = sol is not None
+                cores = sol.server_vmm_cores.get(item.element_id, 0.0) if solved else 0.0
+                if (solved, cores, item.vmm_budget) != (item.vmm_solved, item.vmm_cores, item.shown_budget):
+                    item.vmm_solved, item.vmm_cores, item.shown_budget = solved, cores, item.vmm_budget
                     budget = item.vmm_budget
-                    item.overlay_tip = (f"VMM I/O load: {item.vmm_cores:.3f} of {budget:g} cores"
-                                        f" ({(item.vmm_cores / budget * 100) if budget else 0:.1f} %)")
-                else:
-                    item.overlay_tip = ""
-                item.refresh_tooltip()
-                item.update()
+                    item.overlay_tip = (f"VMM I/O load: {cores:.3f} of {budget:g} cores"
+                                        f" ({(cores / budget * 100) if budget else 0:.1f} %)") if solved else ""
+                    item.refresh_tooltip()
+                    item.update()
                 for vm_id, vm_item in item.vm_items.items():
                     vm_item.set_overlay(vm_overlay.get(vm_id))
 
@@ -433,8 +433,15 @@ class DesignScene(QGraphicsScene):
         finally:
             self.blockSignals(blocked)
 
+    def content_rect(self) -> QRectF:
+        """The area the design covers (top-level items hold everything else)."""
+        rect = QRectF()
+        for item in self.top_items.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
     def _update_scene_rect(self) -> None:
-        rect = self.itemsBoundingRect().adjusted(-400, -400, 400, 400)
+        rect = self.content_rect().adjusted(-400, -400, 400, 400)
         self.setSceneRect(rect.united(QRectF(-400, -400, 800, 800)))
 
     def drawBackground(self, painter, rect: QRectF) -> None:

@@ -32,6 +32,9 @@ class DesignView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
+                                  | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
         self.setAcceptDrops(True)
         self._connect_source = None
         self._connect_line: QGraphicsLineItem | None = None
@@ -63,7 +66,7 @@ class DesignView(QGraphicsView):
         self.resetTransform()
 
     def fit_all(self) -> None:
-        rect = self.design_scene().itemsBoundingRect()
+        rect = self.design_scene().content_rect()
         if rect.isEmpty():
             self.resetTransform()
             return
