@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := resources/examples/mail-rack.rackio
 
-.PHONY: run test bench venv clean
+.PHONY: run test bench bench-gui screenshots venv clean
 
 venv: $(STAMP)
 
@@ -24,6 +24,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_solver.py
+
+bench-gui: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_gui.py
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

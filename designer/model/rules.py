@@ -58,10 +58,9 @@ def check_design(topo: Topology) -> list[Problem]:
 
     vf_count: dict[str, int] = defaultdict(int)
     for element in elements.values():
-        if isinstance(element, VirtualFunction):
-            vf_count[element.parent] += 1
-            nic = elements[element.parent]
-            assert isinstance(nic, Nic)
+        if element.KIND == "vf":
+            vf_count[element.parent] += 1  # type: ignore[attr-defined]
+            nic = elements[element.parent]  # type: ignore[attr-defined]
             if not nic.sriov:
                 found.append(problem("sriov-disabled", element.id,
                                      f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))

@@ -102,18 +102,21 @@ class _Resources:
 class _Fabric:
     """Switch-to-network paths: fewest hops, ties broken by the smallest node-id sequence."""
 
-    def __init__(self, topo: Topology, resources: _Resources) -> None:
+    def __init__(self, topo: Topology, resources: _Resources, switch_ids: list[str]) -> None:
         self.topo = topo
         self.resources = resources
         self.graph = nx.Graph()
-        self.graph.add_nodes_from(s.id for s in topo.switches)
+        self.graph.add_nodes_from(switch_ids)
         self.edge_link: dict[tuple[str, str], str] = {}
         self.adjacent_networks: dict[str, set[str]] = {}
         elements = topo.elements
         for link in topo.links.values():
-            a, b = elements.get(link.a), elements.get(link.b)
-            if a is None or b is None:
+            a = elements.get(link.a)
+            if a is None:
                 continue  # a NIC-port cable, not part of the fabric
+            b = elements.get(link.b)
+            if b is None:
+                continue
             key = (min(link.a, link.b), max(link.a, link.b))
             if key in self.edge_link and self.edge_link[key] <= link.id:
                 continue  # parallel cable: the smallest id carries traffic
@@ -184,15 +187,27 @@ def compile_flows(topo: Topology) -> FlowSet:
     """Every flow of the design with its route, demand, floor, cap, weight and VMM cost."""
     elements = topo.elements
     resources = _Resources()
-    fabric = _Fabric(topo, resources)
     problems: list[Problem] = []
     cost = topo.cost_model
     tau = {m: float(cost.core_us_per_packet.get(m, 0.0)) for m in MODE_CODES}
     vmdq_factor = float(cost.vmdq_rx_factor)
 
-    networks = [e.id for e in elements.values() if isinstance(e, Network)]
+    networks: list[str] = []
+    server_ids: list[str] = []
+    switch_ids: list[str] = []
+    vms: list[VM] = []
+    for e in elements.values():
+        kind = e.KIND
+        if kind == "vm":
+            vms.append(e)  # type: ignore[arg-type]
+        elif kind == "server":
+            server_ids.append(e.id)
+        elif kind == "network":
+            networks.append(e.id)
+        elif kind == "switch":
+            switch_ids.append(e.id)
+    fabric = _Fabric(topo, resources, switch_ids)
     only_network = networks[0] if len(networks) == 1 else None
-    server_ids = [e.id for e in elements.values() if isinstance(e, Server)]
     server_index = {sid: i for i, sid in enumerate(server_ids)}
     vmm_resource: dict[str, int] = {}
 
@@ -236,9 +251,8 @@ def compile_flows(topo: Topology) -> FlowSet:
     rows: list[tuple] = []  # one per loaded vNIC, expanded to flows with numpy below
     mode_codes = MODE_CODES
 
-    for vm in elements.values():
-        if vm.KIND != "vm":
-            continue
+    route_of_key: dict[tuple[str, int, str], int | str] = {}  # NIC port + network -> route row or reason
+    for vm in vms:
         server_id = vm.parent
         vm_pos = -1
         for index, vnic in enumerate(vm.vnics):
@@ -278,7 +292,18 @@ def compile_flows(topo: Topology) -> FlowSet:
                         f"{who} has no destination: the design has {len(networks)} networks, so set its 'to'."
                         if networks else f"{who} has no destination: the design has no network."))
                 else:
-                    found = port_routes.get((nic.id, port, network)) or port_route(nic, port, network)
+                    key = (nic.id, port, network)
+                    found = route_of_key.get(key)
+                    if found is None:
+                        route = port_route(nic, port, network)
+                        if route.__class__ is str:
+                            found = route
+                        else:
+                            found = route_index.get(id(route))
+                            if found is None:
+                                found = route_index[id(route)] = len(routes)
+                                routes.append(route)  # type: ignore[arg-type]
+                        route_of_key[key] = found
                     if found.__class__ is str:
                         if topo.cable_at(nic.id, port) is None:
                             unwired.setdefault((nic.id, port), []).append(vm.id)
@@ -286,10 +311,7 @@ def compile_flows(topo: Topology) -> FlowSet:
                             problems.append(problem("no-route", vm.id,
                                                     f"VM {vm.id} vNIC {index} cannot reach network {network}: {found}."))
                     else:
-                        route_id = route_index.get(id(found), -1)
-                        if route_id < 0:
-                            route_id = route_index[id(found)] = len(routes)
-                            routes.append(found)
+                        route_id = found  # type: ignore[assignment]
             rows.append((vm_pos, index, mode_codes[mode], tx_d, rx_d, floor_req, cap_req, vnic.weight,
                          vnic.packet_bytes, route_id, 1.0 if (nic is not None and nic.vmdq) else 0.0,
                          server_index[server_id]))

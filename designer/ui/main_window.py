@@ -122,8 +122,18 @@ class MainWindow(QMainWindow):
         self.inspector_dock = QDockWidget("Inspector", self)
         self.inspector_dock.setObjectName("inspectorDock")
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
-        self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 330], Qt.Orientation.Horizontal)
+        self._docks_sized = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            QTimer.singleShot(0, self, self._default_dock_sizes)
+
+    def _default_dock_sizes(self) -> None:
+        if self.settings.value("window/state") is None:  # first start: a sensible layout
+            self.resizeDocks([self.problems_dock], [130], Qt.Orientation.Vertical)
+            self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 340], Qt.Orientation.Horizontal)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)

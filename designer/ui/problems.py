@@ -25,6 +25,11 @@ class ProblemsWidget(QListWidget):
         self.itemActivated.connect(self._activate)
         self.itemClicked.connect(self._activate)
 
+    def sizeHint(self):
+        from PySide6.QtCore import QSize
+
+        return QSize(600, 110)
+
     def set_problems(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (SEVERITY_ORDER.get(p.severity, 3), p.element, p.code))
         self.clear()

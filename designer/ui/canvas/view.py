@@ -15,6 +15,7 @@ from .scene import DesignScene
 
 MIME_ELEMENT = "application/x-rackio-element"
 MIN_ZOOM, MAX_ZOOM = 0.05, 6.0
+LEGEND_W, LEGEND_H = 340.0, 100.0
 
 
 class DesignView(QGraphicsView):
@@ -71,6 +72,10 @@ class DesignView(QGraphicsView):
             self.resetTransform()
             return
         self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.show_legend and self.zoom_factor() > 0:
+            # Keep the design clear of the legend in the bottom-left corner.
+            extra = (LEGEND_H + 20) / self.zoom_factor()
+            self.fitInView(rect.adjusted(-40, -40, 40, 40 + extra), Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > 1.5:
             self.resetTransform()
             self.scale(1.5, 1.5)
@@ -257,7 +262,7 @@ class DesignView(QGraphicsView):
             return
         painter.save()
         painter.resetTransform()
-        draw_legend(painter, QPointF(12, self.viewport().height() - 112))
+        draw_legend(painter, QPointF(12, self.viewport().height() - LEGEND_H - 12))
         painter.restore()
 
     def contextMenuEvent(self, event) -> None:
@@ -270,7 +275,7 @@ def draw_legend(painter: QPainter, origin: QPointF) -> QRectF:
     """Utilisation scale and attachment modes; returns the area drawn."""
     from PySide6.QtGui import QColor, QFont, QLinearGradient
 
-    box = QRectF(origin.x(), origin.y(), 330, 100)
+    box = QRectF(origin.x(), origin.y(), LEGEND_W, LEGEND_H)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(QColor("#b0bec5"), 1))
     painter.setBrush(QColor(255, 255, 255, 235))
