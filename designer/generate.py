@@ -2,7 +2,7 @@
 
 Layout: one network ``wan`` at the top, a core switch under it, a top-of-rack
 switch per rack, and each rack's servers in a column under its switch, with
-``rack``/``rack_u`` filled so the rack elevation shows them too.
+``rack``/``rack_u`` filled with each server's rack and slot.
 """
 
 from __future__ import annotations

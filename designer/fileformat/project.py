@@ -197,7 +197,7 @@ def parse_json(data: bytes | str) -> Any:
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}.") from None
     except RecursionError:
-        raise ProjectFileError(f"not a project file: JSON nested deeper than {MAX_DEPTH} levels.") from None
+        raise ProjectFileError("not a project file: the JSON is nested too deeply.") from None
     except ValueError as exc:  # e.g. integer strings too long to convert
         raise ProjectFileError(f"not valid JSON: {exc}.") from None
 
@@ -450,6 +450,12 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
             continue
         split = split_port_end(end)
         nic = elements.get(split[0]) if split else None
+        if split is None and isinstance(elements.get(end.rpartition(":")[0]), Nic):
+            owner = elements[end.rpartition(":")[0]]
+            raise ProjectFileError(
+                f"{where}: field {name!r} names port {end.rpartition(':')[2][:20]!r} of NIC {owner.id!r}, "
+                f"which has ports 0–{owner.ports - 1}."  # type: ignore[attr-defined]
+            )
         if split is None or not isinstance(nic, Nic):
             raise ProjectFileError(
                 f"{where}: field {name!r} names {end[:80]!r}, which is not a switch, network or NIC port of this project."
@@ -548,6 +554,8 @@ def save(topo: Topology, path: str | os.PathLike) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    if path.is_symlink():
+        path = path.resolve()  # save through a link into the file it points at; the link stays
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise OSError(21, "the path is a folder", str(path))

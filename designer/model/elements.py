@@ -213,12 +213,12 @@ KINDS = tuple(ELEMENT_CLASSES)
 PARENT_KIND = {"nic": "server", "vf": "nic", "vm": "server"}
 
 
+PORT_INDEX = re.compile(r"^(0|[1-9][0-9]{0,3})$")
+
+
 def split_port_end(end: str) -> tuple[str, int] | None:
-    """``"h1n0:1"`` → ``("h1n0", 1)``; a plain id → None."""
+    """``"h1n0:1"`` → ``("h1n0", 1)``; a plain id, or a port not written canonically, → None."""
     nic, sep, port = end.rpartition(":")
-    if not sep:
+    if not sep or not PORT_INDEX.match(port):
         return None
-    try:
-        return nic, int(port)
-    except ValueError:
-        return None
+    return nic, int(port)

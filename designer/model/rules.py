@@ -79,7 +79,7 @@ def check_design(topo: Topology) -> list[Problem]:
             found.append(problem("vf-limit", nic_id,
                                  f"NIC {nic_id} has {count} VFs but supports at most {nic.max_vfs}."))
 
-    vf_users: dict[str, list[str]] = defaultdict(list)
+    vf_users: dict[str, list[tuple[str, int]]] = defaultdict(list)
     nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
     for vm in elements.values():
         if vm.KIND != "vm":
@@ -91,12 +91,12 @@ def check_design(topo: Topology) -> list[Problem]:
                 if not vnic.vf:
                     continue
                 vf = elements[vnic.vf]
-                who = f"VM {vm.id} vNIC {index}"
-                vf_users[vf.id].append(who)
+                vf_users[vf.id].append((vm.id, index))
                 nic = elements[vf.parent]
                 if nic.parent != server:
                     found.append(problem("foreign-device", vm.id,
-                                         f"{who} uses VF {vf.id} of server {nic.parent}, but runs on server {server}."))
+                                         f"VM {vm.id} vNIC {index} uses VF {vf.id} of server {nic.parent}, "
+                                         f"but runs on server {server}."))
                 continue
             if vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
                 found.append(problem("floor-above-cap", vm.id,
@@ -122,8 +122,9 @@ def check_design(topo: Topology) -> list[Problem]:
                                          f"(iommu) disabled."))
     for vf_id, users in vf_users.items():
         if len(users) > 1:
+            names = ", ".join(f"VM {vm_id} vNIC {index}" for vm_id, index in users)
             found.append(problem("vf-shared", vf_id,
-                                 f"VF {vf_id} is used by {len(users)} vNICs ({', '.join(users)}); a VF serves one guest."))
+                                 f"VF {vf_id} is used by {len(users)} vNICs ({names}); a VF serves one guest."))
     for nic_id, users in nic_users.items():
         passthrough = [who for who, mode in users if mode == "passthrough"]
         if not passthrough:

@@ -464,6 +464,10 @@ class Topology:
             split = split_port_end(end)
             nic = self.elements.get(split[0]) if split else None
             if split is None or not isinstance(nic, Nic):
+                owner, _, port_text = end.rpartition(":")
+                if isinstance(self.elements.get(owner), Nic):
+                    raise ModelError(f"link {link.id!r}: NIC {owner!r} has no port {port_text} "
+                                     f"(ports are 0–{self.elements[owner].ports - 1})")  # type: ignore[attr-defined]
                 raise ModelError(f"link {link.id!r}: end {end!r} is not a switch, network or NIC port of this design")
             if not 0 <= split[1] < nic.ports:
                 raise ModelError(f"link {link.id!r}: NIC {nic.id!r} has no port {split[1]} (it has {nic.ports})")
@@ -576,8 +580,8 @@ class Topology:
             raise ModelError(f"no element with id {element_id!r}")
         old = (element.x, element.y)
         for value in (x, y):
-            if value is not None and not (isinstance(value, (int, float)) and abs(value) < 1e12):
-                raise ModelError(f"{element.KIND} {element_id!r}: position must be a finite number")
+            if value is not None and not (isinstance(value, (int, float)) and abs(value) <= 1e9):
+                raise ModelError(f"{element.KIND} {element_id!r}: position must be a number within ±1e9")
         element.x, element.y = (None if x is None else float(x)), (None if y is None else float(y))
         self._emit("element-changed", element_id, "position")
         return old

@@ -210,7 +210,7 @@ class Editor:
         if far is None:
             return "Release the uplink on another switch or a network."
         if far == source_id:
-            return "A switch cannot be cabled to itself."
+            return "An element cannot be cabled to itself."
         kinds = {self.topo.elements[source_id].KIND, self.topo.elements[far].KIND}
         if kinds == {"network"}:
             return "Two networks cannot be cabled to each other; put a switch between them."

@@ -277,7 +277,8 @@ class InspectorWidget(QScrollArea):
         form.addRow("Capacity", fe)
         self.field_editors["gbps"] = fe
         self._updaters.append(lambda: fe.set_value(self.editor.topo.links[link_id].gbps))
-        hint = QLabel("Empty: the default — the slower of the two ports for a NIC cable, 100 Gbit/s for an uplink.")
+        hint = QLabel("Empty: the default — for a NIC cable the NIC port's speed, or the switch port's if slower; "
+                      "100 Gbit/s for an uplink.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #607d8b;")
         layout.addWidget(hint)
