@@ -30,26 +30,7 @@ from designer.fileformat import load, to_document
 ROOT = Path(__file__).resolve().parent.parent
 V0_FIXTURE = ROOT / "tests" / "fileformat" / "fixtures" / "v0-project.json"
 
-SPEC_EXAMPLE = {
-    "format": "rackio-project",
-    "version": 1,
-    "title": "Mail rack proposal",
-    "notes": "",
-    "cost_model": {"core_us_per_packet": {"emulated": 7.5, "paravirtual": 1.5, "vf": 0, "passthrough": 0},
-                   "vmdq_rx_factor": 0.43},
-    "elements": [
-        {"id": "wan", "kind": "network", "label": "Clients"},
-        {"id": "tor", "kind": "switch", "port_gbps": 25},
-        {"id": "h1", "kind": "server", "vmm_io_cores": 2},
-        {"id": "h1n0", "kind": "nic", "parent": "h1", "model": "Intel X710", "ports": 2, "port_gbps": 10},
-        {"id": "h1n0v0", "kind": "vf", "parent": "h1n0", "port": 0, "min_gbps": 5},
-        {"id": "mail", "kind": "vm", "parent": "h1",
-         "vnics": [{"mode": "vf", "vf": "h1n0v0", "tx_gbps": 8, "rx_gbps": 2}]},
-        {"id": "web", "kind": "vm", "parent": "h1",
-         "vnics": [{"mode": "paravirtual", "nic": "h1n0", "port": 0, "tx_gbps": 8}]},
-    ],
-    "links": [{"a": "h1n0:0", "b": "tor"}, {"a": "tor", "b": "wan", "gbps": 100}],
-}
+SPEC_EXAMPLE = json.loads((Path(__file__).resolve().parent / "spec_example.json").read_text(encoding="utf-8"))
 
 
 def write(path: Path, doc) -> Path:

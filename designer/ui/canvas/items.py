@@ -114,10 +114,20 @@ class ElementItem(QGraphicsObject):
 
 
 class Connector:
-    """Mixin: an item a drag may start a connection from."""
+    """Mixin for the small circles a connection drag starts from: lit while hovered."""
+
+    hovered = False
 
     def connector_anchor(self) -> QPointF:  # scene position where a drag line starts
-        return self.mapToScene(self.boundingRect().center())  # type: ignore[attr-defined]
+        return self.scenePos()  # type: ignore[attr-defined]
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        self.update()  # type: ignore[attr-defined]
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        self.update()  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------- top level
@@ -219,7 +229,7 @@ def _spread_anchor(rect: QRectF, point: QPointF, spread: float, margin: float, i
     return QPointF(x, rect.bottom() - inset if below else rect.top() + inset)
 
 
-class HandleItem(QGraphicsItem, Connector):
+class HandleItem(Connector, QGraphicsItem):
     """A small circle on a switch, network or VM: drag from it to connect."""
 
     def __init__(self, owner: QGraphicsItem, center: QPointF) -> None:
@@ -247,16 +257,6 @@ class HandleItem(QGraphicsItem, Connector):
         painter.setBrush(style.SELECTION if self.hovered else QColor("#ffffff"))
         painter.drawEllipse(QPointF(0, 0), HANDLE_R, HANDLE_R)
 
-    def hoverEnterEvent(self, event) -> None:
-        self.hovered = True
-        self.update()
-
-    def hoverLeaveEvent(self, event) -> None:
-        self.hovered = False
-        self.update()
-
-    def connector_anchor(self) -> QPointF:
-        return self.scenePos()
 
 
 # ------------------------------------------------------------------ in a server
@@ -275,7 +275,7 @@ class VmOverlay:
         return self.tx_rate + self.rx_rate < self.tx_demand + self.rx_demand - 1e-6
 
 
-class PortItem(QGraphicsItem, Connector):
+class PortItem(Connector, QGraphicsItem):
     """A NIC port socket; cables start here."""
 
     def __init__(self, nic_item: "NicItem", nic_id: str, port: int, center: QPointF) -> None:
@@ -315,16 +315,6 @@ class PortItem(QGraphicsItem, Connector):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(QPointF(0, 0), 2.5, 2.5)
 
-    def hoverEnterEvent(self, event) -> None:
-        self.hovered = True
-        self.update()
-
-    def hoverLeaveEvent(self, event) -> None:
-        self.hovered = False
-        self.update()
-
-    def connector_anchor(self) -> QPointF:
-        return self.scenePos()
 
 
 class VfItem(ElementItem):
