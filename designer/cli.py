@@ -135,6 +135,11 @@ def _open_gui(argv: list[str]) -> int:
     path = argv[0] if argv else None
     if path is not None and not Path(path).exists():
         return _fail(f"{path} does not exist")
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        return _fail("no display to open the designer on (DISPLAY is not set); "
+                     "use rackio solve, sweep, generate or upgrade on a headless machine")
     from .ui.app import run  # imported here so the command line never loads Qt
 
     return run(path)

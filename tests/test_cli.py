@@ -466,3 +466,14 @@ sys.exit(1 if qt else 0)
                           env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "QT-MODULES []" in done.stderr
+
+
+def test_gui_without_a_display_is_refused_cleanly(tmp_path):
+    """With no display at all, `rackio FILE` says so in one line instead of Qt aborting."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    example = Path(__file__).resolve().parent.parent / "resources" / "examples" / "mail-rack.rackio"
+    result = subprocess.run([sys.executable, "-m", "designer.cli", str(example)], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "display" in lines[0]
