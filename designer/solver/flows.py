@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from ..model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
+from ..model.elements import VM, Nic, Switch, VirtualFunction
 from ..model.rules import Problem, problem
 from ..model.topology import Topology
 
@@ -211,15 +211,9 @@ def compile_flows(topo: Topology) -> FlowSet:
     server_index = {sid: i for i, sid in enumerate(server_ids)}
     vmm_resource: dict[str, int] = {}
 
-    # Route from a NIC port to a network, shared by every vNIC using it:
-    # (tx resources, rx resources), or a sentence saying why there is none.
-    port_routes: dict[tuple[str, int, str], tuple[list[int], list[int]] | str] = {}
-
     def port_route(nic: Nic, port: int, network: str) -> tuple[list[int], list[int]] | str:
-        key = (nic.id, port, network)
-        route = port_routes.get(key)
-        if route is not None:
-            return route
+        """Route from a NIC port to a network: (tx resources, rx resources), or a
+        sentence saying why there is none. Computed once per port and network."""
         link = topo.cable_at(nic.id, port)
         if link is None:
             route = f"port {port} of NIC {nic.id} has no cable"
@@ -241,11 +235,9 @@ def compile_flows(topo: Topology) -> FlowSet:
                 port_tx = resources.get(f"port:{nic.id}:{port}:tx", "port", nic.id, speed)
                 port_rx = resources.get(f"port:{nic.id}:{port}:rx", "port", nic.id, speed)
                 route = ([pcie_tx, port_tx] + suffix[0], suffix[1] + [port_rx, pcie_rx])
-        port_routes[key] = route
         return route
 
     unwired: dict[tuple[str, int], list[str]] = {}
-    route_index: dict[int, int] = {}  # id() of a route tuple -> row in the route table
     routes: list[tuple[list[int], list[int]]] = []
     vm_ids: list[str] = []
     rows: list[tuple] = []  # one per loaded vNIC, expanded to flows with numpy below
@@ -299,10 +291,8 @@ def compile_flows(topo: Topology) -> FlowSet:
                         if route.__class__ is str:
                             found = route
                         else:
-                            found = route_index.get(id(route))
-                            if found is None:
-                                found = route_index[id(route)] = len(routes)
-                                routes.append(route)  # type: ignore[arg-type]
+                            found = len(routes)
+                            routes.append(route)  # type: ignore[arg-type]
                         route_of_key[key] = found
                     if found.__class__ is str:
                         if topo.cable_at(nic.id, port) is None:
