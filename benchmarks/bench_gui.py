@@ -48,7 +48,7 @@ def main() -> int:
                              ("100 % zoom", lambda: (view.resetTransform(), view.centerOn(server)))):
         setup()
         app.processEvents()
-        solve_ms, overlay_ms, paint_ms, total_ms, edit_ms = [], [], [], [], []
+        solve_ms, paint_ms, total_ms, edit_ms = [], [], [], []
         for i in range(15):
             t0 = time.perf_counter()
             window.editor.set_field(["r1s20"], "vmm_io_cores", 2.0 + (i % 2))  # an edit

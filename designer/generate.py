@@ -10,7 +10,16 @@ from __future__ import annotations
 import random
 
 from .layout import SWITCH_W, nic_size, server_layout
-from .model.elements import VM, Link, Network, Nic, Server, Switch, VirtualFunction, VNic
+from .model.elements import (
+    VM,
+    Link,
+    Network,
+    Nic,
+    Server,
+    Switch,
+    VirtualFunction,
+    VNic,
+)
 from .model.topology import Topology
 
 SERVER_GAP = 40.0

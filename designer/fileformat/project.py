@@ -36,13 +36,13 @@ from ..model.elements import (
 from ..model.schema import (
     CORE_US_SPEC,
     COST_MODEL_FIELDS,
-    LINK_FIELDS,
     VNIC_FIELDS,
     FieldError,
     FieldSpec,
     fields_for,
+    link_field_spec,
 )
-from ..model.topology import ModelError, Topology
+from ..model.topology import Topology
 from .migrations import CURRENT_VERSION, migrate
 
 FORMAT = "rackio-project"
@@ -436,7 +436,7 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
     where = f'link "{lid}"' if isinstance(lid, str) and len(lid) <= 140 else f"links[{position}]"
     if not is_valid_link_id(lid):
         raise ProjectFileError(f"links[{position}]: field 'id' must be 1–140 characters of A-Z a-z 0-9 _ . - :.")
-    gbps = _coerce(LINK_FIELDS[2], raw["gbps"], where) if "gbps" in raw else None
+    gbps = _coerce(link_field_spec("gbps"), raw["gbps"], where) if "gbps" in raw else None
     kinds = []
     for name, end in (("a", a), ("b", b)):
         element = elements.get(end)
@@ -595,8 +595,4 @@ def _umask() -> int:
     return mask
 
 
-def _finite(value: float) -> bool:
-    return math.isfinite(value)
-
-
-__all__ = ["ProjectFileError", "load", "loads", "save", "dumps", "to_document", "ModelError"]
+__all__ = ["ProjectFileError", "load", "loads", "save", "dumps", "to_document"]

@@ -7,7 +7,6 @@ foreign tool round-trips without loss.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
@@ -54,9 +53,6 @@ class Element:
 
     def display_name(self) -> str:
         return self.label or self.id
-
-    def clone(self) -> "Element":
-        return copy.deepcopy(self)
 
     @classmethod
     def field_names(cls) -> list[str]:
@@ -142,10 +138,6 @@ class VNic:
     def field_names(cls) -> list[str]:
         return [f.name for f in fields(cls) if f.name != "extra"]
 
-    @property
-    def is_attached(self) -> bool:
-        return bool(self.vf) if self.mode == "vf" else bool(self.nic)
-
     def device(self) -> str | None:
         """The element the guest is attached to: its VF, or the NIC."""
         return self.vf if self.mode == "vf" else self.nic
@@ -195,13 +187,6 @@ class CostModel:
     vmdq_rx_factor: float = DEFAULT_VMDQ_RX_FACTOR
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def kappa(self, mode: str, packet_bytes: float, rx_with_vmdq: bool = False) -> float:
-        """VMM cores per Gbit/s for a flow of this mode and packet size."""
-        tau = self.core_us_per_packet.get(mode, 0.0)
-        k = tau * 125.0 / packet_bytes
-        if rx_with_vmdq:
-            k *= self.vmdq_rx_factor
-        return k
 
 
 ELEMENT_CLASSES: dict[str, type[Element]] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .elements import VM, Nic, Server, VirtualFunction, split_port_end
+from .elements import Nic, Server, split_port_end
 from .topology import Topology
 
 ERROR, WARNING, INFO = "error", "warning", "info"

@@ -239,6 +239,13 @@ def field_spec(kind: str, name: str) -> FieldSpec:
     raise KeyError(f"{kind} has no field {name!r}")
 
 
+def link_field_spec(name: str) -> FieldSpec:
+    for spec in LINK_FIELDS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"cable has no field {name!r}")
+
+
 def vnic_field_spec(name: str) -> FieldSpec:
     for spec in VNIC_FIELDS:
         if spec.name == name:

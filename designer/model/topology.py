@@ -36,7 +36,7 @@ from .elements import (
     is_valid_link_id,
     split_port_end,
 )
-from .schema import FieldError, field_spec, vnic_field_spec
+from .schema import FieldError, field_spec, link_field_spec, vnic_field_spec
 
 
 class ModelError(ValueError):
@@ -510,7 +510,7 @@ class Topology:
             raise ModelError(f"no link with id {link_id!r}")
         if gbps is not None:
             try:
-                gbps = field_spec_link_gbps().coerce(gbps)
+                gbps = link_field_spec("gbps").coerce(gbps)
             except FieldError as exc:
                 raise ModelError(f"link {link_id!r}: gbps {exc}") from None
         old, link.gbps = link.gbps, gbps
@@ -669,9 +669,3 @@ class Topology:
         finally:
             self._listeners = listeners
         return clone
-
-
-def field_spec_link_gbps():
-    from .schema import LINK_FIELDS
-
-    return next(s for s in LINK_FIELDS if s.name == "gbps")

@@ -12,7 +12,6 @@ from ..model.elements import Element, Link, VNic
 from ..model.topology import Removal, Topology  # noqa: F401
 
 
-
 class Command(QUndoCommand):
     """Base: ``apply``/``revert`` change the model. ``Document.execute`` applies a
     command once to see whether the model accepts it, then pushes it without

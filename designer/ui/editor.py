@@ -16,7 +16,12 @@ from typing import Iterable
 
 from PySide6.QtCore import QPointF
 
-from ..fileformat.project import ProjectFileError, _read_element, _read_link, element_to_dict, link_to_dict
+from ..fileformat.project import (
+    ProjectFileError,
+    _read_element,
+    element_to_dict,
+    link_to_dict,
+)
 from ..model.elements import (
     VM,
     Element,
@@ -31,7 +36,17 @@ from ..model.elements import (
 )
 from ..model.schema import FieldError, field_spec
 from ..model.topology import Topology
-from .canvas.items import ElementItem, HandleItem, NetworkItem, NicItem, PortItem, ServerItem, SwitchItem, VfItem, VmItem
+from .canvas.items import (
+    ElementItem,
+    HandleItem,
+    NetworkItem,
+    NicItem,
+    PortItem,
+    ServerItem,
+    SwitchItem,
+    VfItem,
+    VmItem,
+)
 from .canvas.scene import DesignScene
 from .commands import (
     AddElementsCommand,
@@ -49,7 +64,6 @@ from .commands import (
 from .document import Document
 
 CLIPBOARD_FORMAT = "rackio-clipboard"
-MIME_ELEMENT = "application/x-rackio-element"
 DEFAULT_NIC = {"model": "Intel X710-DA2", "ports": 2, "port_gbps": 10.0, "pcie_gbps": 63.0, "max_vfs": 128,
                "sriov": True}
 ID_STEMS = {"network": "net", "switch": "sw", "server": "host", "vm": "vm"}
@@ -287,7 +301,6 @@ class Editor:
     # -------------------------------------------------------------- clipboard
     def copy_text(self, ids: Iterable[str]) -> str | None:
         """The selection (with everything inside it) as clipboard text, or None if empty."""
-        chosen: list[str] = []
         seen: set[str] = set()
         for element_id in ids:
             if element_id in self.topo.elements and element_id not in seen:

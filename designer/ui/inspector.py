@@ -25,9 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model.elements import MODES, VM, CostModel, VNic
-from ..model.schema import CORE_US_SPEC, COST_MODEL_FIELDS, LINK_FIELDS, VNIC_FIELDS, FieldError, FieldSpec, fields_for
-from .commands import Command
+from ..model.elements import MODES, VM
+from ..model.schema import (
+    CORE_US_SPEC,
+    COST_MODEL_FIELDS,
+    VNIC_FIELDS,
+    FieldError,
+    FieldSpec,
+    fields_for,
+    link_field_spec,
+)
 from .style import KIND_LABELS, MODE_LABELS
 
 MIXED = "(mixed)"
@@ -271,7 +278,7 @@ class InspectorWidget(QScrollArea):
         self._heading(layout, f"Cable {link_id}", f"{link.a} ↔ {link.b}")
         form = QFormLayout()
         layout.addLayout(form)
-        spec = next(s for s in LINK_FIELDS if s.name == "gbps")
+        spec = link_field_spec("gbps")
         fe = FieldEditor(spec, link.gbps)
         fe.committed.connect(lambda v: self._report(self.editor.set_link_capacity(link_id, v), fe))
         form.addRow("Capacity", fe)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QDockWidget,
     QFileDialog,
     QFormLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -30,7 +28,7 @@ from ..fileformat import ProjectFileError
 from ..model.elements import MODES
 from ..model.topology import Topology
 from ..resources_access import examples
-from .canvas.items import ElementItem, HandleItem, PortItem, ServerItem, VmItem
+from .canvas.items import HandleItem, ServerItem, VmItem
 from .canvas.scene import DesignScene
 from .canvas.view import DesignView
 from .document import Document

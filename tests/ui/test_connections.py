@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from designer.model.elements import VM, Network, Nic, Server, Switch, VirtualFunction, VNic
+from designer.model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
 from designer.ui.canvas.items import AttachmentItem
 
 from .helpers import drag, show_scene_point, state, use_design

@@ -92,7 +92,7 @@ def test_delete_server_with_everything_inside_and_undo(window):
 
 
 def test_connect_undo_redo(window):
-    topo = open_example(window)
+    open_example(window)
     window.editor.delete(["h1n0:1--tor"])  # free a port
     before = snapshot(window)
     port = window.scene.port_item("h1n0:1")

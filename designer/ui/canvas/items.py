@@ -14,12 +14,13 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
-
-from ...model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
-from ...model.topology import Topology
-from .. import style
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsPathItem,
+    QStyleOptionGraphicsItem,
+)
 
 from ...layout import (
     CHIP_GAP,
@@ -43,6 +44,9 @@ from ...layout import (
     nic_size,
     server_layout,
 )
+from ...model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
+from ...model.topology import Topology
+from .. import style
 
 HANDLE_R = 6.0
 

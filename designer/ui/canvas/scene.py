@@ -9,15 +9,23 @@ every command, undo and redo; a zero-delay timer catches anything else.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from ...model.elements import VM, Network, Server, Switch, split_port_end
+from ...model.elements import Network, Server, Switch, split_port_end
 from ...model.topology import ModelEvent, Topology
 from ...solver import Solution
 from .. import style
-from .items import CableItem, ElementItem, NetworkItem, PortItem, ServerItem, SwitchItem, VmOverlay
+from .items import (
+    CableItem,
+    ElementItem,
+    NetworkItem,
+    PortItem,
+    ServerItem,
+    SwitchItem,
+    VmOverlay,
+)
 
 TOP_LEVEL = ("network", "switch", "server")
 GRID = 20.0
