@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -80,6 +80,10 @@ class BulkAddDialog(QDialog):
 
 
 class MainWindow(QMainWindow):
+    documentChanged = Signal(object)  # the new Document, after the scene and editor follow it
+    preferencesChanged = Signal()  # a Preferences value changed; readers look it up in self.settings
+    themeChanged = Signal(str)  # "light" or "dark", after the style module switched
+
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings()
@@ -105,8 +109,16 @@ class MainWindow(QMainWindow):
         self._make_docks()
         self._make_actions()
         self._make_menus()
+        self._install_features()
         self.set_document(Document(Topology(title="Untitled design"), parent=self))
         self._restore_window()
+
+    def _install_features(self) -> None:
+        """Each feature module adds its own docks, actions and menu entries."""
+        from . import analysis, export, preferences, rack, recovery
+
+        for feature in (analysis, export, rack, recovery, preferences):
+            feature.install(self)
 
     # ------------------------------------------------------------------ docks
     def _make_docks(self) -> None:
@@ -210,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
-        m = bar.addMenu("&File")
+        m = self.file_menu = bar.addMenu("&File")
         m.addActions([self.act_new, self.act_open])
         self.examples_menu = m.addMenu("Open &Example")
         for path in examples():
@@ -223,7 +235,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_quit)
 
-        m = bar.addMenu("&Edit")
+        m = self.edit_menu = bar.addMenu("&Edit")
         self.act_undo = QAction("&Undo", self)
         self.act_redo = QAction("&Redo", self)
         self.act_undo.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Undo))
@@ -245,7 +257,7 @@ class MainWindow(QMainWindow):
         distribute = m.addMenu("Dis&tribute")
         distribute.addActions(list(self.distribute_actions.values()))
 
-        m = bar.addMenu("&View")
+        m = self.view_menu = bar.addMenu("&View")
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, self.act_fit])
         m.addSeparator()
         m.addActions([self.act_snap, self.act_overlay, self.act_legend])
@@ -253,15 +265,15 @@ class MainWindow(QMainWindow):
         for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
             m.addAction(dock.toggleViewAction())
 
-        m = bar.addMenu("&Insert")
+        m = self.insert_menu = bar.addMenu("&Insert")
         m.addActions(list(self.insert_actions.values()))
         m.addSeparator()
         m.addAction(self.act_bulk)
 
-        m = bar.addMenu("&Help")
+        m = self.help_menu = bar.addMenu("&Help")
         m.addAction(self.act_about)
 
-        tools = QToolBar("Main", self)
+        tools = self.toolbar = QToolBar("Main", self)
         tools.setObjectName("mainToolbar")
         tools.addActions([self.act_new, self.act_open, self.act_save])
         tools.addSeparator()
@@ -316,6 +328,7 @@ class MainWindow(QMainWindow):
         self.scene.flush()
         # With the view as context the call is dropped if the window goes away first.
         QTimer.singleShot(0, self.view, self.view.fit_all)
+        self.documentChanged.emit(document)
         if old is not None:
             old.deleteLater()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtGui import QColor
 
 # Utilisation scale: (fraction, colour). Saturated (≥ 100 %) is red and drawn thicker.
@@ -28,14 +31,6 @@ MODE_LABELS = {
     "emulated": "Emulated (via VMM)",
 }
 
-KIND_COLORS = {
-    "network": QColor("#e3f2fd"),
-    "switch": QColor("#eceff1"),
-    "server": QColor("#fafafa"),
-    "nic": QColor("#e8f5e9"),
-    "vf": QColor("#b2dfdb"),
-    "vm": QColor("#fff8e1"),
-}
 KIND_LABELS = {
     "network": "Network",
     "switch": "Switch",
@@ -44,12 +39,90 @@ KIND_LABELS = {
     "vf": "Virtual function",
     "vm": "VM",
 }
-OUTLINE = QColor("#455a64")
-TEXT = QColor("#212121")
-MUTED_TEXT = QColor("#607d8b")
-SELECTION = QColor("#1e88e5")
+
+# --------------------------------------------------------------------- themes
+# The canvas, plots and exports read these module globals at paint time, so
+# ``apply_theme`` recolours everything once the items repaint. Exports always
+# render with ``theme("light")`` so a printed proposal never comes out dark.
+THEMES: dict[str, dict] = {
+    "light": {
+        "KIND_COLORS": {
+            "network": "#e3f2fd", "switch": "#eceff1", "server": "#fafafa",
+            "nic": "#e8f5e9", "vf": "#b2dfdb", "vm": "#fff8e1", "rack": "#eceff1",
+        },
+        "OUTLINE": "#455a64",
+        "TEXT": "#212121",
+        "MUTED_TEXT": "#607d8b",
+        "SELECTION": "#1e88e5",
+        "CANVAS_BG": "#ffffff",
+        "GRID": "#eef1f3",
+        "SURFACE": "#ffffff",  # empty sockets, unused VF chips
+        "PLUG": "#263238",  # a cabled port's plug
+        "UNPLUGGED": "#cfd8dc",
+        "VSWITCH_FILL": "#e3f2fd",
+        "DIVIDER": "#cfd8dc",
+        "FOOTER": "#eceff1",
+        "LEGEND_FRAME": "#b0bec5",
+        "PLOT_BG": "#ffffff",
+        "PLOT_FG": "#37474f",
+    },
+    "dark": {
+        "KIND_COLORS": {
+            "network": "#1c3a52", "switch": "#2b3338", "server": "#23272b",
+            "nic": "#1e3a24", "vf": "#14514a", "vm": "#3d3520", "rack": "#2b3338",
+        },
+        "OUTLINE": "#90a4ae",
+        "TEXT": "#eceff1",
+        "MUTED_TEXT": "#9fb3bd",
+        "SELECTION": "#64b5f6",
+        "CANVAS_BG": "#1b1e21",
+        "GRID": "#262a2e",
+        "SURFACE": "#2f353a",
+        "PLUG": "#cfd8dc",
+        "UNPLUGGED": "#4a545a",
+        "VSWITCH_FILL": "#1c3a52",
+        "DIVIDER": "#3b4449",
+        "FOOTER": "#2b3338",
+        "LEGEND_FRAME": "#546e7a",
+        "PLOT_BG": "#1b1e21",
+        "PLOT_FG": "#cfd8dc",
+    },
+}
 ERROR_COLOR = QColor("#c62828")
 OK_COLOR = QColor("#2e7d32")
+
+_current = "light"
+
+
+def apply_theme(name: str) -> None:
+    """Switch the colour globals to the named theme ("light" or "dark")."""
+    global _current
+    values = THEMES[name]
+    namespace = globals()
+    for key, value in values.items():
+        if isinstance(value, dict):
+            namespace[key] = {k: QColor(v) for k, v in value.items()}
+        else:
+            namespace[key] = QColor(value)
+    _current = name
+
+
+def current_theme() -> str:
+    return _current
+
+
+@contextmanager
+def theme(name: str) -> Iterator[None]:
+    """Render with another theme for a while (exports use the light one)."""
+    previous = _current
+    apply_theme(name)
+    try:
+        yield
+    finally:
+        apply_theme(previous)
+
+
+apply_theme("light")
 
 
 def utilization_color(u: float | None) -> QColor:

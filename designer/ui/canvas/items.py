@@ -258,7 +258,7 @@ class HandleItem(Connector, QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(style.OUTLINE, 1.2))
-        painter.setBrush(style.SELECTION if self.hovered else QColor("#ffffff"))
+        painter.setBrush(style.SELECTION if self.hovered else style.SURFACE)
         painter.drawEllipse(QPointF(0, 0), HANDLE_R, HANDLE_R)
 
 
@@ -310,12 +310,12 @@ class PortItem(Connector, QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(style.OUTLINE, 1.5))
-        fill = self.color if (self.wired and self.color is not None) else QColor("#ffffff")
+        fill = self.color if (self.wired and self.color is not None) else style.SURFACE
         if self.hovered:
             fill = style.SELECTION
         painter.setBrush(fill)
         painter.drawEllipse(QPointF(0, 0), SOCKET_R, SOCKET_R)
-        painter.setBrush(QColor("#263238") if self.wired else QColor("#cfd8dc"))
+        painter.setBrush(style.PLUG if self.wired else style.UNPLUGGED)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(QPointF(0, 0), 2.5, 2.5)
 
@@ -342,7 +342,7 @@ class VfItem(ElementItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(self.selection_pen(QPen(style.MODE_COLORS["vf"], 1.2)))
-        painter.setBrush(style.KIND_COLORS["vf"] if self.used else QColor("#ffffff"))
+        painter.setBrush(style.KIND_COLORS["vf"] if self.used else style.SURFACE)
         painter.drawRoundedRect(self.rect, 3, 3)
         if _detail(painter, option) < LOW_DETAIL:
             return
@@ -429,7 +429,7 @@ class VSwitchItem(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(style.MODE_COLORS["paravirtual"], 1, Qt.PenStyle.DashLine))
-        painter.setBrush(QColor("#e3f2fd"))
+        painter.setBrush(style.VSWITCH_FILL)
         painter.drawRoundedRect(self.rect, 8, 8)
         if _detail(painter, option) < LOW_DETAIL:
             return
@@ -679,7 +679,7 @@ class ServerItem(ElementItem):
         painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
         # Footer: name and VMM gauge.
         fy = self.footer_y
-        painter.setPen(QPen(QColor("#cfd8dc"), 1))
+        painter.setPen(QPen(style.DIVIDER, 1))
         painter.drawLine(QPointF(6, fy), QPointF(self.width - 6, fy))
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
@@ -688,7 +688,7 @@ class ServerItem(ElementItem):
                      Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
         gauge = QRectF(self.width - gauge_w - PAD, fy + 9, gauge_w, 16)
         painter.setPen(QPen(style.OUTLINE, 1))
-        painter.setBrush(QColor("#eceff1"))
+        painter.setBrush(style.FOOTER)
         painter.drawRoundedRect(gauge, 3, 3)
         budget = self.vmm_budget
         used = self.vmm_cores

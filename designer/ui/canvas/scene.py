@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model.elements import Network, Server, Switch, split_port_end
@@ -54,7 +54,7 @@ class DesignScene(QGraphicsScene):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self.flush)
-        self.setBackgroundBrush(QColor("#ffffff"))
+        self.setBackgroundBrush(style.CANVAS_BG)
         self.rebuild_all()
         topology.subscribe(self.on_model_event)
 
@@ -456,7 +456,7 @@ class DesignScene(QGraphicsScene):
         super().drawBackground(painter, rect)
         if not self.show_grid:
             return
-        painter.setPen(QPen(QColor("#eef1f3"), 0))
+        painter.setPen(QPen(style.GRID, 0))
         step = self.grid_size * 5
         x = (rect.left() // step) * step
         while x < rect.right():

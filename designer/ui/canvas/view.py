@@ -277,7 +277,7 @@ def draw_legend(painter: QPainter, origin: QPointF) -> QRectF:
 
     box = QRectF(origin.x(), origin.y(), LEGEND_W, LEGEND_H)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(QColor("#b0bec5"), 1))
+    painter.setPen(QPen(style.LEGEND_FRAME, 1))
     painter.setBrush(QColor(255, 255, 255, 235))
     painter.drawRoundedRect(box, 6, 6)
     font = QFont()
