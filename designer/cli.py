@@ -1,10 +1,14 @@
 """The ``rackio`` command line.
 
-    rackio solve FILE [--json] [--scale K] [--strict]
-    rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT]
+    rackio solve FILE [--json] [--scale K] [--strict] [--csv DIR]
+    rackio export FILE -o OUT.(png|svg|pdf) [--width PX | --scale K] [--selection ID,...]
+                  [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
+                  [--author A] [--notes N]
+    rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
     rackio upgrade FILE [-o OUT]
     rackio [FILE]                      open the designer window
+    rackio --check-gui [FILE]          open the window headless, check it, close (packaging check)
 
 Invalid input or usage: exit status 2 and one line on stderr starting ``error:``;
 nothing is written.
@@ -25,7 +29,7 @@ from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
 
-VERBS = ("solve", "sweep", "generate", "upgrade")
+VERBS = ("solve", "export", "sweep", "generate", "upgrade")
 
 
 class UsageError(Exception):
@@ -63,9 +67,22 @@ def _count(low: int, high: int):
     return parse
 
 
+def _export_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 1 <= value <= 4:
+        raise argparse.ArgumentTypeError(f"{text} is outside 1–4")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rackio", description="RackIO Designer: plan virtualised server racks.")
     parser.add_argument("--version", action="version", version=f"rackio {__version__}")
+    parser.add_argument("--check-gui", nargs="?", const="", metavar="FILE",
+                        help="open the window without a screen (FILE or a bundled example), check icons, "
+                             "examples and NIC catalogue are there, close; exit 0 when all is well")
     sub = parser.add_subparsers(dest="verb", parser_class=_Parser)
 
     p = sub.add_parser("solve", help="solve a project and print the report")
@@ -74,12 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=_positive_float, default=1.0, help="multiply every demand by K")
     p.add_argument("--strict", action="store_true", help="exit 1 when any error-severity problem exists")
     p.add_argument("--top", type=_count(1, 100000), default=10, help="how many worst resources to list")
+    p.add_argument("--csv", metavar="DIR",
+                   help="also write NAME-flows.csv, NAME-resources.csv and NAME-servers.csv into DIR")
+
+    p = sub.add_parser("export", help="draw the design as a PNG, SVG or PDF (no display needed)")
+    p.add_argument("file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.png, OUT.svg or OUT.pdf")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--width", type=_count(200, 16000), metavar="PX", help="PNG width in pixels")
+    size.add_argument("--scale", type=_export_scale, metavar="K", help="PNG scale from 1 to 4 (default 2)")
+    p.add_argument("--selection", metavar="ID,...", help="only these elements (and what they contain)")
+    p.add_argument("--transparent", action="store_true", help="no background (PNG and SVG)")
+    p.add_argument("--no-overlay", action="store_true", help="without utilisation colours, gauges and badges")
+    p.add_argument("--no-legend", action="store_true", help="without the legend")
+    p.add_argument("--no-title", action="store_true", help="without the title block")
+    p.add_argument("--view", default="diagram", metavar="VIEW", help="diagram (default) or rack")
+    p.add_argument("--author", default="", help="name shown in the title block")
+    p.add_argument("--notes", default="", help="notes shown in the title block")
 
     p = sub.add_parser("sweep", help="scale demand from 0 and watch what saturates")
     p.add_argument("file")
     p.add_argument("--to", type=_positive_float, default=2.0, help="largest demand scale (default 2.0)")
     p.add_argument("--steps", type=_count(2, 100000), default=21, help="number of scales (default 21)")
     p.add_argument("--csv", metavar="OUT", help="also write the table as CSV")
+    p.add_argument("--png", metavar="OUT", help="also draw the sweep plot as a PNG image (no display needed)")
 
     p = sub.add_parser("generate", help="write a parametric project")
     p.add_argument("--racks", type=_count(1, 1000), required=True)
@@ -101,9 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui(argv)
     try:
         args = build_parser().parse_args(argv)
+        if args.check_gui is not None:
+            return _check_gui(args.check_gui or None)
         if args.verb is None:
             return _open_gui([])
-        handler = {"solve": cmd_solve, "sweep": cmd_sweep, "generate": cmd_generate, "upgrade": cmd_upgrade}
+        handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
+                   "upgrade": cmd_upgrade}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))
@@ -129,9 +167,19 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _check_gui(path: str | None) -> int:
+    if path is not None and not Path(path).is_file():
+        return _fail(f"{path} does not exist")
+    try:
+        from .ui.app import check_gui  # Qt only here
+    except ImportError as exc:
+        return _fail(f"cannot load the designer: {exc}")
+    return check_gui(path)
+
+
 def _open_gui(argv: list[str]) -> int:
     if len(argv) > 1:
-        return _fail(f"unknown command {argv[0]!r}; use solve, sweep, generate or upgrade, or give one project file")
+        return _fail(f"unknown command {argv[0]!r}; use solve, export, sweep, generate or upgrade, or give one project file")
     path = argv[0] if argv else None
     if path is not None and not Path(path).exists():
         return _fail(f"{path} does not exist")
@@ -139,7 +187,7 @@ def _open_gui(argv: list[str]) -> int:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
         return _fail("no display to open the designer on (DISPLAY is not set); "
-                     "use rackio solve, sweep, generate or upgrade on a headless machine")
+                     "use rackio solve, export, sweep, generate or upgrade on a headless machine")
     from .ui.app import run  # imported here so the command line never loads Qt
 
     return run(path)
@@ -150,14 +198,60 @@ def cmd_solve(args) -> int:
     from .solver import solve
 
     topo = load(args.file)
+    if args.csv:
+        from .report_csv import check_folder
+
+        check_folder(args.csv)
     solution = solve(topo, scale=args.scale)
     if args.json:
         json.dump(solution.to_report(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(topo, solution, top=args.top))
+    if args.csv:
+        from .report_csv import write_report_csv
+
+        sys.stdout.flush()
+        write_report_csv(args.csv, Path(args.file).stem, solution, topo)
     if args.strict and solution.has_errors:
         return 1
+    return 0
+
+
+# ------------------------------------------------------------------ export
+def cmd_export(args) -> int:
+    suffix = Path(args.output).suffix.lower()
+    if suffix not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"{args.output}: the file name must end in .png, .svg or .pdf")
+    if (args.width is not None or args.scale is not None) and suffix != ".png":
+        raise UsageError("--width and --scale set the size of a PNG; SVG and PDF keep the design's size")
+    _check_writable(args.output)
+    selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
+    if args.selection is not None and not selection:
+        raise UsageError("--selection needs element ids separated by commas")
+    topo = load(args.file)
+    from .solver import solve
+
+    solution = solve(topo)
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a screen
+    try:
+        from .ui.app import make_application
+        from .ui.render import ExportError, ExportOptions, export_file
+    except ImportError as exc:
+        raise UsageError(f"cannot load the renderer: {exc}") from None
+    app = make_application()  # noqa: F841 (kept alive while drawing)
+    options = ExportOptions(
+        view=args.view, selection=selection, overlay=not args.no_overlay, legend=not args.no_legend,
+        title_block=not args.no_title, author=args.author, notes=args.notes, transparent=args.transparent,
+        scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
+    )
+    try:
+        rendered = export_file(args.output, topo, solution, options)
+    except ExportError as exc:
+        raise UsageError(str(exc)) from None
+    unit = "pixels" if rendered.format == "png" else "px at 96 dpi"
+    print(f"wrote {args.output}: {rendered.width:.0f}×{rendered.height:.0f} {unit}")
     return 0
 
 
@@ -238,6 +332,8 @@ def cmd_sweep(args) -> int:
     result = sweep(topo, to=args.to, steps=args.steps)
     if args.csv:
         _check_writable(args.csv)
+    if args.png:
+        _check_writable(args.png)
     lines = [f"{'scale':>8}  {'peak util':>9}  {'VMM cores':>10}  {'missed':>6}  peak resource"]
     for row in result.rows:
         lines.append(
@@ -250,12 +346,30 @@ def cmd_sweep(args) -> int:
         lines.append(
             f"first saturation at ×{result.first_saturation:.4f}: {', '.join(result.first_saturated)}"
         )
+    png = _sweep_png(result, args.to, topo.title or Path(args.file).stem) if args.png else None
     print("\n".join(lines))
-    if args.csv:
+    if args.csv or png is not None:
         from .fileformat.project import write_atomic
 
-        write_atomic(Path(args.csv), result.to_csv().encode("utf-8"))
+        if args.csv:
+            write_atomic(Path(args.csv), result.to_csv().encode("utf-8"))
+        if png is not None:
+            write_atomic(Path(args.png), png)
     return 0
+
+
+def _sweep_png(result, to: float, title: str) -> bytes:
+    """Draw the sweep plot headless with the designer's own plotting code (Qt loaded only here)."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
+        from PySide6.QtWidgets import QApplication
+
+        from .ui.analysis.sweep import render_sweep_png
+    except ImportError as exc:
+        raise UsageError(f"cannot draw the PNG: {exc}") from None
+    app = QApplication.instance() or QApplication(["rackio"])  # noqa: F841 (kept alive while drawing)
+    return render_sweep_png(result, to, f"Demand sweep — {title}")
 
 
 def _check_writable(path: str) -> None:

@@ -1,12 +1,15 @@
 """Parametric projects: R racks × S servers × V VMs, for proposals, demos and benchmarks.
 
 Layout: one network ``wan`` at the top, a core switch under it, a top-of-rack
-switch per rack, and each rack's servers in a column under its switch, with
-``rack``/``rack_u`` filled with each server's rack and slot.
+switch per rack, and each rack's servers in a block under its switch. Each rack
+is also a ``Rack`` of the design (42 U, or taller for many servers, at most 100 U):
+servers from U1 upwards, the ToR switch in the top slot and the core switch under
+it in the first rack; servers that do not fit stay unracked.
 """
 
 from __future__ import annotations
 
+import math
 import random
 
 from .layout import SWITCH_W, nic_size, server_layout
@@ -15,6 +18,7 @@ from .model.elements import (
     Link,
     Network,
     Nic,
+    Rack,
     Server,
     Switch,
     VirtualFunction,
@@ -39,14 +43,18 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
     # Each server offers about 60 % of its NIC bandwidth in total, spread over its VMs.
     mean_gbps = min(2.0, 0.6 * nic_gbps / 2 / max(1, vms_per_server))
     columns: list[tuple[Switch, list[tuple[Server, float, float]]]] = []
+    height_u = min(100, max(42, servers_per_rack + 2))
+    rack_list = [Rack(id=f"rack{r}", label=f"Rack {r}", height_u=height_u) for r in range(1, racks + 1)]
     for r in range(1, racks + 1):
         rack = f"rack{r}"
-        tor = Switch(id=f"r{r}-tor", label=f"Rack {r} ToR", ports=max(48, servers_per_rack * 2), port_gbps=25.0)
+        tor = Switch(id=f"r{r}-tor", label=f"Rack {r} ToR", ports=max(48, servers_per_rack * 2), port_gbps=25.0,
+                     rack=rack, rack_u=height_u)
         elements.append(tor)
         links.append(Link(a=tor.id, b="core", gbps=tor_uplink))
         hosts = []
         for s in range(1, servers_per_rack + 1):
-            host = Server(id=f"r{r}s{s}", label=f"Host {r}.{s}", rack=rack, rack_u=s)
+            host = Server(id=f"r{r}s{s}", label=f"Host {r}.{s}", rack=rack,
+                          rack_u=s if s <= height_u - 2 else None)
             elements.append(host)
             nic = Nic(id=f"{host.id}n0", parent=host.id, model="Intel E810-XXVDA2", ports=2, port_gbps=25.0,
                       pcie_gbps=63.0, max_vfs=256)
@@ -74,20 +82,23 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
             hosts.append((host, box["width"], box["height"]))
         columns.append((tor, hosts))
 
-    # Place: racks side by side, each rack's servers in a column under its ToR.
+    # Place: racks side by side, each rack's servers in a block under its ToR, about
+    # as wide as it is tall, so the ToR's cables fan out instead of sharing one corridor.
     x = 0.0
     for tor, hosts in columns:
-        col_w = max(w for _, w, _ in hosts)
-        tor.x, tor.y = x + col_w / 2 - SWITCH_W / 2, -160.0
-        y = 0.0
-        for host, _, h in hosts:
-            host.x, host.y = x, y
-            y += h + SERVER_GAP
-        x += col_w + RACK_GAP
+        cell_w = max(w for _, w, _ in hosts)
+        cell_h = max(h for _, _, h in hosts)
+        per_row = max(1, min(len(hosts), round(math.sqrt(len(hosts) * cell_h / cell_w))))
+        block_w = per_row * (cell_w + SERVER_GAP) - SERVER_GAP
+        tor.x, tor.y = x + block_w / 2 - SWITCH_W / 2, -160.0
+        for i, (host, _, _) in enumerate(hosts):
+            host.x = x + (i % per_row) * (cell_w + SERVER_GAP)
+            host.y = (i // per_row) * (cell_h + SERVER_GAP)
+        x += block_w + RACK_GAP
     width = x - RACK_GAP
     elements.insert(0, Switch(id="core", label="Core", ports=max(48, racks * 2), port_gbps=100.0,
-                              x=width / 2 - SWITCH_W / 2, y=-340.0))
+                              x=width / 2 - SWITCH_W / 2, y=-340.0, rack="rack1", rack_u=height_u - 1))
     elements.insert(0, Network(id="wan", label="Clients / WAN", x=width / 2 - 85, y=-520.0))
     links.insert(0, Link(a="core", b="wan", gbps=core_uplink))
     title = f"Generated: {racks} racks × {servers_per_rack} servers × {vms_per_server} VMs"
-    return Topology.build(elements, links, title=title, check=False)
+    return Topology.build(elements, links, title=title, check=False, racks=rack_list)

@@ -10,12 +10,14 @@ a failed save never damages the previous file.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..model.elements import (
     DEFAULT_CORE_US_PER_PACKET,
@@ -27,6 +29,7 @@ from ..model.elements import (
     Element,
     Link,
     Nic,
+    Rack,
     VNic,
     default_link_id,
     is_valid_id,
@@ -36,6 +39,7 @@ from ..model.elements import (
 from ..model.schema import (
     CORE_US_SPEC,
     COST_MODEL_FIELDS,
+    RACK_FIELDS,
     VNIC_FIELDS,
     FieldError,
     FieldSpec,
@@ -49,6 +53,7 @@ FORMAT = "rackio-project"
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_ELEMENTS = 2_000_000
 MAX_LINKS = 2_000_000
+MAX_RACKS = 100_000
 MAX_VNICS_PER_VM = 64
 MAX_DEPTH = 64
 
@@ -60,6 +65,11 @@ class ProjectFileError(ValueError):
 # ----------------------------------------------------------------------- load
 def load(path: str | os.PathLike) -> Topology:
     """Load a project file; raise ProjectFileError with one sentence if it is not valid."""
+    return load_versioned(path)[0]
+
+
+def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
+    """Load a project file; also give the format version it was written in (before migration)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -77,7 +87,10 @@ def load(path: str | os.PathLike) -> Topology:
         raise ProjectFileError(f"{path} cannot be read: permission denied.") from None
     except OSError as exc:
         raise ProjectFileError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    return loads(data)
+    doc = parse_json(data)
+    version = doc.get("version") if isinstance(doc, dict) else None
+    topo = build_topology(check_header_and_migrate(doc))
+    return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
 
 def loads(data: bytes | str) -> Topology:
@@ -168,6 +181,11 @@ def _describe_path(doc: Any, path: tuple, what: str) -> str:
             a, b = raw.get("a", raw.get("from")), raw.get("b", raw.get("to"))
             lid = raw.get("id", default_link_id(a, b) if isinstance(a, str) and isinstance(b, str) else None)
             head = f'link "{lid}"' if is_valid_link_id(lid) else f"links[{path[1]}]"
+    elif len(path) >= 2 and path[0] == "racks" and isinstance(path[1], int):
+        raw = doc["racks"][path[1]]
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        head = f'rack "{rid}"' if is_valid_id(rid) else f"racks[{path[1]}]"
+        rest = path[2:]
     elif path[0] == "cost_model":
         head, rest = "cost_model", path[1:]
     if not rest:
@@ -254,7 +272,7 @@ def _coerce(spec: FieldSpec, value: Any, where: str) -> Any:
 
 
 def build_topology(doc: dict) -> Topology:
-    known_top = {"format", "version", "title", "notes", "cost_model", "elements", "links"}
+    known_top = {"format", "version", "title", "notes", "cost_model", "racks", "elements", "links"}
     title = doc.get("title", "")
     notes = doc.get("notes", "")
     for name, value in (("title", title), ("notes", notes)):
@@ -325,11 +343,46 @@ def build_topology(doc: dict) -> Topology:
                 cabled_ports[split] = link.id
         links[link.id] = link
 
+    racks = _read_racks(doc.get("racks", []), elements, links)
     topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
-                          cost_model=cost_model, check=False)
+                          cost_model=cost_model, check=False, racks=racks)
     topo.extra = {k: v for k, v in doc.items() if k not in known_top}
     _check_depth(topo.extra, "project")
     return topo
+
+
+def _read_racks(raw_racks: Any, elements: dict[str, Element], links: dict[str, Link]) -> list[Rack]:
+    """The ``racks`` list. Elements naming a rack that is not listed get an implicit one
+    (``Topology.build``), as older files wrote free rack names without a list."""
+    if not isinstance(raw_racks, list):
+        raise ProjectFileError("project: field 'racks' must be a list.")
+    if len(raw_racks) > MAX_RACKS:
+        raise ProjectFileError(f"project: {len(raw_racks)} racks is more than the {MAX_RACKS} allowed.")
+    racks: dict[str, Rack] = {}
+    for position, raw in enumerate(raw_racks):
+        if not isinstance(raw, dict):
+            raise ProjectFileError(f"racks[{position}] must be an object, not {type(raw).__name__}.")
+        if "id" not in raw:
+            raise ProjectFileError(f"racks[{position}]: field 'id' is missing.")
+        rid = raw["id"]
+        if not is_valid_id(rid):
+            raise ProjectFileError(
+                f"racks[{position}]: field 'id' must be 1–64 characters of A-Z a-z 0-9 _ . -, got {repr(rid)[:70]}."
+            )
+        where = f'rack "{rid}"'
+        if rid in racks:
+            raise ProjectFileError(f"{where}: field 'id' duplicates an earlier rack.")
+        if rid in elements:
+            raise ProjectFileError(f"{where}: field 'id' is already the id of {elements[rid].KIND} {rid!r}.")
+        if rid in links:
+            raise ProjectFileError(f"{where}: field 'id' is already the id of a link.")
+        values = {spec.name: _coerce(spec, raw[spec.name], where) for spec in RACK_FIELDS[1:] if spec.name in raw}
+        rack = Rack(id=rid, **values)
+        rack.extra = {k: v for k, v in raw.items() if k not in ("id", "label", "height_u")}
+        if rack.extra:
+            _check_depth(rack.extra, where)
+        racks[rid] = rack
+    return list(racks.values())
 
 
 def _read_cost_model(raw: Any) -> CostModel:
@@ -495,6 +548,8 @@ def to_document(topo: Topology) -> dict:
     cm_doc.update(cm.extra)
     if cm_doc:
         doc["cost_model"] = cm_doc
+    if topo.racks:
+        doc["racks"] = [rack_to_dict(rack) for rack in topo.racks.values()]
     doc["elements"] = [element_to_dict(e) for e in topo.elements.values()]
     doc["links"] = [link_to_dict(link) for link in topo.links.values()]
     for key, value in topo.extra.items():
@@ -511,6 +566,17 @@ def element_to_dict(element: Element) -> dict:
     if isinstance(element, VM):
         out["vnics"] = [vnic_to_dict(v) for v in element.vnics]
     for key, value in element.extra.items():
+        out.setdefault(key, value)
+    return out
+
+
+def rack_to_dict(rack: Rack) -> dict:
+    out: dict[str, Any] = {"id": rack.id}
+    for spec in RACK_FIELDS[1:]:
+        value = getattr(rack, spec.name)
+        if value != spec.default:
+            out[spec.name] = _plain(value)
+    for key, value in rack.extra.items():
         out.setdefault(key, value)
     return out
 
@@ -548,12 +614,89 @@ def dumps(topo: Topology) -> str:
     return json.dumps(to_document(topo), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def save(topo: Topology, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same folder, fsync, rename over the target."""
-    write_atomic(Path(path), dumps(topo).encode("utf-8"))
+def save(topo: Topology, path: str | os.PathLike, backup: bool = False) -> None:
+    """Write atomically: a temporary file in the same folder, fsync, rename over the target.
+
+    With ``backup`` the file being replaced is first kept as ``NAME.bak`` (see keep_backup),
+    and a file without write permission is refused rather than replaced."""
+    path = Path(path)
+    data = dumps(topo).encode("utf-8")
+    write_atomic(path, data, before_replace=keep_backup if backup else None)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+BACKUP_SUFFIX = ".bak"
+
+
+def backup_path(path: str | os.PathLike) -> Path:
+    """Where the previous version of ``path`` is kept: beside the real file, NAME.rackio.bak."""
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def keep_backup(path: Path) -> Path | None:
+    """Keep the bytes of the file about to be replaced as NAME.bak; the file itself is never touched.
+
+    The copy is made under a temporary name (a hard link, or a copy that is fsynced where links
+    are not possible) and renamed over the old backup, so a failure at any point leaves the file,
+    and the previous backup, as they were. Raises OSError when the backup cannot be made; a file
+    that does not exist (yet, or any more) has nothing to keep and gives None."""
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "the path is a folder", str(path))
+        raise OSError(errno.EINVAL, "the path is not a regular file", str(path))
+    if not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
+    target = path.with_name(path.name + BACKUP_SUFFIX)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"the backup {target.name} is a folder", str(target))
+    folder = path.parent if str(path.parent) else Path(".")
+    tmp = folder / f".{path.name}.{os.urandom(6).hex()}.bak.tmp"
+    try:
+        try:
+            os.link(path, tmp)  # the old bytes, shared until the new file is renamed in
+        except FileNotFoundError:
+            return None  # the file vanished meanwhile: nothing to keep
+        except OSError:
+            _copy_synced(path, tmp, info.st_mode & 0o777)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
+def _copy_synced(source: Path, target: Path, mode: int) -> None:
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+            fd = -1
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    os.chmod(target, mode)
+
+
+def write_atomic(path: Path, data: bytes, before_replace: Callable[[Path], object] | None = None) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``.
+
+    ``before_replace(path)`` runs once the new bytes are safely on disk, just before the rename
+    (saving uses it to keep the old file as NAME.bak, so a full disk never costs the old backup)."""
     if path.is_symlink():
         path = path.resolve()  # save through a link into the file it points at; the link stays
     folder = path.parent if str(path.parent) else Path(".")
@@ -570,6 +713,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
         os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace(path)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -595,4 +740,5 @@ def _umask() -> int:
     return mask
 
 
-__all__ = ["ProjectFileError", "load", "loads", "save", "dumps", "to_document"]
+__all__ = ["ProjectFileError", "load", "load_versioned", "loads", "save", "keep_backup", "backup_path", "dumps",
+           "to_document"]

@@ -9,6 +9,7 @@ from .elements import (
     Link,
     Network,
     Nic,
+    Rack,
     Server,
     Switch,
     VirtualFunction,
@@ -18,7 +19,7 @@ from .rules import PROBLEM_CODES, Problem, check_design
 from .topology import ModelError, ModelEvent, Removal, Topology
 
 __all__ = [
-    "KINDS", "MODES", "VM", "CostModel", "Element", "Link", "Network", "Nic", "Server", "Switch",
+    "KINDS", "MODES", "VM", "CostModel", "Element", "Link", "Network", "Nic", "Rack", "Server", "Switch",
     "VirtualFunction", "VNic", "PROBLEM_CODES", "Problem", "check_design", "ModelError", "ModelEvent",
     "Removal", "Topology",
 ]

@@ -73,6 +73,9 @@ class Switch(Element):
     KIND: ClassVar[str] = "switch"
     ports: int = 48
     port_gbps: float = 25.0
+    rack: str | None = None
+    rack_u: int | None = None
+    height_u: int = 1
 
 
 @dataclass
@@ -187,6 +190,24 @@ class CostModel:
     vmdq_rx_factor: float = DEFAULT_VMDQ_RX_FACTOR
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
+
+
+DEFAULT_RACK_HEIGHT_U = 42
+# The kinds that occupy rack units (``rack``, ``rack_u``, ``height_u``).
+RACKABLE_KINDS = ("server", "switch")
+
+
+@dataclass
+class Rack:
+    """A physical rack: elements name it in ``rack`` and sit from ``rack_u`` upwards (U1 = bottom)."""
+
+    id: str
+    label: str = ""
+    height_u: int = DEFAULT_RACK_HEIGHT_U
+    extra: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def display_name(self) -> str:
+        return self.label or self.id
 
 
 ELEMENT_CLASSES: dict[str, type[Element]] = {

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .elements import Nic, Server, split_port_end
+from .racks import describe, members, span, span_text
 from .topology import Topology
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -33,6 +34,8 @@ PROBLEM_CODES: dict[str, tuple[str, str]] = {
     "floor-missed": (ERROR, "a guaranteed minimum rate is not met"),
     "floor-above-cap": (WARNING, "a guaranteed minimum above the rate cap; the cap wins"),
     "parallel-links": (INFO, "several cables join the same two nodes; traffic uses the one with the smallest id"),
+    "rack-collision": (ERROR, "two elements occupy the same rack unit"),
+    "rack-overflow": (ERROR, "an element reaches beyond the top of its rack"),
 }
 
 
@@ -161,6 +164,36 @@ def check_design(topo: Topology) -> list[Problem]:
             found.append(problem("parallel-links", chosen,
                                  f"Cables {', '.join(sorted(ids))} join the same two nodes; traffic uses {chosen} "
                                  f"(link aggregation is not modelled — give one cable the summed capacity)."))
+    if topo.racks:
+        found.extend(check_racks(topo))
+    return found
+
+
+def check_racks(topo: Topology) -> list[Problem]:
+    """``rack-overflow`` for an element past the top of its rack (below U1 cannot be
+    written: ``rack_u`` starts at 1), ``rack-collision`` once per overlapping pair,
+    named on the higher of the two (the later in the file on a tie)."""
+    found: list[Problem] = []
+    for rack in topo.racks.values():
+        placed = members(topo, rack.id)
+        name = rack.display_name()
+        for element in placed:
+            low, high = span(element)
+            if high > rack.height_u:
+                what = describe(element).capitalize()
+                found.append(problem("rack-overflow", element.id,
+                                     f"{what} occupies {span_text(low, high)} of rack {name}, which has only "
+                                     f"{rack.height_u} U."))
+        for i, lower in enumerate(placed):
+            low_a, high_a = span(lower)
+            for upper in placed[i + 1:]:
+                low_b, high_b = span(upper)
+                if low_b > high_a:
+                    break  # sorted by lowest U: nothing further up overlaps ``lower``
+                found.append(problem("rack-collision", upper.id,
+                                     f"{describe(upper).capitalize()} ({span_text(low_b, high_b)}) and "
+                                     f"{describe(lower)} ({span_text(low_a, high_a)}) overlap at U{low_b} "
+                                     f"of rack {name}."))
     return found
 
 

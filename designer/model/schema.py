@@ -169,13 +169,16 @@ KIND_FIELDS: dict[str, list[FieldSpec]] = {
     "switch": [
         _f("ports", "int", 48, minimum=1, maximum=4096, help="number of ports for NIC cables"),
         _f("port_gbps", "float", 25.0, unit="Gbit/s", minimum=0, help="speed of each port"),
+        _f("rack", "str", None, optional=True, help="id of the rack the switch sits in"),
+        _f("rack_u", "int", None, optional=True, minimum=1, maximum=1000, help="lowest U occupied (1 = bottom)"),
+        _f("height_u", "int", 1, unit="U", minimum=1, maximum=100, help="height in rack units"),
     ],
     "server": [
         _f("cores", "int", 32, unit="cores", minimum=1, maximum=100000, help="CPU cores of the host"),
         _f("vmm_io_cores", "float", 4.0, unit="cores", minimum=0, help="CPU the VMM may spend on I/O"),
         _f("iommu", "bool", True, help="VT-d enabled (needed for passthrough)"),
-        _f("rack", "str", None, optional=True, help="rack the server sits in"),
-        _f("rack_u", "int", None, optional=True, minimum=1, maximum=1000, help="lowest U occupied"),
+        _f("rack", "str", None, optional=True, help="id of the rack the server sits in"),
+        _f("rack_u", "int", None, optional=True, minimum=1, maximum=1000, help="lowest U occupied (1 = bottom)"),
         _f("height_u", "int", 1, unit="U", minimum=1, maximum=100, help="height in rack units"),
     ],
     "nic": [
@@ -221,6 +224,13 @@ LINK_FIELDS: list[FieldSpec] = [
     _f("id", "ref", None, ref_kind="link"),
 ]
 
+# A rack (the top-level ``racks`` list of a project).
+RACK_FIELDS: list[FieldSpec] = [
+    _f("id", "ref", None, ref_kind="rack", help="unique among racks and elements"),
+    _f("label", "str", "", help="name shown above the rack"),
+    _f("height_u", "int", 42, unit="U", minimum=1, maximum=100, help="rack height in rack units"),
+]
+
 COST_MODEL_FIELDS: list[FieldSpec] = [
     _f("vmdq_rx_factor", "float", 0.43, minimum=0, maximum=10, help="VMM receive cost factor with VMDq"),
 ]
@@ -251,3 +261,10 @@ def vnic_field_spec(name: str) -> FieldSpec:
         if spec.name == name:
             return spec
     raise KeyError(f"vNIC has no field {name!r}")
+
+
+def rack_field_spec(name: str) -> FieldSpec:
+    for spec in RACK_FIELDS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"rack has no field {name!r}")

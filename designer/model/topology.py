@@ -1,8 +1,9 @@
 """The Topology: a design's elements and cables, held in a networkx graph.
 
 All edits go through a small API — ``add``, ``remove`` (with dependants),
-``restore``, ``connect``, ``disconnect``, ``set_field``, ``set_vnics``, ``move``
-and ``set_project_field`` — so that the undo layer has exactly one door into the
+``restore``, ``connect``, ``disconnect``, ``set_field``, ``set_vnics``, ``move``,
+``set_project_field`` and, for racks, ``add_rack``, ``remove_rack``/``restore_rack``,
+``set_rack_field``, ``rename_rack`` and ``place``/``unplace`` — so that the undo layer has exactly one door into the
 model and every listener hears about every change.
 
 Graph shape (``Topology.graph``, a ``networkx.MultiDiGraph``): one node per
@@ -22,12 +23,14 @@ import networkx as nx
 
 from .elements import (
     PARENT_KIND,
+    RACKABLE_KINDS,
     VM,
     CostModel,
     Element,
     Link,
     Network,
     Nic,
+    Rack,
     Server,
     Switch,
     VirtualFunction,
@@ -36,7 +39,8 @@ from .elements import (
     is_valid_link_id,
     split_port_end,
 )
-from .schema import FieldError, field_spec, link_field_spec, vnic_field_spec
+from .racks import implicit_racks
+from .schema import FieldError, field_spec, link_field_spec, rack_field_spec, vnic_field_spec
 
 
 class ModelError(ValueError):
@@ -46,7 +50,9 @@ class ModelError(ValueError):
 @dataclass(frozen=True)
 class ModelEvent:
     """What changed: ``kind`` is one of element-added, element-removed,
-    element-changed, link-added, link-removed, project-changed, reset."""
+    element-changed, link-added, link-removed, project-changed, reset,
+    rack-added, rack-removed, rack-changed (``field`` label, height_u, or id for a
+    rename, whose ``id`` is the new one)."""
 
     kind: str
     id: str = ""
@@ -66,6 +72,15 @@ class Removal:
         return [e.id for _, e in self.elements]
 
 
+@dataclass
+class RackRemoval:
+    """What ``Topology.remove_rack`` took away: the rack, its place, its elements' slots."""
+
+    index: int
+    rack: Rack
+    placements: list[tuple[str, str | None, int | None]] = field(default_factory=list)
+
+
 Listener = Callable[[ModelEvent], None]
 
 # The vNIC fields that name another element.
@@ -82,6 +97,7 @@ class Topology:
         self.extra: dict[str, Any] = {}
         self.elements: dict[str, Element] = {}
         self.links: dict[str, Link] = {}
+        self.racks: dict[str, Rack] = {}
         self.graph = nx.MultiDiGraph()
         self._port_cable: dict[tuple[str, int], str] = {}
         self._listeners: list[Listener] = []
@@ -244,7 +260,7 @@ class Topology:
         """A fresh id made from ``stem`` and the smallest free number."""
         stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
         n = 1
-        while f"{stem}{n}" in self.elements:
+        while f"{stem}{n}" in self.elements or f"{stem}{n}" in self.racks:
             n += 1
         return f"{stem}{n}"
 
@@ -321,6 +337,12 @@ class Topology:
         if element.id in self.links:
             # Elements and links share one namespace in a project file (and in problem reports).
             raise ModelError(f"{element.id!r} is already the id of a link")
+        if element.id in self.racks:
+            raise ModelError(f"{element.id!r} is already the id of a rack")
+        if element.KIND in RACKABLE_KINDS and getattr(element, "rack", None) not in (None, *self.racks):
+            # Pasted from another design: it arrives unracked rather than naming a rack this design lacks.
+            element.rack = None  # type: ignore[attr-defined]
+            element.rack_u = None  # type: ignore[attr-defined]
         want = PARENT_KIND.get(element.KIND)
         if want is not None:
             parent = self.elements.get(element.parent_id or "")
@@ -537,6 +559,8 @@ class Topology:
             want = PARENT_KIND[element.KIND]
             if target is None or target.KIND != want:
                 raise ModelError(f"{element.KIND} {element_id!r}: parent {value!r} is not a {want}")
+        if name == "rack" and value is not None and value not in self.racks:
+            raise ModelError(f"{element.KIND} {element_id!r}: rack {value!r} is not a rack of this design")
         if name == "ports" and isinstance(element, Nic) and value < element.ports:
             wired = [p for p in range(value, element.ports) if (element.id, p) in self._port_cable]
             if wired:
@@ -610,6 +634,121 @@ class Topology:
         self._emit("project-changed", "", "cost_model")
         return old
 
+    # -------------------------------------------------------------------- racks
+    def rack_of(self, element_id: str) -> Rack | None:
+        return self.racks.get(getattr(self.elements.get(element_id), "rack", None) or "")
+
+    def _check_rack_id(self, rack_id: Any) -> None:
+        if not is_valid_id(rack_id):
+            raise ModelError(f"{rack_id!r} is not a valid rack id (1–64 letters, digits, _ . -)")
+        if rack_id in self.racks:
+            raise ModelError(f"a rack with id {rack_id!r} already exists")
+        if rack_id in self.elements:
+            raise ModelError(f"rack {rack_id!r}: the id is already used by a {self.elements[rack_id].KIND}")
+        if rack_id in self.links:
+            raise ModelError(f"rack {rack_id!r}: the id is already used by a link")
+
+    def add_rack(self, rack: Rack, *, index: int | None = None) -> Rack:
+        """Add a rack (its id is unique among racks, elements and links)."""
+        self._check_rack_id(rack.id)
+        for name in ("label", "height_u"):
+            try:
+                setattr(rack, name, rack_field_spec(name).coerce(getattr(rack, name)))
+            except FieldError as exc:
+                raise ModelError(f"rack {rack.id!r}: {name} {exc}") from None
+        items = list(self.racks.items())
+        items.insert(len(items) if index is None else min(index, len(items)), (rack.id, rack))
+        self.racks = dict(items)
+        self._emit("rack-added", rack.id)
+        return rack
+
+    def remove_rack(self, rack_id: str) -> RackRemoval:
+        """Remove a rack; the elements in it become unracked (``restore_rack`` puts them back)."""
+        if rack_id not in self.racks:
+            raise ModelError(f"no rack with id {rack_id!r}")
+        removal = RackRemoval(list(self.racks).index(rack_id), self.racks[rack_id])
+        for element in self.elements.values():
+            if element.KIND in RACKABLE_KINDS and element.rack == rack_id:  # type: ignore[attr-defined]
+                removal.placements.append((element.id, element.rack, element.rack_u))  # type: ignore[attr-defined]
+                element.rack, element.rack_u = None, None  # type: ignore[attr-defined]
+        del self.racks[rack_id]
+        for element_id, _, _ in removal.placements:
+            self._emit("element-changed", element_id, "rack")
+        self._emit("rack-removed", rack_id)
+        return removal
+
+    def restore_rack(self, removal: RackRemoval) -> None:
+        """Undo ``remove_rack`` exactly: the rack in its place, its elements in their slots."""
+        rack = removal.rack
+        self._check_rack_id(rack.id)
+        items = list(self.racks.items())
+        items.insert(min(removal.index, len(items)), (rack.id, rack))
+        self.racks = dict(items)
+        self._emit("rack-added", rack.id)
+        for element_id, rack_id, rack_u in removal.placements:
+            element = self.elements.get(element_id)
+            if element is not None:
+                element.rack, element.rack_u = rack_id, rack_u  # type: ignore[attr-defined]
+                self._emit("element-changed", element_id, "rack")
+
+    def set_rack_field(self, rack_id: str, name: str, value: Any) -> Any:
+        """Set a rack's ``label`` or ``height_u`` after validating it; returns the old value."""
+        rack = self.racks.get(rack_id)
+        if rack is None:
+            raise ModelError(f"no rack with id {rack_id!r}")
+        if name not in ("label", "height_u"):
+            raise ModelError(f"rack {rack_id!r} has no field {name!r}" + (" (rename the rack instead)" if name == "id" else ""))
+        try:
+            value = rack_field_spec(name).coerce(value)
+        except FieldError as exc:
+            raise ModelError(f"rack {rack_id!r}: {name} {exc}") from None
+        old = getattr(rack, name)
+        setattr(rack, name, value)
+        self._emit("rack-changed", rack_id, name)
+        return old
+
+    def rename_rack(self, rack_id: str, new_id: str) -> None:
+        """Give a rack a new id; every element in it follows."""
+        rack = self.racks.get(rack_id)
+        if rack is None:
+            raise ModelError(f"no rack with id {rack_id!r}")
+        if new_id == rack_id:
+            return
+        self._check_rack_id(new_id)
+        rack.id = new_id
+        self.racks = {(new_id if rid == rack_id else rid): r for rid, r in self.racks.items()}
+        moved = []
+        for element in self.elements.values():
+            if element.KIND in RACKABLE_KINDS and element.rack == rack_id:  # type: ignore[attr-defined]
+                element.rack = new_id  # type: ignore[attr-defined]
+                moved.append(element.id)
+        self._emit("rack-changed", new_id, "id")
+        for element_id in moved:
+            self._emit("element-changed", element_id, "rack")
+
+    def place(self, element_id: str, rack_id: str | None, rack_u: int | None) -> tuple[str | None, int | None]:
+        """Put a server or switch in a rack at ``rack_u`` (its lowest U); returns the old
+        ``(rack, rack_u)``. ``None`` for both unracks it. Overlaps and overflows are
+        allowed here: the design rules report them."""
+        element = self.elements.get(element_id)
+        if element is None:
+            raise ModelError(f"no element with id {element_id!r}")
+        if element.KIND not in RACKABLE_KINDS:
+            raise ModelError(f"{element.KIND} {element_id!r} cannot go into a rack; only servers and switches do")
+        if rack_id is not None and rack_id not in self.racks:
+            raise ModelError(f"{element.KIND} {element_id!r}: rack {rack_id!r} is not a rack of this design")
+        try:
+            rack_u = field_spec(element.KIND, "rack_u").coerce(rack_u)
+        except FieldError as exc:
+            raise ModelError(f"{element.KIND} {element_id!r}: rack_u {exc}") from None
+        old = (element.rack, element.rack_u)  # type: ignore[attr-defined]
+        element.rack, element.rack_u = rack_id, rack_u  # type: ignore[attr-defined]
+        self._emit("element-changed", element_id, "rack")
+        return old
+
+    def unplace(self, element_id: str) -> tuple[str | None, int | None]:
+        return self.place(element_id, None, None)
+
     # ----------------------------------------------------------- bulk building
     @classmethod
     def build(
@@ -621,14 +760,29 @@ class Topology:
         notes: str = "",
         cost_model: CostModel | None = None,
         check: bool = True,
+        racks: Iterable[Rack] = (),
     ) -> "Topology":
         """Build a topology in one go (the loader's path: no events, one pass).
 
         With ``check`` each element and cable goes through the same checks as an
         interactive edit; the file loader has validated already and passes False.
+        A ``rack`` an element names that is not among ``racks`` becomes a rack of
+        the default height (see ``racks.implicit_racks``).
         """
         topo = cls(title=title, notes=notes, cost_model=cost_model)
+        elements = list(elements)
+        links = list(links)
+        topo.racks = {rack.id: rack for rack in racks}
+        extra_racks, renamed = implicit_racks(elements, topo.racks, {e.id for e in elements} | {link.id for link in links})
+        for rack in extra_racks:
+            topo.racks[rack.id] = rack
+        for element in elements:
+            if element.KIND in RACKABLE_KINDS and element.rack in renamed:  # type: ignore[attr-defined]
+                element.rack = renamed[element.rack]  # type: ignore[attr-defined]
         if check:
+            for rack in list(topo.racks.values()):
+                del topo.racks[rack.id]
+                topo.add_rack(rack)
             pending = list(elements)
             # Parents first, whatever the order given.
             rank = {"network": 0, "switch": 0, "server": 0, "nic": 1, "vf": 2, "vm": 3}

@@ -237,3 +237,86 @@ class SetCostModelCommand(Command):
 
     def revert(self) -> None:
         self.topo.set_cost_model(self.old)
+
+
+class PlaceCommand(Command):
+    """Put servers and switches into rack slots (or take them out); one step for all."""
+
+    def __init__(self, topo: Topology, moves: dict[str, tuple[str | None, int | None]], text: str = "Place in rack") -> None:
+        super().__init__(text)
+        self.topo = topo
+        self.moves = dict(moves)  # element id -> new (rack, rack_u)
+        self.old: dict[str, tuple[str | None, int | None]] = {}
+
+    def apply(self) -> None:
+        self.old = {}
+        try:
+            for element_id, (rack, rack_u) in self.moves.items():
+                self.old[element_id] = self.topo.place(element_id, rack, rack_u)
+        except Exception:
+            self.revert()
+            raise
+
+    def revert(self) -> None:
+        for element_id, (rack, rack_u) in reversed(list(self.old.items())):
+            self.topo.place(element_id, rack, rack_u)
+
+
+class AddRackCommand(Command):
+    def __init__(self, topo: Topology, rack, text: str = "Add rack") -> None:
+        super().__init__(text)
+        self.topo = topo
+        self.rack = copy.deepcopy(rack)
+
+    def apply(self) -> None:
+        self.topo.add_rack(copy.deepcopy(self.rack))
+
+    def revert(self) -> None:
+        self.topo.remove_rack(self.rack.id)
+
+
+class RemoveRackCommand(Command):
+    """Remove a rack; its elements become unracked, and undo puts them back in their slots."""
+
+    def __init__(self, topo: Topology, rack_id: str, text: str = "Remove rack") -> None:
+        super().__init__(text)
+        self.topo = topo
+        self.rack_id = rack_id
+        self._removal = None
+
+    def apply(self) -> None:
+        self._removal = self.topo.remove_rack(self.rack_id)
+
+    def revert(self) -> None:
+        if self._removal is not None:
+            self.topo.restore_rack(self._removal)
+
+
+class SetRackFieldCommand(Command):
+    def __init__(self, topo: Topology, rack_id: str, name: str, value: Any, text: str | None = None) -> None:
+        super().__init__(text or f"Set rack {name}")
+        self.topo = topo
+        self.rack_id = rack_id
+        self.name = name
+        self.value = value
+        self.old: Any = None
+
+    def apply(self) -> None:
+        self.old = self.topo.set_rack_field(self.rack_id, self.name, self.value)
+
+    def revert(self) -> None:
+        self.topo.set_rack_field(self.rack_id, self.name, self.old)
+
+
+class RenameRackCommand(Command):
+    def __init__(self, topo: Topology, rack_id: str, new_id: str, text: str = "Rename rack") -> None:
+        super().__init__(text)
+        self.topo = topo
+        self.rack_id = rack_id
+        self.new_id = new_id
+
+    def apply(self) -> None:
+        self.topo.rename_rack(self.rack_id, self.new_id)
+
+    def revert(self) -> None:
+        self.topo.rename_rack(self.new_id, self.rack_id)

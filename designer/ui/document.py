@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..fileformat import load, save
+from ..fileformat import CURRENT_VERSION, save
+from ..fileformat.project import load_versioned
 from ..model.topology import ModelError, ModelEvent, Topology
 from ..solver import Solution, solve
 from .commands import Command
@@ -32,6 +33,10 @@ class Document(QObject):
         super().__init__(parent)
         self.topology = topology or Topology(title="Untitled design")
         self.path: str | None = path
+        # The format version the file was written in, when it was older and migrated on opening.
+        self.migrated_from: int | None = None
+        # The name of this document's recovery copy (designer/ui/recovery.py), once it has one.
+        self.recovery_key: str | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
         # QUndoStack's destructor clears the stack and so emits its signals, into
@@ -97,17 +102,32 @@ class Document(QObject):
 
     @classmethod
     def open(cls, path: str, parent: QObject | None = None) -> "Document":
-        """Load a file (raises ProjectFileError with the loader's sentence)."""
-        topology = load(path)
-        return cls(topology, str(Path(path).resolve()), parent)
+        """Load a file (raises ProjectFileError with the loader's sentence).
+
+        A file of an older format version is migrated in memory only and the document starts
+        modified: the file on disk stays as it was until the user saves (then in the new format,
+        the old file kept as NAME.bak), and closing asks first."""
+        topology, version = load_versioned(path)
+        document = cls(topology, str(Path(path).resolve()), parent)
+        if version < CURRENT_VERSION:
+            document.migrated_from = version
+            document.mark_modified()
+        return document
+
+    def mark_modified(self) -> None:
+        """Unsaved until the next save, whatever undo does (a migrated or a recovered design)."""
+        self.undo_stack.resetClean()
 
     def save(self, path: str | None = None) -> None:
-        """Write the design (atomically). Raises OSError; the document stays modified then."""
+        """Write the design (atomically, the replaced file kept as NAME.bak).
+
+        Raises OSError; the document stays modified then and the file on disk is unchanged."""
         target = path or self.path
         if not target:
             raise ValueError("no file name")
-        save(self.topology, target)
+        save(self.topology, target, backup=True)
         self.path = str(Path(target).resolve())
+        self.migrated_from = None
         self.undo_stack.setClean()
         self.pathChanged.emit(self.path)
 

@@ -102,7 +102,8 @@ class Editor:
     def fresh_id(self, stem: str, taken: set[str]) -> str:
         stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
         n = 1
-        while f"{stem}{n}" in self.topo.elements or f"{stem}{n}" in taken or f"{stem}{n}" in self.topo.links:
+        while (f"{stem}{n}" in self.topo.elements or f"{stem}{n}" in taken or f"{stem}{n}" in self.topo.links
+               or f"{stem}{n}" in self.topo.racks):
             n += 1
         new = f"{stem}{n}"
         taken.add(new)
@@ -363,6 +364,8 @@ class Editor:
             if element.KIND in ("network", "switch", "server"):
                 new.x = (element.x or 0.0) + offset.x()
                 new.y = (element.y or 0.0) + offset.y()
+            if element.KIND in ("switch", "server"):
+                new.rack_u = None  # a copy never lands on its original's slot: it waits in the Unracked tray
             new_elements.append(new)
         if not new_elements:
             return "Nothing on the clipboard can be pasted here.", []

@@ -42,6 +42,25 @@ MAX_RECENT = 10
 APP_NAME = "RackIO Designer"
 
 
+def about_text() -> str:
+    """Help → About: what the program is, its version, licence and the libraries it runs on."""
+    import platform
+
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    return (
+        f"<h3>{APP_NAME} {__version__}</h3>"
+        "<p>Plan virtualised server racks: VMM CPU load, saturation of every port, PCIe link and switch "
+        "link, and whether every SR-IOV guaranteed minimum holds.</p>"
+        "<p>Copyright © RackIO Designer contributors.<br>"
+        "Free software under the GNU General Public License, version 3 or (at your option) any later "
+        "version (GPL-3.0-or-later); it comes with no warranty. Full text: "
+        "<a href='https://www.gnu.org/licenses/gpl-3.0.html'>gnu.org/licenses/gpl-3.0.html</a>.</p>"
+        f"<p>Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}</p>"
+    )
+
+
 class BulkAddDialog(QDialog):
     """Insert → Add N servers × M VMs."""
 
@@ -405,8 +424,26 @@ class MainWindow(QMainWindow):
         self.set_document(document)
         if remember and not as_template:
             self.add_recent(document.path or path)
-        self.show_message(f"Opened {Path(path).name}")
+        if document.migrated_from is not None and not as_template:
+            self._tell_migrated(Path(path).name, document.migrated_from)
+        else:
+            self.show_message(f"Opened {Path(path).name}")
         return True
+
+    def _tell_migrated(self, name: str, version: int) -> None:
+        """An older file was converted in memory: say so without blocking (docs/safety.md)."""
+        from ..fileformat import CURRENT_VERSION
+
+        text = (f"{name} was made in format version {version} and has been converted to version "
+                f"{CURRENT_VERSION}. The file stays as it is until you save; then it is written in the "
+                f"new format and the old one is kept as {name}.bak.")
+        self.show_message(f"Converted {name} from format version {version}; saving writes version "
+                          f"{CURRENT_VERSION} (the old file is kept as {name}.bak).")
+        note = QMessageBox(QMessageBox.Icon.Information, APP_NAME, text, QMessageBox.StandardButton.Ok, self)
+        note.setObjectName("migrationNote")
+        note.setWindowModality(Qt.WindowModality.NonModal)
+        note.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        note.show()
 
     def file_save(self) -> bool:
         doc = self.document
@@ -432,7 +469,10 @@ class MainWindow(QMainWindow):
         try:
             self.document.save(path)
         except OSError as exc:
-            QMessageBox.critical(self, APP_NAME, f"Could not save {Path(path).name}:\n\n{exc.strerror or exc}\n\n"
+            from .recovery import describe_os_error
+
+            QMessageBox.critical(self, APP_NAME, f"Could not save {Path(path).name}: {describe_os_error(exc)}."
+                                 f"\n\n{exc.filename or path}\n\n"
                                  "The previous file is unchanged and your design is still open.")
             return False
         self.add_recent(self.document.path)
@@ -467,6 +507,9 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
+            recovery = getattr(self, "recovery", None)
+            if recovery is not None:
+                recovery.close()  # a clean exit leaves no recovery copy
             event.accept()
         else:
             event.ignore()
@@ -691,9 +734,4 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ help
     def help_about(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_NAME}",
-            f"<h3>{APP_NAME} {__version__}</h3>"
-            "<p>Plan virtualised server racks: VMM CPU load, saturation of every port, PCIe link and switch "
-            "link, and whether every SR-IOV guaranteed minimum holds.</p>"
-            "<p>Licensed under the GNU General Public License v3 or later.</p>")
+        QMessageBox.about(self, f"About {APP_NAME}", about_text())

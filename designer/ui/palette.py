@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt
-from PySide6.QtGui import QBrush, QDrag, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QDrag, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..resources_access import nic_catalogue
-from . import style
+from . import icons, style
 from .canvas.view import MIME_ELEMENT, encode_payload
 
 KIND_HINTS = {
@@ -28,22 +28,8 @@ KIND_HINTS = {
 
 
 def kind_icon(kind: str, size: int = 20) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(style.OUTLINE)
-    painter.setBrush(QBrush(style.KIND_COLORS[kind].darker(115)))
-    r = pixmap.rect().adjusted(2, 4, -2, -4)
-    if kind == "network":
-        painter.drawEllipse(r)
-    elif kind == "vf":
-        painter.setBrush(style.MODE_COLORS["vf"])
-        painter.drawRoundedRect(r.adjusted(2, 2, -2, -2), 2, 2)
-    else:
-        painter.drawRoundedRect(r, 3, 3)
-    painter.end()
-    return QIcon(pixmap)
+    """The kind's SVG icon (resources/icons/kind-*.svg), drawn at whatever size is asked."""
+    return icons.kind_icon(kind)
 
 
 class PaletteTree(QTreeWidget):
@@ -60,17 +46,29 @@ class PaletteTree(QTreeWidget):
             item = QTreeWidgetItem(elements, [style.KIND_LABELS[kind]])
             item.setIcon(0, kind_icon(kind))
             item.setData(0, Qt.ItemDataRole.UserRole, (kind, {}))
+            item.setData(0, Qt.ItemDataRole.UserRole + 1, kind)
             item.setToolTip(0, KIND_HINTS[kind])
         catalogue = QTreeWidgetItem(self, ["NIC catalogue"])
         catalogue.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for entry in nic_catalogue():
             item = QTreeWidgetItem(catalogue, [entry["name"]])
             item.setIcon(0, kind_icon("nic"))
+            item.setData(0, Qt.ItemDataRole.UserRole + 1, "nic")
             preset = {k: entry[k] for k in ("model", "ports", "port_gbps", "pcie_gbps", "max_vfs", "sriov") if k in entry}
             item.setData(0, Qt.ItemDataRole.UserRole, ("nic", preset))
             item.setToolTip(0, f"{entry['ports']}×{entry['port_gbps']} Gbit/s, PCIe {entry['pcie_gbps']} Gbit/s, "
                                f"up to {entry['max_vfs']} VFs. {entry.get('note', '')}\nDrop onto a server.")
         self.expandAll()
+
+    def refresh_icons(self) -> None:
+        """Re-set every kind icon (their outline follows the theme)."""
+        for i in range(self.topLevelItemCount()):
+            group = self.topLevelItem(i)
+            for j in range(group.childCount()):
+                item = group.child(j)
+                kind = item.data(0, Qt.ItemDataRole.UserRole + 1)
+                if kind:
+                    item.setIcon(0, kind_icon(kind))
 
     def payload(self, item: QTreeWidgetItem) -> tuple[str, dict] | None:
         data = item.data(0, Qt.ItemDataRole.UserRole)

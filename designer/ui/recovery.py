@@ -1,5 +1,560 @@
-"""Feature module (being written): installs itself into the main window."""
+"""Autosave, crash recovery and the last-resort error handler (docs/safety.md).
+
+While a document has unsaved changes, a recovery copy of it is written to
+``<AppDataLocation>/recovery/``: ``KEY.rackio`` (the design, an ordinary project
+file) and ``KEY.json`` (a small header: the original path, the time, the title
+and the session that wrote it). KEY is a hash of the document's path, or
+``untitled-<uuid>`` for a design that has never been saved. Both files are
+written with ``write_atomic``, two seconds after the last edit and at least every
+``prefs/autosaveSeconds`` seconds while edits keep coming; the user's own file is
+never written by autosave.
+
+The copy is removed when the document is saved (it is then clean), when it is
+closed or replaced, and on a clean exit; a copy of a design the user chose to
+discard is moved to ``recovery/discarded/`` (the last ten are kept) rather than
+deleted. Each running app holds a lock file ``session-ID.lock`` (QLockFile) while
+it has copies, so on start only the copies of sessions that are no longer
+running are offered: Restore / Open Original / Discard.
+
+``install_exception_hook`` (used by ``app.run``) turns an unexpected exception
+in the GUI into: a recovery copy written first, then a dialog saying what
+happened and where the copy is, and the app keeps running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+import traceback
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from ..fileformat import ProjectFileError, dumps
+from ..fileformat.project import load, write_atomic
+
+RECOVERY_FORMAT = "rackio-recovery"
+DEBOUNCE_MS = 2000
+DEFAULT_AUTOSAVE_SECONDS = 60
+MIN_AUTOSAVE_SECONDS, MAX_AUTOSAVE_SECONDS = 5, 3600
+KEEP_DISCARDED = 10
+MAX_HEADER_BYTES = 64 * 1024
+APP_NAME = "RackIO Designer"
+
+RESTORE, OPEN_ORIGINAL, DISCARD, LATER = "restore", "original", "discard", "later"
+
+
+def default_directory() -> Path:
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base) / "recovery"
+
+
+def key_for_path(path: str) -> str:
+    resolved = str(Path(path).resolve())
+    return "file-" + hashlib.sha256(resolved.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def describe_os_error(exc: OSError) -> str:
+    """The reason a file operation failed, in the user's words."""
+    import errno
+
+    reasons = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the disk is read-only",
+        errno.EACCES: "permission denied (the folder or the file is read-only)",
+        errno.EPERM: "the operation is not permitted here",
+        errno.EISDIR: "the path is a folder, not a file",
+        errno.ENOENT: "the folder does not exist (any more)",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.EIO: "the disk reported an input/output error",
+        errno.ENAMETOOLONG: "the file name is too long",
+    }
+    reason = reasons.get(exc.errno or -1) or exc.strerror or str(exc) or type(exc).__name__
+    if exc.strerror and exc.errno in reasons and exc.strerror.lower() not in reason:
+        reason += f" ({exc.strerror})"
+    return reason
+
+
+# --------------------------------------------------------------------- entries
+@dataclass
+class RecoveryEntry:
+    """One recovery copy found on disk."""
+
+    key: str
+    design: Path
+    header: Path
+    original_path: str | None
+    saved_at: float
+    title: str
+    session: str | None
+
+    @property
+    def original_exists(self) -> bool:
+        return bool(self.original_path) and Path(self.original_path).is_file()
+
+    def describe(self) -> str:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
+        if not self.original_path:
+            what = f"the untitled design “{self.title or 'Untitled'}”"
+            why = "It was never saved to a file."
+        elif not self.original_exists:
+            what = f"“{Path(self.original_path).name}”"
+            why = f"Its file {self.original_path} no longer exists."
+        else:
+            what = f"“{Path(self.original_path).name}”"
+            why = f"It has changes that were not saved to {self.original_path}."
+        return (f"RackIO Designer did not close normally. A recovery copy of {what} from {when} was found.\n\n"
+                f"{why}\n\nRecovery copy: {self.design}")
+
+
+def _read_header(path: Path) -> dict | None:
+    try:
+        if path.stat().st_size > MAX_HEADER_BYTES:
+            return None
+        doc = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != RECOVERY_FORMAT:
+        return None
+    return doc
+
+
+def read_entries(directory: Path) -> list[RecoveryEntry]:
+    """Every recovery copy in the folder (newest first), whatever its state."""
+    entries = []
+    try:
+        designs = sorted(directory.glob("*.rackio"))
+    except OSError:
+        return []
+    for design in designs:
+        if not design.is_file():
+            continue
+        key = design.stem
+        header_path = design.with_suffix(".json")
+        header = _read_header(header_path) or {}
+        original = header.get("original_path")
+        saved_at = header.get("saved_at")
+        title = header.get("title")
+        session = header.get("session")
+        if not isinstance(saved_at, (int, float)) or isinstance(saved_at, bool):
+            try:
+                saved_at = design.stat().st_mtime
+            except OSError:
+                continue
+        entries.append(RecoveryEntry(
+            key=key, design=design, header=header_path,
+            original_path=original if isinstance(original, str) and original else None,
+            saved_at=float(saved_at), title=title if isinstance(title, str) else "",
+            session=session if isinstance(session, str) and session.isalnum() else None))
+    entries.sort(key=lambda e: e.saved_at, reverse=True)
+    return entries
+
+
+def session_alive(directory: Path, session: str | None) -> bool:
+    """True while the app that wrote a copy still runs (it holds its session lock)."""
+    if not session:
+        return False
+    lock = QLockFile(str(directory / f"session-{session}.lock"))
+    lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+    if lock.tryLock(0):
+        lock.unlock()  # the owner is gone: this also removes its lock file
+        return False
+    return lock.error() == QLockFile.LockError.LockFailedError
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        if a.stat().st_size != b.stat().st_size:
+            return False
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------ controller
+class RecoveryController(QObject):
+    """Keeps the window's open document's recovery copy up to date."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.directory = default_directory()
+        self.session = uuid.uuid4().hex
+        self.document = None
+        self.last_error: str | None = None
+        self.writes = 0
+        self._lock: QLockFile | None = None
+        self._dirty = False
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.autosave_now)
+        self._periodic = QTimer(self)
+        self._periodic.timeout.connect(self._tick)
+        self.apply_preferences()
+        self._periodic.start()
+        window.documentChanged.connect(self._attach)
+        window.preferencesChanged.connect(self.apply_preferences)
+
+    # ------------------------------------------------------------ settings
+    def autosave_seconds(self) -> int:
+        value = self.window.settings.value("prefs/autosaveSeconds", DEFAULT_AUTOSAVE_SECONDS)
+        try:
+            seconds = int(float(value))
+        except (TypeError, ValueError):
+            seconds = DEFAULT_AUTOSAVE_SECONDS
+        return max(MIN_AUTOSAVE_SECONDS, min(MAX_AUTOSAVE_SECONDS, seconds))
+
+    def apply_preferences(self) -> None:
+        self._periodic.setInterval(self.autosave_seconds() * 1000)
+
+    @property
+    def periodic_interval_ms(self) -> int:
+        return self._periodic.interval()
+
+    @property
+    def debounce_ms(self) -> int:
+        return self._debounce.interval()
+
+    @debounce_ms.setter
+    def debounce_ms(self, value: int) -> None:
+        self._debounce.setInterval(int(value))
+
+    # ----------------------------------------------------------- documents
+    def _attach(self, document) -> None:
+        old = self.document
+        if old is document:
+            return
+        if old is not None:
+            self._detach(old)
+            self.discard_copy_of(old)
+        self.document = document
+        self._dirty = False
+        stack = document.undo_stack
+        stack.indexChanged.connect(self._edited)
+        stack.cleanChanged.connect(self._clean_changed)
+
+    def _detach(self, document) -> None:
+        stack = document.undo_stack
+        for signal, slot in ((stack.indexChanged, self._edited), (stack.cleanChanged, self._clean_changed)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._debounce.stop()
+
+    def _edited(self, *_args) -> None:
+        self._dirty = True
+        self._debounce.start()
+
+    def _tick(self) -> None:
+        if self._dirty:
+            self.autosave_now()
+
+    def _clean_changed(self, clean: bool) -> None:
+        if clean and self.document is not None:
+            # Saved (or undone back to what is on disk): nothing left to recover.
+            self._debounce.stop()
+            self._dirty = False
+            self.remove_copy(self.document)
+
+    def copy_paths(self, document=None) -> tuple[Path, Path] | None:
+        document = document or self.document
+        key = getattr(document, "recovery_key", None)
+        if not key:
+            return None
+        return self.directory / f"{key}.rackio", self.directory / f"{key}.json"
+
+    # --------------------------------------------------------------- write
+    def autosave_now(self) -> Path | None:
+        """Write the recovery copy of the open document if it has unsaved changes. Never raises."""
+        self._debounce.stop()
+        document = self.document
+        if document is None or not document.modified:
+            self._dirty = False
+            return None
+        try:
+            path = self._write(document)
+        except Exception as exc:  # noqa: BLE001 - autosave must never take the editor down
+            reason = describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            if self.last_error != reason:
+                self.window.show_message(f"Autosave failed: {reason}.")
+            self.last_error = reason
+            return None
+        self._dirty = False
+        self.last_error = None
+        self.writes += 1
+        return path
+
+    def _write(self, document) -> Path:
+        key = document.recovery_key
+        if not key:
+            key = key_for_path(document.path) if document.path else f"untitled-{uuid.uuid4().hex[:16]}"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._hold_session_lock()
+        design = self.directory / f"{key}.rackio"
+        if document.path and design.exists() and os.path.samefile(design, document.path):
+            raise OSError(17, "the recovery copy would replace the open file itself", str(design))
+        write_atomic(design, dumps(document.topology).encode("utf-8"))
+        header = {
+            "format": RECOVERY_FORMAT,
+            "version": 1,
+            "original_path": document.path,
+            "title": document.topology.title,
+            "saved_at": time.time(),
+            "saved_at_text": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "session": self.session,
+            "pid": os.getpid(),
+        }
+        write_atomic(design.with_suffix(".json"), (json.dumps(header, ensure_ascii=False) + "\n").encode("utf-8"))
+        document.recovery_key = key
+        return design
+
+    def _hold_session_lock(self) -> None:
+        if self._lock is not None:
+            return
+        lock = QLockFile(str(self.directory / f"session-{self.session}.lock"))
+        lock.setStaleLockTime(0)
+        if lock.tryLock(0):
+            self._lock = lock
+
+    # -------------------------------------------------------------- remove
+    def remove_copy(self, document=None) -> None:
+        """Delete the document's recovery copy (it is saved, or was never changed)."""
+        document = document or self.document
+        paths = self.copy_paths(document)
+        if paths is None:
+            return
+        for path in paths:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                pass
+        document.recovery_key = None
+
+    def discard_copy_of(self, document) -> None:
+        """The document leaves the window: a clean one's copy goes, an unsaved one's is set aside."""
+        if document.modified:
+            paths = self.copy_paths(document)
+            if paths is not None and paths[0].exists():
+                self.set_aside(paths[0], paths[1])
+                document.recovery_key = None
+                return
+        self.remove_copy(document)
+
+    def set_aside(self, design: Path, header: Path) -> None:
+        """Move a copy the user discarded to recovery/discarded/ (the newest few are kept)."""
+        folder = self.directory / "discarded"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            for path in (design, header):
+                if path.exists():
+                    os.replace(path, folder / f"{stamp}-{path.name}")
+            kept = sorted(folder.glob("*.rackio"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[KEEP_DISCARDED:]:
+                old.unlink(missing_ok=True)
+                old.with_suffix(".json").unlink(missing_ok=True)
+        except OSError:
+            for path in (design, header):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        """A clean exit: the document was saved or discarded by the user; no copy remains."""
+        if self.document is not None:
+            self._detach(self.document)
+            self.discard_copy_of(self.document)
+        self._periodic.stop()
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
+
+    # ------------------------------------------------------------ recovery
+    def pending(self) -> list[RecoveryEntry]:
+        """Copies worth offering: left by sessions that no longer run, newer than their files.
+
+        A copy older than its file (the file was saved later) or with the same bytes has nothing
+        to recover and is removed quietly."""
+        offered = []
+        own = self.copy_paths()
+        for entry in read_entries(self.directory):
+            if entry.session == self.session or (own is not None and entry.design == own[0]):
+                continue
+            if session_alive(self.directory, entry.session):
+                continue
+            if entry.original_exists:
+                original = Path(entry.original_path)  # type: ignore[arg-type]
+                try:
+                    newer = entry.saved_at > original.stat().st_mtime
+                except OSError:
+                    newer = True
+                if _same_bytes(entry.design, original):
+                    self._delete(entry)  # exactly what is on disk: nothing to recover
+                    continue
+                if not newer:
+                    self.set_aside(entry.design, entry.header)  # the file was saved after it
+                    continue
+            offered.append(entry)
+        return offered
+
+    def _delete(self, entry: RecoveryEntry) -> None:
+        for path in (entry.design, entry.header):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+    def offer(self) -> list[tuple[RecoveryEntry, str]]:
+        """Ask about every pending copy, one at a time; returns what was done with each."""
+        done = []
+        for entry in self.pending():
+            action = ask_recovery(self.window, entry)
+            if action == RESTORE:
+                if not self.restore(entry):
+                    action = LATER
+            elif action == OPEN_ORIGINAL:
+                if entry.original_exists:
+                    open_doc = self.window.document
+                    already = open_doc is not None and open_doc.path and entry.original_path and \
+                        Path(open_doc.path) == Path(entry.original_path).resolve() and not open_doc.modified
+                    if not already and not self.window.open_path(entry.original_path, ask=True):
+                        action = LATER
+                if action == OPEN_ORIGINAL:
+                    self.set_aside(entry.design, entry.header)
+            elif action == DISCARD:
+                self.set_aside(entry.design, entry.header)
+            done.append((entry, action))
+        return done
+
+    def restore(self, entry: RecoveryEntry) -> bool:
+        """Open the recovered design, modified, under its original path (Save writes it back)."""
+        from .document import Document
+
+        try:
+            topology = load(entry.design)
+        except ProjectFileError as exc:
+            QMessageBox.critical(self.window, APP_NAME,
+                                 f"The recovery copy cannot be read:\n\n{exc}\n\nIt was moved to "
+                                 f"{self.directory / 'discarded'}.")
+            self.set_aside(entry.design, entry.header)
+            return False
+        if not self.window.maybe_save():
+            return False
+        path = str(Path(entry.original_path).resolve()) if entry.original_path else None
+        document = Document(topology, path, parent=self.window)
+        document.recovery_key = entry.key  # the copy stays until this design is saved or closed
+        document.mark_modified()
+        self.window.set_document(document)
+        if path:
+            self.window.add_recent(path)
+        self.window.show_message(
+            f"Restored {Path(path).name if path else 'the untitled design'} from its recovery copy; "
+            "save to keep it.")
+        return True
+
+
+def ask_recovery(window, entry: RecoveryEntry) -> str:
+    """Restore / Open Original / Discard. Closing the dialog keeps the copy for the next start.
+
+    Tests replace this function to answer without a modal dialog."""
+    box = QMessageBox(window)
+    box.setObjectName("recoveryDialog")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(f"Recover design — {APP_NAME}")
+    box.setText(entry.describe())
+    box.setInformativeText("Restore opens the recovered design; save it to keep it. "
+                           "A discarded copy is kept in the discarded folder next to it.")
+    restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+    original = None
+    if entry.original_exists:
+        original = box.addButton("Open Original", QMessageBox.ButtonRole.ActionRole)
+    discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is restore:
+        return RESTORE
+    if original is not None and clicked is original:
+        return OPEN_ORIGINAL
+    if clicked is discard:
+        return DISCARD
+    return LATER
+
+
+def offer_recovery(window) -> list[tuple[RecoveryEntry, str]]:
+    """Offer the copies left by a session that did not end normally (called once the window shows)."""
+    controller = getattr(window, "recovery", None)
+    return controller.offer() if controller is not None else []
+
+
+# ----------------------------------------------------------- exception hook
+def handle_exception(window, exc_type, exc, tb) -> None:
+    """An exception nothing caught: autosave first, then say what happened; the app keeps running."""
+    traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+    controller = getattr(window, "recovery", None)
+    if controller is None or getattr(controller, "_handling", False):
+        return
+    controller._handling = True
+    try:
+        copy = None
+        if window.document is not None and window.document.modified:
+            copy = controller.autosave_now()
+        try:
+            controller.directory.mkdir(parents=True, exist_ok=True)
+            (controller.directory / "last-error.txt").write_text(
+                "".join(traceback.format_exception(exc_type, exc, tb)), encoding="utf-8")
+        except OSError:
+            pass
+        summary = " ".join(f"{exc_type.__name__}: {exc}".split())[:300]
+        if copy is not None:
+            saved = f"Your design was saved to a recovery copy first:\n{copy}"
+        elif window.document is not None and window.document.modified:
+            saved = (f"The recovery copy could not be written ({controller.last_error}). "
+                     "Save your design under a new name now.")
+        else:
+            saved = "Your design has no unsaved changes."
+        QMessageBox.critical(
+            window, APP_NAME,
+            f"Something went wrong inside RackIO Designer:\n\n{summary}\n\n{saved}\n\n"
+            "RackIO Designer keeps running. The details are in "
+            f"{controller.directory / 'last-error.txt'}.")
+    except Exception:  # noqa: BLE001 - the handler of last resort must not raise
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        controller._handling = False
+
+
+def install_exception_hook(window) -> Callable[[], None]:
+    """Route uncaught exceptions to handle_exception; returns a function restoring the old hook."""
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            previous(exc_type, exc, tb)
+            return
+        handle_exception(window, exc_type, exc, tb)
+
+    sys.excepthook = hook
+
+    def restore() -> None:
+        if sys.excepthook is hook:
+            sys.excepthook = previous
+
+    return restore
 
 
 def install(window) -> None:
-    return None
+    window.recovery = RecoveryController(window)

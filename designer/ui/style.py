@@ -65,6 +65,9 @@ THEMES: dict[str, dict] = {
         "LEGEND_FRAME": "#b0bec5",
         "PLOT_BG": "#ffffff",
         "PLOT_FG": "#37474f",
+        "OK_COLOR": "#2e7d32",  # a guarantee met
+        "ERROR_COLOR": "#c62828",  # a guarantee missed, an error
+        "VSWITCH_TEXT": "#1565c0",
     },
     "dark": {
         "KIND_COLORS": {
@@ -86,10 +89,11 @@ THEMES: dict[str, dict] = {
         "LEGEND_FRAME": "#546e7a",
         "PLOT_BG": "#1b1e21",
         "PLOT_FG": "#cfd8dc",
+        "OK_COLOR": "#66bb6a",
+        "ERROR_COLOR": "#ef5350",
+        "VSWITCH_TEXT": "#90caf9",
     },
 }
-ERROR_COLOR = QColor("#c62828")
-OK_COLOR = QColor("#2e7d32")
 
 _current = "light"
 

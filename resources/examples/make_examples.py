@@ -5,7 +5,7 @@ from pathlib import Path
 
 from designer.fileformat import save
 from designer.generate import generate
-from designer.model import VM, Link, Network, Nic, Server, Switch, Topology, VirtualFunction, VNic
+from designer.model import VM, Link, Network, Nic, Rack, Server, Switch, Topology, VirtualFunction, VNic
 
 HERE = Path(__file__).resolve().parent
 
@@ -14,7 +14,7 @@ def mail_rack() -> Topology:
     elements = [
         Network(id="wan", label="Clients / Internet", x=300, y=-420),
         Network(id="san", label="Storage network", x=900, y=-420),
-        Switch(id="tor", label="ToR 48×25G", ports=48, port_gbps=25, x=600, y=-250),
+        Switch(id="tor", label="ToR 48×25G", ports=48, port_gbps=25, x=600, y=-250, rack="rack1", rack_u=42),
         Server(id="h1", label="Mail host", vmm_io_cores=2, rack="rack1", rack_u=20, x=0, y=0),
         Nic(id="h1n0", parent="h1", model="Intel X710-DA2", ports=2, port_gbps=10, pcie_gbps=63, max_vfs=128),
         VirtualFunction(id="h1n0v0", parent="h1n0", port=0, min_gbps=5, label="mail VF"),
@@ -26,7 +26,7 @@ def mail_rack() -> Topology:
            vnics=[VNic(mode="paravirtual", nic="h1n0", port=1, tx_gbps=4, rx_gbps=2, to="wan")]),
         VM(id="legacy", parent="h1", label="Legacy CRM (e1000)",
            vnics=[VNic(mode="emulated", nic="h1n0", port=1, tx_gbps=1.5, rx_gbps=1, to="wan")]),
-        Server(id="h2", label="App host", vmm_io_cores=4, rack="rack1", rack_u=21, x=760, y=0),
+        Server(id="h2", label="App host", vmm_io_cores=4, rack="rack1", rack_u=21, height_u=2, x=760, y=0),
         Nic(id="h2n0", parent="h2", model="Intel E810-XXVDA2", ports=2, port_gbps=25, pcie_gbps=63,
             max_vfs=256, vmdq=True),
         Nic(id="h2n1", parent="h2", model="NVIDIA ConnectX-5", ports=2, port_gbps=25, pcie_gbps=126, max_vfs=127),
@@ -48,6 +48,7 @@ def mail_rack() -> Topology:
     return Topology.build(
         elements, links,
         title="Mail rack: SR-IOV guarantees next to paravirtual guests",
+        racks=[Rack(id="rack1", label="Mail rack", height_u=42)],
         notes=("The mail server keeps a guaranteed 5 Gbit/s on its own SR-IOV virtual function. The paravirtual "
                "and emulated guests pass through h1's VMM, whose 2 I/O cores are used up: they are throttled, "
                "while the mail server, bypassing the VMM, is not. Give h1 4 VMM cores and web1 takes port 0 of "

@@ -27,10 +27,11 @@ RICH = {
     "notes": "all kinds\nsecond line",
     "cost_model": {"core_us_per_packet": {"emulated": 6, "paravirtual": 1.25, "vf": 0.1, "passthrough": 0},
                    "vmdq_rx_factor": 0.5},
+    "racks": [{"id": "R1", "label": "Row 1, rack 1", "height_u": 48}],
     "elements": [
         {"id": "wan", "kind": "network", "label": "Clients ☁", "x": -10.5, "y": 20},
         {"id": "san", "kind": "network"},
-        {"id": "tor", "kind": "switch", "ports": 32, "port_gbps": 100},
+        {"id": "tor", "kind": "switch", "ports": 32, "port_gbps": 100, "rack": "R1", "rack_u": 47, "height_u": 2},
         {"id": "agg", "kind": "switch", "x": 0, "y": 0},
         {"id": "h1", "kind": "server", "cores": 64, "vmm_io_cores": 3.5, "iommu": False, "rack": "R1",
          "rack_u": 10, "height_u": 2},

@@ -29,6 +29,7 @@ from designer.model import (
     ModelEvent,
     Network,
     Nic,
+    Rack,
     Server,
     Switch,
     Topology,
@@ -449,6 +450,9 @@ def test_set_field_returns_old_value_and_coerces():
     assert t.set_field("tor", "ports", 8.0) == 4
     assert t["tor"].ports == 8 and isinstance(t["tor"].ports, int)
     assert t.set_field("h1", "iommu", False) is True
+    with pytest.raises(ModelError, match="'r1' is not a rack of this design"):
+        t.set_field("h1", "rack", "r1")  # a rack is named by the id of a rack of the design
+    t.add_rack(Rack(id="r1"))
     assert t.set_field("h1", "rack", "r1") is None
     assert t.set_field("h1", "rack", None) == "r1"
     assert t.set_field("v1", "min_gbps", 0) == 1.0

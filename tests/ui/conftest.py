@@ -58,10 +58,12 @@ def settings_path(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, settings_path, dialogs):
+def window(qtbot, settings_path, dialogs, tmp_path):
     from designer.ui.main_window import MainWindow
 
     win = MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat))
+    # Each test's recovery copies stay in its own folder, never in a shared one.
+    win.recovery.directory = tmp_path / "recovery"
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -433,7 +433,7 @@ class VSwitchItem(QGraphicsItem):
         painter.drawRoundedRect(self.rect, 8, 8)
         if _detail(painter, option) < LOW_DETAIL:
             return
-        painter.setPen(style.MODE_COLORS["paravirtual"])
+        painter.setPen(style.VSWITCH_TEXT)  # the paravirtual blue, lighter in the dark theme
         painter.setFont(_font(7.5, True))
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, "vSwitch · VMM")
 
@@ -500,7 +500,14 @@ class VmItem(ElementItem):
             line2 = ("✓ " if ov.floor_met else "✗ ") + f"min {style.format_gbps(ov.floor)} G"
         else:
             line2 = "full demand" if not throttled else "throttled"
-        painter.drawText(strip.adjusted(0, 1, 0, -12), Qt.AlignmentFlag.AlignCenter, line1)
+        # Long figures ("0.59/0.592  1.13/1.98") shrink to fit the badge instead of running past it.
+        advance = QFontMetricsF(painter.font()).horizontalAdvance(line1)
+        if advance > strip.width() - 4:
+            font = painter.font()
+            font.setPointSizeF(max(5.0, font.pointSizeF() * 0.94 * (strip.width() - 4) / advance))
+            painter.setFont(font)
+        _draw_elided(painter, strip.adjusted(2, 1, -2, -12), Qt.AlignmentFlag.AlignCenter, line1)
+        painter.setFont(_font(6.8))
         painter.setPen(color)
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
 
@@ -704,19 +711,125 @@ class ServerItem(ElementItem):
         painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, text)
 
 
-class CableItem(QGraphicsPathItem):
-    """A cable: NIC port ↔ switch/network, or switch ↔ switch/network."""
+def _cubic_pieces(p0: QPointF, p1: QPointF, p2: QPointF, p3: QPointF, n: int) -> list[tuple[QPointF, ...]]:
+    """Split a cubic Bézier into n consecutive cubics (the same curve, exactly)."""
+    pts = [(p.x(), p.y()) for p in (p0, p1, p2, p3)]
+
+    def blossom(u: float, v: float, w: float) -> QPointF:
+        # de Casteljau with three parameters: the polar form of the cubic.
+        a = [(pts[i][0] + (pts[i + 1][0] - pts[i][0]) * u, pts[i][1] + (pts[i + 1][1] - pts[i][1]) * u)
+             for i in range(3)]
+        b = [(a[i][0] + (a[i + 1][0] - a[i][0]) * v, a[i][1] + (a[i + 1][1] - a[i][1]) * v) for i in range(2)]
+        return QPointF(b[0][0] + (b[1][0] - b[0][0]) * w, b[0][1] + (b[1][1] - b[0][1]) * w)
+
+    pieces = []
+    for k in range(n):
+        t0, t1 = k / n, (k + 1) / n
+        pieces.append((blossom(t0, t0, t0), blossom(t0, t0, t1), blossom(t0, t1, t1), blossom(t1, t1, t1)))
+    return pieces
+
+
+# A cable is drawn as short pieces, so moving one server repaints thin strips along
+# its own cables instead of the whole rectangle a long cable spans (and every other
+# cable crossing that rectangle).
+CABLE_PIECE_LENGTH = 120.0
+MAX_CABLE_PIECES = 24
+
+
+class CableSegment(QGraphicsPathItem):
+    """One piece of a cable, painted by Qt itself; events and selection belong to the cable."""
+
+    def __init__(self, cable: "CableItem") -> None:
+        super().__init__(cable)
+        self.cable = cable
+        self._shape: tuple[QPainterPath, QPainterPath] | None = None
+
+    def shape(self) -> QPainterPath:
+        # Cached per path: Qt asks for the shape of the old path while a new one is set.
+        path = self.path()
+        if self._shape is None or self._shape[0] != path:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(10)
+            self._shape = (path, stroker.createStroke(path))
+        return self._shape[1]
+
+
+class CableItem(QGraphicsItem):
+    """A cable: NIC port ↔ switch/network, or switch ↔ switch/network.
+
+    The item itself draws nothing and covers no area; its pieces (CableSegment
+    children) draw the curve, and their mouse events come here, so a click on any
+    piece selects the cable.
+    """
 
     def __init__(self, link_id: str) -> None:
         super().__init__()
         self.link_id = link_id
         self.element_id = link_id
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.setHandlesChildEvents(True)
         self.setZValue(0)
+        self._path = QPainterPath()
+        self._pen = QPen()
+        self._tip = ""
+        self.segments: list[CableSegment] = []
+        self._halo: QGraphicsPathItem | None = None
+        self._ends: tuple[QPointF, QPointF] | None = None
         self.utilization: float | None = None
         self.base_tip = ""
         self.overlay_tip = ""
         self.set_overlay(None, "")
+
+    # QGraphicsPathItem-like API used by the scene and tests
+    def path(self) -> QPainterPath:
+        return QPainterPath(self._path)
+
+    def pen(self) -> QPen:
+        return QPen(self._pen)
+
+    def setPen(self, pen: QPen) -> None:  # noqa: N802 (Qt name)
+        self._pen = QPen(pen)
+        for segment in self.segments:
+            segment.setPen(pen)
+        if self._halo is not None:
+            self._update_halo()
+
+    def toolTip(self) -> str:  # noqa: N802 (Qt name)
+        return self._tip
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt name)
+        self._tip = tip
+        for segment in self.segments:
+            segment.setToolTip(tip)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        return None  # the segments draw
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self._update_halo()
+        return super().itemChange(change, value)
+
+    def _update_halo(self) -> None:
+        """A selected cable gets a wide halo under its pieces (one item, only while selected)."""
+        if self.isSelected() and not self._path.isEmpty():
+            if self._halo is None:
+                self._halo = QGraphicsPathItem(self)
+                self._halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
+                self._halo.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            halo = QPen(style.SELECTION, self._pen.widthF() + 5)
+            halo.setCapStyle(Qt.PenCapStyle.RoundCap)
+            self._halo.setPen(halo)
+            self._halo.setPath(self._path)
+        elif self._halo is not None:
+            if self._halo.scene() is not None:
+                self._halo.scene().removeItem(self._halo)
+            self._halo.setParentItem(None)
+            self._halo = None
 
     def set_overlay(self, utilization: float | None, tip: str) -> None:
         if utilization == self.utilization and tip == self.overlay_tip and self.toolTip():
@@ -728,28 +841,44 @@ class CableItem(QGraphicsPathItem):
         self.setPen(pen)
         self.setToolTip("\n".join(t for t in (self.base_tip, tip) if t))
 
+    def setPath(self, path: QPainterPath) -> None:  # noqa: N802 (Qt name)
+        """An arbitrary path (an empty one hides the cable) drawn as one piece."""
+        self._ends = None
+        self._set_pieces([path] if not path.isEmpty() else [])
+        self._path = QPainterPath(path)
+        if self._halo is not None or self.isSelected():
+            self._update_halo()
+
     def set_ends(self, a: QPointF, b: QPointF) -> None:
-        path = QPainterPath(a)
+        if self._ends == (a, b) and self.segments:
+            return  # unchanged: nothing to re-split or repaint
+        self._ends = (QPointF(a), QPointF(b))
         dy = (b.y() - a.y()) * 0.5
-        path.cubicTo(QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy), b)
-        self.setPath(path)
+        c1, c2 = QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy)
+        path = QPainterPath(a)
+        path.cubicTo(c1, c2, b)
+        n = max(1, min(MAX_CABLE_PIECES, math.ceil(path.length() / CABLE_PIECE_LENGTH)))
+        pieces = []
+        for q0, q1, q2, q3 in _cubic_pieces(a, c1, c2, b, n):
+            piece = QPainterPath(q0)
+            piece.cubicTo(q1, q2, q3)
+            pieces.append(piece)
+        self._set_pieces(pieces)
+        self._path = path
+        if self._halo is not None:
+            self._update_halo()
 
-    def shape(self) -> QPainterPath:
-        from PySide6.QtGui import QPainterPathStroker
-
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        return stroker.createStroke(self.path())
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:
-        if self.isSelected():
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            halo = QPen(style.SELECTION, self.pen().widthF() + 5)
-            halo.setCapStyle(Qt.PenCapStyle.RoundCap)
-            painter.setPen(halo)
-            painter.drawPath(self.path())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(self.pen())
-        painter.drawPath(self.path())
+    def _set_pieces(self, paths: list[QPainterPath]) -> None:
+        while len(self.segments) > len(paths):
+            segment = self.segments.pop()
+            if segment.scene() is not None:
+                segment.scene().removeItem(segment)
+            segment.setParentItem(None)
+        while len(self.segments) < len(paths):
+            segment = CableSegment(self)
+            segment.setPen(self._pen)
+            segment.setToolTip(self._tip)
+            self.segments.append(segment)
+        for segment, piece in zip(self.segments, paths):
+            if segment.path() != piece:
+                segment.setPath(piece)

@@ -49,6 +49,7 @@ class DesignScene(QGraphicsScene):
         self._dirty_servers: set[str] = set()
         self._dirty_cables = False
         self._overlay_servers: set[str] = set()
+        self._shown_vm_table = None  # the guest numbers the badges show now
         self._full_rebuild = False
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -73,6 +74,7 @@ class DesignScene(QGraphicsScene):
             if element.KIND in TOP_LEVEL:
                 self._create_top(element.id)
         self._sync_cables()
+        self._shown_vm_table = None
         self._apply_overlay()
         self._update_scene_rect()
 
@@ -337,7 +339,7 @@ class DesignScene(QGraphicsScene):
             if color != port.color:
                 port.color = color
                 port.update()
-        vm_overlay = self._vm_overlays(sol)
+        table = self._vm_table(sol)
         targets = self.top_items.values() if servers is None else [
             self.top_items[s] for s in servers if s in self.top_items]
         for item in targets:
@@ -351,29 +353,61 @@ class DesignScene(QGraphicsScene):
                                         f" ({(cores / budget * 100) if budget else 0:.1f} %)") if solved else ""
                     item.refresh_tooltip()
                     item.update()
-                for vm_id, vm_item in item.vm_items.items():
-                    vm_item.set_overlay(vm_overlay.get(vm_id))
+        self._apply_vm_overlays(table, servers)
 
-    def _vm_overlays(self, sol: Solution | None) -> dict[str, VmOverlay]:
+    def _vm_table(self, sol: Solution | None) -> tuple[list[str], dict[str, int], np.ndarray] | None:
+        """Per guest: tx rate, tx demand, rx rate, rx demand, floor, guarantees missed."""
         if sol is None:
-            return {}
+            return None
         fs = sol.flows
         n_vm = len(fs.vm_names)
-        if not n_vm:
-            return {}
         tx = fs.direction == 0
 
         def sums(values, mask):
-            return np.bincount(fs.vm[mask], values[mask], minlength=n_vm).tolist()
+            return np.bincount(fs.vm[mask], values[mask], minlength=n_vm)
 
-        tx_rate, rx_rate = sums(sol.rate, tx), sums(sol.rate, ~tx)
-        tx_dem, rx_dem = sums(sol.demand, tx), sums(sol.demand, ~tx)
-        floors = sums(sol.floor, tx)
-        missed = np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm).tolist()
-        return {
-            vm_id: VmOverlay(tx_rate[i], tx_dem[i], rx_rate[i], rx_dem[i], floors[i], missed[i] == 0, True)
-            for i, vm_id in enumerate(fs.vm_names)
-        }
+        columns = [sums(sol.rate, tx), sums(sol.demand, tx), sums(sol.rate, ~tx), sums(sol.demand, ~tx),
+                   sums(sol.floor, tx), np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm)]
+        matrix = np.column_stack(columns) if n_vm else np.zeros((0, 6))
+        names = list(fs.vm_names)
+        return names, {name: i for i, name in enumerate(names)}, matrix
+
+    @staticmethod
+    def _vm_overlay(table, vm_id: str) -> VmOverlay | None:
+        if table is None:
+            return None
+        i = table[1].get(vm_id)
+        if i is None:
+            return None
+        tr, td, rr, rd, floor, missed = table[2][i].tolist()
+        return VmOverlay(tr, td, rr, rd, floor, missed == 0, True)
+
+    def _apply_vm_overlays(self, table, servers: set[str] | None) -> None:
+        """Badges of the guests. A re-solve touches only guests whose numbers changed;
+        thousands of unchanged guests cost one numpy comparison."""
+        if servers is not None:  # rebuilt servers: their new guest items need every number
+            for sid in servers:
+                item = self.top_items.get(sid)
+                if isinstance(item, ServerItem):
+                    for vm_id, vm_item in item.vm_items.items():
+                        vm_item.set_overlay(self._vm_overlay(table, vm_id))
+            return
+        shown = self._shown_vm_table
+        self._shown_vm_table = table
+        if table is not None and shown is not None and shown[0] == table[0] and shown[2].shape == table[2].shape:
+            changed = np.flatnonzero(np.any(shown[2] != table[2], axis=1))
+            names = table[0]
+            for i in changed.tolist():
+                vm_id = names[i]
+                item = self.top_items.get(self.child_server.get(vm_id, ""))
+                vm_item = item.vm_items.get(vm_id) if isinstance(item, ServerItem) else None
+                if vm_item is not None:
+                    vm_item.set_overlay(self._vm_overlay(table, vm_id))
+            return
+        for item in self.top_items.values():
+            if isinstance(item, ServerItem):
+                for vm_id, vm_item in item.vm_items.items():
+                    vm_item.set_overlay(self._vm_overlay(table, vm_id))
 
     def vm_tooltip(self, vm_id: str) -> str:
         """Per-flow numbers of one guest (built on hover)."""

@@ -271,37 +271,33 @@ class DesignView(QGraphicsView):
         event.accept()
 
 
-def draw_legend(painter: QPainter, origin: QPointF) -> QRectF:
-    """Utilisation scale and attachment modes; returns the area drawn."""
-    from PySide6.QtGui import QColor, QFont, QLinearGradient
+LEGEND_SCALE_H = 50.0  # the utilisation scale's share of the legend's height
 
-    box = QRectF(origin.x(), origin.y(), LEGEND_W, LEGEND_H)
+
+def legend_size(utilization: bool = True):
+    """Size of the legend ``draw_legend`` draws (without the scale: modes only)."""
+    from PySide6.QtCore import QSizeF
+
+    return QSizeF(LEGEND_W, LEGEND_H if utilization else LEGEND_H - LEGEND_SCALE_H)
+
+
+def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True) -> QRectF:
+    """Utilisation scale (unless ``utilization`` is off) and attachment modes; returns the area drawn."""
+    from PySide6.QtGui import QColor, QFont
+
+    box = QRectF(origin, legend_size(utilization))
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(style.LEGEND_FRAME, 1))
-    painter.setBrush(QColor(255, 255, 255, 235))
+    fill = QColor(style.SURFACE)  # white in the light theme, dark grey in the dark one
+    fill.setAlpha(235)
+    painter.setBrush(fill)
     painter.drawRoundedRect(box, 6, 6)
     font = QFont()
     font.setPointSizeF(7.5)
     painter.setFont(font)
-    painter.setPen(style.TEXT)
-    painter.drawText(QRectF(box.left() + 10, box.top() + 6, 300, 14), Qt.AlignmentFlag.AlignLeft,
-                     "Utilisation of ports, PCIe and links · VMM gauge")
-    bar = QRectF(box.left() + 10, box.top() + 24, 230, 10)
-    gradient = QLinearGradient(bar.topLeft(), bar.topRight())
-    for u, color in style.UTIL_STOPS[:-1]:
-        gradient.setColorAt(u * 0.999, color)
-    gradient.setColorAt(0.999, style.UTIL_STOPS[-2][1])
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(gradient)
-    painter.drawRect(bar)
-    painter.setBrush(style.SATURATED_COLOR)
-    painter.drawRect(QRectF(bar.right() + 6, bar.top() - 2, 34, 14))
-    painter.setPen(style.MUTED_TEXT)
-    for u in (0.0, 0.5, 0.75, 0.9):
-        x = bar.left() + u * bar.width()
-        painter.drawText(QRectF(x - 15, bar.bottom() + 1, 30, 12), Qt.AlignmentFlag.AlignCenter, f"{u * 100:.0f}%")
-    painter.drawText(QRectF(bar.right() + 2, bar.bottom() + 1, 44, 12), Qt.AlignmentFlag.AlignCenter, "100% full")
-    y = box.top() + 58
+    if utilization:
+        _draw_legend_scale(painter, box)
+    y = box.top() + (LEGEND_SCALE_H + 8 if utilization else 8)
     x = box.left() + 10
     for mode in ("vf", "passthrough", "paravirtual", "emulated"):
         pen = QPen(style.MODE_COLORS[mode], 2.5)
@@ -316,6 +312,31 @@ def draw_legend(painter: QPainter, origin: QPointF) -> QRectF:
         else:
             x += 160
     return box
+
+
+def _draw_legend_scale(painter: QPainter, box: QRectF) -> None:
+    from PySide6.QtGui import QLinearGradient
+
+    painter.setPen(style.TEXT)
+    painter.drawText(QRectF(box.left() + 10, box.top() + 6, 300, 14), Qt.AlignmentFlag.AlignLeft,
+                     "Utilisation of ports, PCIe and links · VMM gauge")
+    bar = QRectF(box.left() + 10, box.top() + 24, 230, 10)
+    gradient = QLinearGradient(bar.topLeft(), bar.topRight())
+    for u, color in style.UTIL_STOPS[:-1]:
+        gradient.setColorAt(u * 0.999, color)
+    gradient.setColorAt(0.999, style.UTIL_STOPS[-2][1])
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(gradient)
+    painter.drawRect(bar)
+    painter.setBrush(style.SATURATED_COLOR)
+    painter.drawRect(QRectF(bar.right() + 6, bar.top() - 2, 34, 14))
+    painter.setPen(style.MUTED_TEXT)
+    # 0 % starts at the bar's left end (centred under it, it would touch the frame).
+    painter.drawText(QRectF(bar.left(), bar.bottom() + 1, 30, 12), Qt.AlignmentFlag.AlignLeft, "0%")
+    for u in (0.5, 0.75, 0.9):
+        x = bar.left() + u * bar.width()
+        painter.drawText(QRectF(x - 15, bar.bottom() + 1, 30, 12), Qt.AlignmentFlag.AlignCenter, f"{u * 100:.0f}%")
+    painter.drawText(QRectF(bar.right() + 2, bar.bottom() + 1, 60, 12), Qt.AlignmentFlag.AlignLeft, "100% full")
 
 
 def encode_payload(kind: str, preset: dict | None = None) -> bytes:
