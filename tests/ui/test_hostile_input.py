@@ -7,7 +7,6 @@ shows exactly the model's elements, and a refused input changes nothing at all."
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import time
