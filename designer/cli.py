@@ -363,13 +363,10 @@ def _sweep_png(result, to: float, title: str) -> bytes:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     try:
-        from PySide6.QtWidgets import QApplication
-
-        from .ui.analysis.sweep import render_sweep_png
+        from .ui.analysis.sweep import render_sweep_png_headless
     except ImportError as exc:
         raise UsageError(f"cannot draw the PNG: {exc}") from None
-    app = QApplication.instance() or QApplication(["rackio"])  # noqa: F841 (kept alive while drawing)
-    return render_sweep_png(result, to, f"Demand sweep — {title}")
+    return render_sweep_png_headless(result, to, f"Demand sweep — {title}")
 
 
 def _check_writable(path: str) -> None:

@@ -242,6 +242,14 @@ class SweepFigure:
         return self.result.to_csv() if self.result is not None else SweepResult().to_csv()
 
 
+def render_sweep_png_headless(result: SweepResult, to: float, title: str) -> bytes:
+    """``render_sweep_png`` for the command line: makes the QApplication it needs."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["rackio"])  # noqa: F841 (kept alive while drawing)
+    return render_sweep_png(result, to, title)
+
+
 def render_sweep_png(result: SweepResult, to: float, title: str, width: int = 1000, height: int = 760) -> bytes:
     """The sweep plot as PNG bytes, headless (a QApplication must exist)."""
     from PySide6.QtWidgets import QApplication
