@@ -570,26 +570,23 @@ def element_to_dict(element: Element) -> dict:
     return out
 
 
-def rack_to_dict(rack: Rack) -> dict:
-    out: dict[str, Any] = {"id": rack.id}
-    for spec in RACK_FIELDS[1:]:
-        value = getattr(rack, spec.name)
+def _with_fields(out: dict[str, Any], obj: Any, specs) -> dict[str, Any]:
+    """Add the fields that differ from their default, then the fields this reader did not know."""
+    for spec in specs:
+        value = getattr(obj, spec.name)
         if value != spec.default:
             out[spec.name] = _plain(value)
-    for key, value in rack.extra.items():
+    for key, value in obj.extra.items():
         out.setdefault(key, value)
     return out
+
+
+def rack_to_dict(rack: Rack) -> dict:
+    return _with_fields({"id": rack.id}, rack, RACK_FIELDS[1:])
 
 
 def vnic_to_dict(vnic: VNic) -> dict:
-    out: dict[str, Any] = {"mode": vnic.mode}
-    for spec in VNIC_FIELDS[1:]:
-        value = getattr(vnic, spec.name)
-        if value != spec.default:
-            out[spec.name] = _plain(value)
-    for key, value in vnic.extra.items():
-        out.setdefault(key, value)
-    return out
+    return _with_fields({"mode": vnic.mode}, vnic, VNIC_FIELDS[1:])
 
 
 def link_to_dict(link: Link) -> dict:

@@ -134,6 +134,17 @@ class AnalysisPanel(QWidget):
         self.graphics.scene().contextMenu = [self.act_png, self.act_csv]
         self.addActions([self.act_png, self.act_csv])
 
+    # ------------------------------------------------------------------ data
+    def set_solution(self, solution, topo) -> None:
+        """A new solve: redraw now if shown, else when shown (``update_now`` of a subclass)."""
+        self.solution, self.topology = solution, topo
+        self.stale = True
+        if self.isVisible():
+            self.update_now()
+
+    def update_now(self) -> None:
+        """Recompute from ``self.solution`` and redraw; subclasses that follow solves implement it."""
+
     # ----------------------------------------------------------------- theme
     def restyle(self) -> None:
         self.graphics.setBackground(style.PLOT_BG)
@@ -198,6 +209,17 @@ def row_plot(graphics: pg.GraphicsLayoutWidget, left: RowAxis, right: RowAxis) -
 def scroll_to_top(view: pg.ViewBox, rows: int, visible: int = DEFAULT_VISIBLE_ROWS) -> None:
     """Show the first ``visible`` rows of a row plot (row 0 at the top)."""
     view.setYRange(-0.6, min(max(rows, 1), visible) - 0.4, padding=0)
+
+
+def reveal_rows(view: pg.ViewBox, highlighted: np.ndarray) -> None:
+    """Scroll a row plot so its first highlighted row shows, unless one already does."""
+    rows = np.flatnonzero(highlighted)
+    if rows.size:
+        lo, hi = view.viewRange()[1]
+        if not any(lo <= r <= hi for r in rows.tolist()):
+            span = hi - lo
+            top = max(-0.6, rows[0] - span / 3)
+            view.setYRange(top, top + span, padding=0)
 
 
 def row_limits(view: pg.ViewBox, rows: int) -> None:

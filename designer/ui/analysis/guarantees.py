@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QHeader
 from ...model.topology import Topology
 from ...solver import Solution
 from .. import style
-from .base import AnalysisPanel, row_plot, RowAxis, row_limits, scroll_to_top
+from .base import AnalysisPanel, RowAxis, reveal_rows, row_limits, row_plot, scroll_to_top
 from .data import FlowTable, flow_table, related_flows
 
 NO_GUARANTEE_COLOR = QColor("#78909c")
@@ -190,12 +190,6 @@ class GuaranteesPanel(AnalysisPanel):
         return [self.plot]
 
     # ------------------------------------------------------------------ data
-    def set_solution(self, solution: Solution | None, topo: Topology | None) -> None:
-        self.solution, self.topology = solution, topo
-        self.stale = True
-        if self.isVisible():
-            self.update_now()
-
     def update_now(self) -> None:
         if not self.stale:
             return
@@ -304,13 +298,7 @@ class GuaranteesPanel(AnalysisPanel):
         self._update_highlight_mask()
         self._draw_band()
         self._select_table_rows()
-        rows = np.flatnonzero(self.highlighted)
-        if rows.size:
-            lo, hi = self.view.viewRange()[1]
-            if not any(lo <= r <= hi for r in rows.tolist()):
-                span = hi - lo
-                top = max(-0.6, rows[0] - span / 3)
-                self.view.setYRange(top, top + span, padding=0)
+        reveal_rows(self.view, self.highlighted)
 
     def _update_highlight_mask(self) -> None:
         if self.table is None or not self.selected or self.topology is None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 from ...model.topology import Topology
 from ...solver import Solution
 from .. import style
-from .base import AnalysisPanel, row_plot, RowAxis, row_limits, scroll_to_top
+from .base import AnalysisPanel, RowAxis, reveal_rows, row_limits, row_plot, scroll_to_top
 from .data import KIND_TITLES, ResourceTable, related_resources, resource_table
 
 KIND_FILTERS = (("All resources", None), ("VMMs", "vmm"), ("PCIe links", "pcie"), ("NIC ports", "port"),
@@ -86,12 +86,6 @@ class UtilisationPanel(AnalysisPanel):
         return [self.plot]
 
     # ------------------------------------------------------------------ data
-    def set_solution(self, solution: Solution | None, topo: Topology | None) -> None:
-        self.solution, self.topology = solution, topo
-        self.stale = True
-        if self.isVisible():
-            self.update_now()
-
     def update_now(self) -> None:
         """Recompute the table from the solution and redraw (when shown or asked)."""
         if not self.stale:
@@ -204,13 +198,7 @@ class UtilisationPanel(AnalysisPanel):
         self.selected = list(ids)
         self._update_highlight_mask()
         self._draw_band()
-        rows = np.flatnonzero(self.highlighted)
-        if rows.size:
-            lo, hi = self.view.viewRange()[1]
-            if not any(lo <= r <= hi for r in rows.tolist()):
-                span = hi - lo
-                top = max(-0.6, rows[0] - span / 3)
-                self.view.setYRange(top, top + span, padding=0)
+        reveal_rows(self.view, self.highlighted)
 
     def _update_highlight_mask(self) -> None:
         if self.table is None or self.solution is None or not self.selected:

@@ -90,12 +90,6 @@ class VmmPanel(AnalysisPanel):
         return [self.plot]
 
     # ------------------------------------------------------------------ data
-    def set_solution(self, solution: Solution | None, topo: Topology | None) -> None:
-        self.solution, self.topology = solution, topo
-        self.stale = True
-        if self.isVisible():
-            self.update_now()
-
     def update_now(self) -> None:
         if not self.stale:
             return
