@@ -23,6 +23,15 @@ DEFAULT_CORE_US_PER_PACKET = {"emulated": 7.5, "paravirtual": 1.5, "vf": 0.0, "p
 DEFAULT_VMDQ_RX_FACTOR = 0.43
 
 
+# A Linux interface name (IFNAMSIZ is 16 with the NUL), restricted to characters that need
+# no quoting in a shell script, since host configuration writes them into one (SPEC §11).
+NETDEV_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{1,15}")
+
+
+def is_valid_netdev(value: object) -> bool:
+    return isinstance(value, str) and NETDEV_PATTERN.fullmatch(value) is not None
+
+
 def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and ID_PATTERN.match(value) is not None
 
@@ -104,6 +113,13 @@ class Nic(Element):
     sriov: bool = True
     max_vfs: int = 64
     vmdq: bool = False
+    # What the driver can enforce (SPEC §9); the defaults keep 1.0 behaviour.
+    vf_min_rate: bool = True
+    vf_max_rate: bool = True
+    max_vfs_per_port: int = 0
+    throughput_gbps: float = 0.0
+    driver: str = ""
+    netdevs: list[str] = field(default_factory=list)
 
     def port_end(self, port: int) -> str:
         return f"{self.id}:{port}"

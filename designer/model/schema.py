@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .elements import ID_PATTERN, MODES
+from .elements import ID_PATTERN, MODES, is_valid_netdev
 
 
 class FieldError(ValueError):
@@ -21,7 +21,7 @@ class FieldError(ValueError):
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    type: str  # "int", "float", "bool", "str", "ref", "enum", "end"
+    type: str  # "int", "float", "bool", "str", "ref", "enum", "end", "netdevs"
     default: Any = None
     unit: str = ""
     minimum: float | None = None
@@ -85,6 +85,18 @@ class FieldSpec:
             if isinstance(value, str) and ID_PATTERN.match(value):
                 return value
             raise FieldError(f"must be the id of a {self.ref_kind}, got {_show(value)}")
+        if t == "netdevs":
+            if not isinstance(value, list):
+                raise FieldError(f"must be a list of interface names, got {_show(value)}")
+            if len(value) > 16:
+                raise FieldError(f"has {len(value)} names; a NIC has at most 16 ports")
+            for name in value:
+                if not is_valid_netdev(name):
+                    raise FieldError(
+                        f"must list interface names of 1–15 characters of A-Z a-z 0-9 _ . @ -, got {_show(name)}")
+            if len(set(value)) != len(value):
+                raise FieldError("names an interface twice")
+            return list(value)
         if t in ("str", "end"):
             if isinstance(value, str):
                 if len(value) > 4096:
@@ -102,6 +114,7 @@ class FieldSpec:
             "end": "a switch, a network or a NIC port",
             "ref": f"the id of a {self.ref_kind}",
             "enum": "one of " + ", ".join(self.choices),
+            "netdevs": "a list of interface names",
         }[self.type]
         rng = self.describe_range()
         if rng:
@@ -133,6 +146,8 @@ class FieldSpec:
             if low in ("false", "no", "off", "0"):
                 return False
             raise FieldError(f"must be true or false, got {text!r}")
+        if self.type == "netdevs":
+            return self.coerce([name for name in text.replace(",", " ").split()])
         return self.coerce(text)
 
 
@@ -190,6 +205,13 @@ KIND_FIELDS: dict[str, list[FieldSpec]] = {
         _f("sriov", "bool", True, help="SR-IOV enabled"),
         _f("max_vfs", "int", 64, minimum=0, maximum=65535, help="virtual functions the NIC supports"),
         _f("vmdq", "bool", False, help="VMDq queue sorting (lowers VMM receive cost)"),
+        _f("vf_min_rate", "bool", True, help="the driver enforces a VF's guaranteed minimum (min_tx_rate)"),
+        _f("vf_max_rate", "bool", True, help="the driver enforces a VF's cap (max_tx_rate)"),
+        _f("max_vfs_per_port", "int", 0, minimum=0, maximum=65535, help="VFs allowed on one port (0 = no limit)"),
+        _f("throughput_gbps", "float", 0.0, unit="Gbit/s", minimum=0,
+           help="the NIC's own forwarding limit per direction over all its ports (0 = none)"),
+        _f("driver", "str", "", help="Linux driver, e.g. ice, i40e, mlx5_core"),
+        _f("netdevs", "netdevs", [], help="host interface name of each port (PF), e.g. ens1f0 ens1f1"),
     ],
     "vf": [
         _f("parent", "ref", "", ref_kind="nic", help="NIC the VF belongs to"),

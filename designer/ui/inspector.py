@@ -46,6 +46,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:g}" if abs(value) < 1e15 else repr(value)
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
     return str(value)
 
 
@@ -92,7 +94,7 @@ class FieldEditor(QWidget):
         else:
             edit = QLineEdit()
             edit.setText("" if mixed else _text(value))
-            placeholder = MIXED if mixed else (f"default {_text(spec.default)}" if spec.default not in (None, "") else "")
+            placeholder = MIXED if mixed else (f"default {_text(spec.default)}" if spec.default not in (None, "", []) else "")
             if spec.optional and not mixed:
                 placeholder = "empty = none / default"
             edit.setPlaceholderText(placeholder)
@@ -107,7 +109,7 @@ class FieldEditor(QWidget):
         tips = [spec.help] if spec.help else []
         if spec.describe_range():
             tips.append(f"range: {spec.describe_range()}")
-        if spec.default not in (None, ""):
+        if spec.default not in (None, "", []):
             tips.append(f"default: {_text(spec.default)}")
         self.widget.setToolTip("\n".join(tips))
 

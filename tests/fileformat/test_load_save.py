@@ -648,3 +648,25 @@ def test_topology_built_in_code_saves_and_loads(tmp_path):
     save(t, path)
     again = load(path)
     assert to_document(again) == to_document(t)
+
+
+def test_nic_capability_fields_round_trip_and_default_to_1_0_behaviour():
+    """SPEC §9: the six optional NIC fields load, are written only when set, and refuse bad names."""
+    base = {"format": "rackio-project", "version": 1, "links": [],
+            "elements": [{"id": "h1", "kind": "server"}, {"id": "n", "kind": "nic", "parent": "h1"}]}
+    plain = loads(json.dumps(base)).elements["n"]
+    assert (plain.vf_min_rate, plain.vf_max_rate, plain.max_vfs_per_port, plain.throughput_gbps,
+            plain.driver, plain.netdevs) == (True, True, 0, 0.0, "", [])
+    assert "netdevs" not in dumps(loads(json.dumps(base)))
+
+    nic = {"id": "n", "kind": "nic", "parent": "h1", "vf_min_rate": False, "vf_max_rate": False,
+           "max_vfs_per_port": 63, "throughput_gbps": 100, "driver": "ixgbe", "netdevs": ["ens1f0", "ens1f1"]}
+    doc = dict(base, elements=[base["elements"][0], nic])
+    written = json.loads(dumps(loads(json.dumps(doc))))
+    assert written["elements"][1] == nic
+
+    for bad, says in ((["ens 1"], "interface names"), ("ens1f0", "a list"), (["a", "a"], "twice"),
+                      (["x" * 16], "1–15 characters")):
+        doc["elements"][1] = dict(nic, netdevs=bad)
+        with pytest.raises(ProjectFileError, match=says):
+            loads(json.dumps(doc))
