@@ -7,6 +7,8 @@
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
     rackio upgrade FILE [-o OUT]
+    rackio import libvirt PATH... [--host NAME] [--rates CSV] (-o OUT.rackio | --into EXISTING.rackio)
+    rackio host-config FILE -o DIR [--server ID] [--date YYYY-MM-DD]
     rackio [FILE]                      open the designer window
     rackio --check-gui [FILE]          open the window headless, check it, close (packaging check)
 
@@ -29,7 +31,7 @@ from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
 
-VERBS = ("solve", "export", "sweep", "generate", "upgrade")
+VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config")
 
 
 class UsageError(Exception):
@@ -127,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("upgrade", help="rewrite a project in the current file format")
     p.add_argument("file")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of over FILE")
+
+    from .cli_libvirt import add_parsers as add_libvirt_parsers
+
+    add_libvirt_parsers(sub)
     return parser
 
 
@@ -141,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verb is None:
             return _open_gui([])
         handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
-                   "upgrade": cmd_upgrade}
+                   "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))
@@ -179,7 +185,7 @@ def _check_gui(path: str | None) -> int:
 
 def _open_gui(argv: list[str]) -> int:
     if len(argv) > 1:
-        return _fail(f"unknown command {argv[0]!r}; use solve, export, sweep, generate or upgrade, or give one project file")
+        return _fail(f"unknown command {argv[0]!r}; use solve, export, sweep, generate, upgrade, import or host-config, or give one project file")
     path = argv[0] if argv else None
     if path is not None and not Path(path).exists():
         return _fail(f"{path} does not exist")
@@ -191,6 +197,18 @@ def _open_gui(argv: list[str]) -> int:
     from .ui.app import run  # imported here so the command line never loads Qt
 
     return run(path)
+
+
+def _cmd_import(args) -> int:
+    from .cli_libvirt import cmd_import
+
+    return cmd_import(args)
+
+
+def _cmd_host_config(args) -> int:
+    from .cli_libvirt import cmd_host_config
+
+    return cmd_host_config(args)
 
 
 # ------------------------------------------------------------------- solve

@@ -1,0 +1,1 @@
+"""libvirt import and host configuration (SPEC §11); Qt-free."""
