@@ -301,6 +301,9 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
     if vnic.mode == "passthrough":
         nic = topo.get(vnic.nic or "")
         meta.update({"nic": vnic.nic or "", "port": str(vnic.port)})
+        uplink = plans.get((vnic.nic or "", vnic.port))
+        if uplink is not None and not uplink.placeholder:
+            meta["pf"] = uplink.pf
         pci = nic.extra.get("libvirt", {}).get("pci", []) if isinstance(nic, Nic) and isinstance(
             nic.extra.get("libvirt"), dict) else []
         address = _pci_attrs(pci[vnic.port]) if isinstance(pci, list) and vnic.port < len(pci) else None
@@ -314,6 +317,11 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
         return lines + ["  </source>", "</hostdev>"]
     # Software modes: virtio (paravirtual) or an emulated model, with <bandwidth> for the cap.
     meta.update({"min_gbps": _g(vnic.min_gbps), "max_gbps": _g(vnic.max_gbps)})
+    if vnic.nic:
+        meta.update({"nic": vnic.nic, "port": str(vnic.port)})
+        uplink = plans.get((vnic.nic, vnic.port))
+        if uplink is not None and not uplink.placeholder:
+            meta["pf"] = uplink.pf
     kind = info.get("type") if info.get("type") in SOFTWARE_TYPES else None
     source = info.get("source") if isinstance(info.get("source"), dict) else {}
     lines = []

@@ -121,6 +121,7 @@ class _Card:
     pfs: list[PciDevice | None]  # by port; None for a port known only by its netdev or a guess
     ports: dict[int, _Port] = field(default_factory=dict)
     inferred: bool = False
+    named_ports: dict[int, str] = field(default_factory=dict)  # netdevs known from RackIO metadata
 
     def port(self, index: int) -> _Port:
         return self.ports.setdefault(index, _Port())
@@ -140,6 +141,7 @@ class _HostBuilder:
         self.pci: dict[Pci, PciDevice] = {d.address: d for d in files.pci}
         self.vms: list[VM] = []
         self.unplaced_card: _Card | None = None
+        self.by_meta: dict[str, _Card] = {}
         self.noted_networks: set[str] = set()
         self.noted_bridges: set[str] = set()
         self._pf_cards()
@@ -219,8 +221,8 @@ class _HostBuilder:
                     p.address if p else None for p in card.pfs] else 0
                 self.vf_home[device.address] = (card, port, -1)
 
-    def _new_card(self, label: str, ports: int, inferred: bool = True) -> _Card:
-        nic = Nic(id=self.ids.make(f"{self.server.id}n{len(self.cards)}", "nic"), parent=self.server.id,
+    def _new_card(self, label: str, ports: int, inferred: bool = True, wanted_id: str | None = None) -> _Card:
+        nic = Nic(id=self.ids.make(wanted_id or f"{self.server.id}n{len(self.cards)}", "nic"), parent=self.server.id,
                   ports=max(1, ports), label=label)
         card = _Card(nic, [None] * max(1, ports), inferred=inferred)
         self.cards.append(card)
@@ -250,6 +252,30 @@ class _HostBuilder:
         self.note(f"{self.server.id}: NIC {card.nic.id} stands for interface {netdev!r} ({why}); "
                   f"no node-device XML describes it, so it has one port and default model fields")
         return card, 0
+
+    def card_for_meta(self, meta: dict[str, str]) -> tuple[_Card, int] | None:
+        """The NIC and port a guest's RackIO metadata names (host-config writes it), when no
+        node-device XML describes them: the design's NIC id, port and PF name come back."""
+        nic_id, pf = meta.get("nic"), meta.get("pf")
+        try:
+            port = int(meta.get("port", "0"))
+        except ValueError:
+            return None
+        if not nic_id or not 0 <= port < 16:
+            return None
+        if pf and pf in self.by_netdev and not self.by_netdev[pf][0].inferred:
+            return self.by_netdev[pf]
+        card = self.by_meta.get(nic_id)
+        if card is None:
+            card = self._new_card("", port + 1, wanted_id=nic_id)
+            self.by_meta[nic_id] = card
+        if port >= card.nic.ports:
+            card.nic.ports = port + 1
+            card.pfs += [None] * (port + 1 - len(card.pfs))
+        if pf and is_valid_netdev(pf):
+            card.named_ports[port] = pf
+            self.by_netdev.setdefault(pf, (card, port))
+        return card, port
 
     def card_unplaced(self) -> _Card:
         if self.unplaced_card is None:
@@ -312,7 +338,7 @@ class _HostBuilder:
             if model:
                 info["model"] = model
             vnic = VNic(mode=mode)
-            self._uplink(vnic, kind, source, at)
+            self._uplink(vnic, kind, source, at, meta)
         else:
             self.note(f"{at}: type {kind!r} is not mapped (SPEC §11 maps hostdev, network, bridge, direct, "
                       f"ethernet, user and vhostuser); skipped")
@@ -355,6 +381,12 @@ class _HostBuilder:
         if card is not None and not card.inferred:
             ports = [p.address if p else None for p in card.pfs]
             port = ports.index(address) if address in ports else 0
+        elif device is None and self.card_for_meta(meta) is not None:
+            card, port = self.card_for_meta(meta)  # type: ignore[misc]
+            card.nic.extra.setdefault("libvirt", {}).setdefault("pci", [""] * card.nic.ports)
+            pci = card.nic.extra["libvirt"]["pci"]
+            pci += [""] * (card.nic.ports - len(pci))
+            pci[port] = str(address)
         else:
             if device is None:
                 self.note(f"{at}: no node-device XML describes {address}; taken to be a whole NIC")
@@ -383,9 +415,17 @@ class _HostBuilder:
                 vf_info["index"] = index
             else:
                 card.port(port).loose.append(((0, address), vf))
+        elif pool is None and self.card_for_meta(meta) is not None:
+            card, port = self.card_for_meta(meta)  # type: ignore[misc]
+            index = _whole(meta.get("vf_index"))
+            if index is not None and index not in card.port(port).fixed:
+                card.port(port).fixed[index] = vf
+                vf_info["index"] = index
+            else:
+                card.port(port).loose.append(((2, len(card.port(port).loose)), vf))
         elif pool is not None:
             vf_info["pool"] = pool.name
-            card, port = self._pool_home(pool, at)
+            card, port = self._pool_home(pool, at, meta)
             card.port(port).loose.append(((1, len(card.port(port).loose)), vf))
             self.note(f"{at}: takes a VF from pool {pool.name!r}; libvirt picks which VF when the guest starts")
         elif address is not None:
@@ -401,10 +441,14 @@ class _HostBuilder:
             card.port(port).loose.append(((2, len(card.port(port).loose)), vf))
         vf.parent = card.nic.id
         vf.port = port
+        if meta.get("vf"):
+            vf.id = meta["vf"]  # the design's VF id, kept when it is free
         vf.extra["libvirt"] = vf_info
         return VNic(mode="vf", extra={"_vf": vf})
 
-    def _pool_home(self, pool: NetworkDef, at: str) -> tuple[_Card, int]:
+    def _pool_home(self, pool: NetworkDef, at: str, meta: dict[str, str]) -> tuple[_Card, int]:
+        if pool.pf_dev and pool.pf_dev not in self.by_netdev and self.card_for_meta(meta) is not None:
+            return self.card_for_meta(meta)  # type: ignore[return-value]
         if pool.pf_dev:
             return self.card_for_netdev(pool.pf_dev, f"the PF of VF pool {pool.name!r}")
         for address in pool.vf_addresses:
@@ -416,8 +460,12 @@ class _HostBuilder:
         self.note(f"{pool.file}: VF pool {pool.name!r} names neither a <pf dev> nor VF addresses")
         return self.card_unplaced(), 0
 
-    def _uplink(self, vnic: VNic, kind: str, source, at: str) -> None:
+    def _uplink(self, vnic: VNic, kind: str, source, at: str, meta: dict[str, str]) -> None:
         """The vSwitch uplink of a software vNIC, where libvirt's XML names it."""
+        home = self.card_for_meta(meta)
+        if home is not None:
+            vnic.nic, vnic.port = home[0].nic.id, home[1]
+            return
         dev = None
         if kind == "direct" and source is not None:
             dev = source.get("dev")
@@ -508,6 +556,10 @@ class _HostBuilder:
         elements: list[Element] = [self.server]
         vf_elements: list[VirtualFunction] = []
         for card in self.cards:
+            if card.named_ports and not card.nic.netdevs:
+                names = [card.named_ports.get(p) for p in range(card.nic.ports)]
+                if all(names) and len(set(names)) == len(names):
+                    card.nic.netdevs = names  # type: ignore[assignment]
             elements.append(card.nic)
             for port_index in sorted(card.ports):
                 port = card.ports[port_index]
@@ -525,7 +577,7 @@ class _HostBuilder:
                         # An unused VF below a used one keeps the used VF at the index the host gives it.
                         vf = VirtualFunction(id="", parent=card.nic.id, port=port_index, label="spare")
                         spares += 1
-                    vf.id = self.ids.make(f"{card.nic.id}p{port_index}v{index}", "vf")
+                    vf.id = self.ids.make(vf.id or f"{card.nic.id}p{port_index}v{index}", "vf")
                     vf.port = port_index
                     vf_elements.append(vf)
                 if spares:
@@ -538,6 +590,14 @@ class _HostBuilder:
                 if vf is not None:
                     vnic.vf = vf.id
         return elements + vf_elements + self.vms
+
+
+def _whole(text: str | None) -> int | None:
+    try:
+        value = int(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 <= value < 4096 else None
 
 
 def _number(text: str | None) -> float | None:
