@@ -38,21 +38,22 @@ clean:
 APP_ID  := io.github.rackio.Designer
 BUNDLE  := dist/rackio
 RACKIO  ?= $(abspath $(VENV)/bin/rackio)
-DESKTOP_TOOLS := desktop-file-validate appstreamcli update-mime-database update-desktop-database
+DESKTOP_TOOLS := desktop-file-validate appstreamcli update-mime-database update-desktop-database shellcheck
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
 # The validators the desktop-file tests use, from Debian's desktop-file-utils, appstream and
-# shared-mime-info: installed with apt-get when missing and possible. Never fails: without
+# shared-mime-info, and shellcheck for the host-config scripts' test: installed with apt-get when
+# missing and possible. Never fails: without
 # them those tests are skipped and say why.
 desktop-tools:
 	@missing=""; for t in $(DESKTOP_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && { [ -z "$(SUDO)" ] || sudo -n true 2>/dev/null; }; then \
-	    echo "installing desktop-file-utils appstream shared-mime-info (missing:$$missing)"; \
+	    echo "installing desktop-file-utils appstream shared-mime-info shellcheck (missing:$$missing)"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info >/dev/null 2>&1 || \
+	    $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info shellcheck >/dev/null 2>&1 || \
 	    { $(SUDO) apt-get update -qq >/dev/null 2>&1 && \
-	      $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info >/dev/null 2>&1; } || \
+	      $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info shellcheck >/dev/null 2>&1; } || \
 	    echo "note: could not install them; the desktop-file tests will be skipped"; \
 	  else \
 	    echo "note:$$missing not installed and apt-get is not usable here; the desktop-file tests will be skipped"; \

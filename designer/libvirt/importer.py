@@ -622,15 +622,17 @@ def _words(text: str) -> set[str]:
     return out
 
 
-def _chip(entry: dict) -> tuple[str, set[str]] | None:
-    """The chip token of a catalogue entry (``x710`` of "Intel X710-DA2") and all its words."""
+def _chips(entry: dict) -> tuple[set[str], set[str]]:
+    """The chip tokens of a catalogue entry (``x710`` of "Intel X710-DA2", ``82599es`` and
+    ``x520`` of "Intel 82599ES (X520-DA2)") and all the entry's words."""
+    chips: set[str] = set()
     for text in (entry.get("model", ""), entry.get("name", "")):
         for token in re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(text).lower()):
-            if token in _VENDOR_WORDS or not re.search(r"\d", token):
+            if token in _VENDOR_WORDS or not re.search(r"\d", token) or not re.search(r"[a-z]", token):
                 continue
-            chip = token if re.fullmatch(r"[a-z]+-\d+", token) else token.split("-")[0]
-            return chip, _words(str(entry.get("model", ""))) | _words(str(entry.get("name", "")))
-    return None
+            chips.add(token if re.fullmatch(r"[a-z]+-\d+", token) else token.split("-")[0])
+            break
+    return chips, _words(str(entry.get("model", ""))) | _words(str(entry.get("name", "")))
 
 
 def match_catalogue(product: str, ports: int, port_gbps: float | None, catalogue: list[dict]) -> dict | None:
@@ -640,15 +642,15 @@ def match_catalogue(product: str, ports: int, port_gbps: float | None, catalogue
     product_words = _words(product) - _VENDOR_WORDS
     best, best_score = None, -1.0
     for position, entry in enumerate(catalogue):
-        chip = _chip(entry)
-        if chip is None or chip[0] not in product_words:
+        chips, words = _chips(entry)
+        if not chips & product_words:
             continue
         score = 0.0
         if entry.get("ports") == ports:
             score += 4
         if port_gbps is not None and entry.get("port_gbps") == port_gbps:
             score += 2
-        score += len((chip[1] - _VENDOR_WORDS) & product_words) * 0.5
+        score += len((words - _VENDOR_WORDS) & product_words) * 0.5
         if score > best_score:
             best, best_score = entry, score
     return best
