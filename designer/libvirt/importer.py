@@ -363,6 +363,12 @@ class _HostBuilder:
             self.note(f"{at}: <hostdev mode={el.get('mode')!r} type={el.get('type')!r}> is not a PCI device; skipped")
             return None
         address = from_attributes(el.find("source/address"))
+        if address is None and meta.get("mode") == "passthrough" and self.card_for_meta(meta) is not None:
+            card, port = self.card_for_meta(meta)  # type: ignore[misc]
+            self.note(f"{at}: the PCI address is a placeholder; NIC {card.nic.id} port {port} from RackIO metadata")
+            vnic = VNic(mode="passthrough", nic=card.nic.id, port=port)
+            vnic.extra["libvirt"] = {"type": "hostdev-pci"}
+            return vnic
         if address is None:
             self.note(f"{at}: PCI hostdev without a complete source address; skipped")
             return None
