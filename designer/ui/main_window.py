@@ -134,9 +134,9 @@ class MainWindow(QMainWindow):
 
     def _install_features(self) -> None:
         """Each feature module adds its own docks, actions and menu entries."""
-        from . import analysis, export, preferences, rack, recovery
+        from . import analysis, export, libvirt_io, preferences, rack, recovery
 
-        for feature in (analysis, export, rack, recovery, preferences):
+        for feature in (analysis, export, libvirt_io, rack, recovery, preferences):
             feature.install(self)
 
     # ------------------------------------------------------------------ docks
