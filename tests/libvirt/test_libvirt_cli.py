@@ -198,3 +198,24 @@ def test_host_config_never_writes_over_its_input(tmp_path, capsys):
     assert code == 2 and "would replace the input file" in err
     assert project.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["kvm01.sh"]  # nothing else was written either
+
+
+def test_the_libvirt_package_and_both_verbs_import_no_qt(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = f"""
+import sys
+import designer.libvirt.importer, designer.libvirt.hostconfig, designer.cli_libvirt
+from designer.cli import main
+assert main(["import", "libvirt", {str(HOST)!r}, "-o", "h.rackio"]) == 0
+assert main(["host-config", "h.rackio", "-o", "out", "--date", "2026-12-01"]) == 0
+qt = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6"))
+print("QT-MODULES", qt, file=sys.stderr)
+sys.exit(1 if qt else 0)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(root)), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "QT-MODULES []" in done.stderr
