@@ -31,7 +31,7 @@ from ..model.elements import (
     is_valid_netdev,
 )
 from ..model.racks import members, span
-from ..model.schema import FieldError, field_spec
+from ..model.schema import VNIC_FIELDS, FieldError, field_spec, fields_for
 from ..model.topology import Topology
 from .pci import Pci, from_attributes, link_gbps
 from .scan import Guest, HostFiles, NetworkDef, PciDevice, scan_paths
@@ -142,6 +142,7 @@ class _HostBuilder:
         self.vms: list[VM] = []
         self.unplaced_card: _Card | None = None
         self.by_meta: dict[str, _Card] = {}
+        self.origin: dict[int, str] = {}  # id(element) → the file it came from, for refusals
         self.noted_networks: set[str] = set()
         self.noted_bridges: set[str] = set()
         self._pf_cards()
@@ -204,6 +205,7 @@ class _HostBuilder:
                           f"netdevs left empty")
             nic.extra["libvirt"] = {"pci": [str(d.address) for d in devices]}
             card = _Card(nic, list(devices))
+            self.origin[id(nic)] = first.file
             self.cards.append(card)
             self.by_slot[key] = card
             for port, name in enumerate(netdevs):
@@ -287,6 +289,7 @@ class _HostBuilder:
     # -------------------------------------------------------------- guests
     def guest(self, guest: Guest, vm_id: str) -> VM:
         vm = VM(id=vm_id, parent=self.server.id, label=guest.name)
+        self.origin[id(vm)] = guest.file
         vm.extra["libvirt"] = {"name": guest.name}
         where = f"{guest.file}: guest {guest.name}"
         for device in guest.devices:
@@ -518,6 +521,8 @@ class _HostBuilder:
             average = _number(outbound.get("average"))
             if average is None and outbound.get("average") is not None:
                 self.note(f"{at}: outbound average {outbound.get('average')!r} is not a number; ignored")
+            elif average is not None and average > 0 and not math.isfinite(kbytes_to_gbps(average)):
+                self.note(f"{at}: outbound average {outbound.get('average')!r} is beyond any rate; ignored")
             elif average is not None and average > 0:
                 gbps = kbytes_to_gbps(average)
                 if vnic.mode == "vf":
@@ -782,6 +787,7 @@ def import_libvirt(paths: list[str], host: str | None = None, rates: str | None 
         for guest in files.guests:
             builder.guest(guest, ids.make(guest.name, "vm"))
         elements = builder.finish()
+        _validate(elements, builder.origin, files.name)
         result.elements.extend(elements)
         result.hosts.append(builder.server.id)
         placed.append((builder.server, [c.nic for c in builder.cards], len(builder.vms)))
@@ -791,3 +797,22 @@ def import_libvirt(paths: list[str], host: str | None = None, rates: str | None 
         read_rates(rates, result.vms)
     _place(topo, placed)
     return result
+
+
+def _validate(elements: list[Element], origin: dict[int, str], host: str) -> None:
+    """Every field as the file loader would check it, so a saved import always loads again."""
+    for element in elements:
+        where = origin.get(id(element), f"host {host}")
+        for spec in fields_for(element.KIND):
+            try:
+                setattr(element, spec.name, spec.coerce(getattr(element, spec.name)))
+            except FieldError as exc:
+                raise LibvirtError(f"{where}: {element.KIND} {element.id}: field {spec.name!r} {exc}") from None
+        if isinstance(element, VM):
+            for index, vnic in enumerate(element.vnics):
+                for spec in VNIC_FIELDS:
+                    try:
+                        setattr(vnic, spec.name, spec.coerce(getattr(vnic, spec.name)))
+                    except FieldError as exc:
+                        raise LibvirtError(f"{where}: guest {element.label or element.id}: vNIC {index} field "
+                                           f"{spec.name!r} {exc}") from None

@@ -284,3 +284,39 @@ def test_catalogue_match_ignores_vendor_words(product, ports, speed, name):
 def test_catalogue_has_no_match_for_an_unknown_chip():
     assert match_catalogue("RTL8111/8168/8411 PCI Express Gigabit Ethernet Controller", 1, 1, CATALOGUE) is None
     assert match_catalogue("Ethernet Controller", 2, 10, CATALOGUE) is None
+
+
+def test_out_of_range_node_device_values_are_refused_naming_the_file(tmp_path):
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "pf.xml").write_text(
+        "<device><name>pci_0000_81_00_0</name><capability type='pci'><class>0x020000</class>"
+        "<domain>0</domain><bus>129</bus><slot>0</slot><function>0</function><product>X</product>"
+        "<capability type='virt_functions' maxCount='99999999999999999999'/></capability></device>")
+    _domain(folder, "g", "")
+    with pytest.raises(LibvirtError) as info:
+        import_libvirt([str(folder)])
+    assert str(info.value).startswith(f"{folder / 'pf.xml'}: nic hn0: field 'max_vfs' must be a whole number")
+
+
+def test_a_rate_beyond_any_float_is_ignored_with_a_note(tmp_path):
+    path = _domain(tmp_path, "g", "<interface type='bridge'><bandwidth><outbound average='1e308'/></bandwidth>"
+                                  "</interface>")
+    result = import_libvirt([str(path)])
+    assert result.vms[0].vnics[0].max_gbps == 0
+    assert any("outbound average '1e308' is beyond any rate" in note for note in result.notes)
+
+
+def test_more_than_64_network_devices_in_a_guest_is_refused(tmp_path):
+    path = _domain(tmp_path, "g", "<interface type='user'/>" * 65)
+    with pytest.raises(LibvirtError) as info:
+        import_libvirt([str(path)])
+    assert str(info.value) == f"{path}: guest g has more than the 64 network devices RackIO takes per guest"
+
+
+def test_a_domain_without_a_name_is_refused(tmp_path):
+    path = tmp_path / "x.xml"
+    path.write_text("<domain type='kvm'><devices/></domain>")
+    with pytest.raises(LibvirtError) as info:
+        import_libvirt([str(path)])
+    assert str(info.value) == f"{path}: the domain has no <name>"
