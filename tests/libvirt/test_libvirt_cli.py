@@ -86,6 +86,10 @@ def _hostile(tmp_path: Path, kind: str) -> Path:
         with open(path, "wb") as fh:  # 100 MB, made here and never committed
             fh.write(b"<domain><name>g</name><description>")
             fh.truncate(100 * 1000 * 1000)
+    elif kind == "deep":
+        path.write_text("<domain><name>g</name>" + "<a>" * 200_000 + "</a>" * 200_000 + "</domain>")
+    elif kind == "many":
+        path.write_text("<domain><name>g</name>" + "<a/>" * 300_000 + "</domain>")
     elif kind == "malformed":
         path.write_text("<domain><name>g</name><devices><interface type='bridge'></devices></domain>")
     elif kind == "not-utf8":
@@ -98,6 +102,8 @@ def _hostile(tmp_path: Path, kind: str) -> Path:
     ("external-entity", "declares a DTD"),
     ("external-dtd", "declares a DTD"),
     ("huge", "95 MiB is more than the 10 MiB"),
+    ("deep", "elements nested deeper than 100 levels; refused"),
+    ("many", "more than 200000 elements; refused"),
     ("malformed", "not well-formed XML (mismatched tag at line 1"),
     ("not-utf8", "not well-formed XML"),
 ])
