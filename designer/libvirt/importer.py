@@ -190,7 +190,8 @@ class _HostBuilder:
                 if first.link_sta is not None and first.link_sta != first.link_cap:
                     self.note(f"{first.file}: the PCIe link of {first.address} runs at {first.link_sta[0]:g} GT/s "
                               f"x{first.link_sta[1]}, below its capability {first.link_cap[0]:g} GT/s "
-                              f"x{first.link_cap[1]} (pcie_gbps uses the capability, as SPEC §11 says)")
+                              f"x{first.link_cap[1]}: pcie_gbps is the capability's {nic.pcie_gbps:g}; "
+                              f"{link_gbps(*first.link_sta)} if the slot stays at this speed")
             if speeds:
                 nic.port_gbps = max(speeds) / 1000
             netdevs = []
@@ -278,6 +279,12 @@ class _HostBuilder:
             card.named_ports[port] = pf
             self.by_netdev.setdefault(pf, (card, port))
         return card, port
+
+    def _card_on_bus(self, address: Pci) -> _Card | None:
+        """The one node-device card on the VF's PCI bus (a PF's VFs sit on its bus, in other slots)."""
+        cards = [card for key, card in self.by_slot.items()
+                 if not card.inferred and key[:2] == (address.domain, address.bus)]
+        return cards[0] if len(cards) == 1 else None
 
     def card_unplaced(self) -> _Card:
         if self.unplaced_card is None:
@@ -437,6 +444,11 @@ class _HostBuilder:
             card, port = self._pool_home(pool, at, meta)
             card.port(port).loose.append(((1, len(card.port(port).loose)), vf))
             self.note(f"{at}: takes a VF from pool {pool.name!r}; libvirt picks which VF when the guest starts")
+        elif address is not None and self._card_on_bus(address) is not None:
+            card, port = self._card_on_bus(address), 0  # type: ignore[assignment]
+            self.note(f"{at}: VF {address} is in no PF's virt_functions list; placed on NIC {card.nic.id}, "
+                      f"the only card on bus {address.domain:04x}:{address.bus:02x}, port 0")
+            card.port(0).loose.append(((0, address), vf))
         elif address is not None:
             card, port = self.card_for_slot(address, 0), 0
             card.port(0).loose.append(((0, address), vf))

@@ -320,3 +320,18 @@ def test_a_domain_without_a_name_is_refused(tmp_path):
     with pytest.raises(LibvirtError) as info:
         import_libvirt([str(path)])
     assert str(info.value) == f"{path}: the domain has no <name>"
+
+
+def test_a_vf_missing_from_the_virt_functions_list_goes_to_the_card_on_its_bus(tmp_path):
+    folder = tmp_path / "h"
+    folder.mkdir()
+    for name in ("nodedev-pci_0000_3b_00_0.xml", "nodedev-pci_0000_3b_00_1.xml"):
+        (folder / name).write_text((HOST / name).read_text())
+    _domain(folder, "g", "<interface type='hostdev'><source><address type='pci' domain='0x0000' bus='0x3b' "
+                         "slot='0x05' function='0x0'/></source></interface>")
+    result = import_libvirt([str(folder)])
+    elements = _by_id(result)
+    vf = elements[result.vms[0].vnics[0].vf]
+    assert (vf.parent, vf.port) == ("hn0", 0)
+    assert sum(1 for e in result.elements if e.kind == "nic") == 1
+    assert any("0000:3b:05.0 is in no PF's virt_functions list" in note for note in result.notes)
