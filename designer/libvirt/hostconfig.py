@@ -181,9 +181,9 @@ def server_script(topo: Topology, server: Server, design: str, date: str) -> tup
             if info.get("pool"):
                 lines.append(f"# (from VF pool {_comment(info['pool'])}: libvirt picks the guest's VF when it "
                              f"starts; these rates are for VF {index})")
-            imported = info.get("index")
-            if isinstance(imported, int) and imported != index:
-                lines.append(f"# (imported as VF {imported} of this PF; the design now makes it VF {index}, "
+            if isinstance(info.get("address"), str) and not _address_still_true(topo, vf, index):
+                lines.append(f"# (imported at {_comment(info['address'])}, VF {info.get('index')} of NIC "
+                             f"{_comment(str(info.get('nic')))} port {info.get('port')}; the design has moved it, "
                              f"so the guest's snippet has a placeholder address)")
             params: list[str] = []
             max_v, min_v = cap_mbit(vf.max_gbps), min_mbit(vf.min_gbps)
@@ -257,6 +257,18 @@ def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tu
     return "\n".join(out) + "\n"
 
 
+def _address_still_true(topo: Topology, vf: VirtualFunction, position: int) -> bool:
+    """An imported VF address holds while the VF is on the NIC, port and index it was imported
+    at, and no other VF of the design claims the same address (a copy of it, say)."""
+    info = vf.extra.get("libvirt")
+    if not isinstance(info, dict) or not isinstance(info.get("address"), str):
+        return False
+    if (info.get("nic"), info.get("port"), info.get("index")) != (vf.parent, vf.port, position):
+        return False
+    return not any(other is not vf and isinstance(other.extra.get("libvirt"), dict)
+                   and other.extra["libvirt"].get("address") == info["address"] for other in topo.vfs)
+
+
 def _libvirt_info(vnic: VNic) -> dict:
     info = vnic.extra.get("libvirt")
     return info if isinstance(info, dict) else {}
@@ -284,9 +296,8 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
             return [f"<!-- vNIC {index}: a VF from pool {_comment(vf_info['pool'])} ({_comment(vf.id)}) -->",
                     "<interface type='network'>", *mac_line,
                     f"  <source network={quoteattr(vf_info['pool'])}/>", "</interface>"]
-        imported = vf_info.get("index")
-        address = _pci_attrs(vf_info.get("address", ""))
-        if address is None or (isinstance(imported, int) and imported != position):
+        address = _pci_attrs(vf_info.get("address", "")) if _address_still_true(topo, vf, position) else None
+        if address is None:
             pf = plan.pf if plan is not None else "PF"
             address_lines = [f"    <!-- VF {position} of {_comment(pf)}: readlink "
                              f"/sys/class/net/{_comment(pf)}/device/virtfn{position} gives its PCI address -->",

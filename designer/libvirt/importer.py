@@ -602,6 +602,10 @@ class _HostBuilder:
                         spares += 1
                     vf.id = self.ids.make(vf.id or f"{card.nic.id}p{port_index}v{index}", "vf")
                     vf.port = port_index
+                    info = vf.extra.get("libvirt")
+                    if isinstance(info, dict) and "address" in info:
+                        # Where the address was true: host-config writes it only while the VF stays there.
+                        info["nic"], info["port"], info["index"] = card.nic.id, port_index, index
                     vf_elements.append(vf)
                 if spares:
                     self.note(f"NIC {card.nic.id} port {port_index}: {spares} unused VF"

@@ -116,3 +116,34 @@ def test_imported_guests_come_back_with_their_macs_types_and_addresses():
     assert vhost.get("type") == "vhostuser" and vhost.find("source").get("path") == "/run/openvswitch/vhu-db"
     storage = ElementTree.fromstring(files["kvm01/storage.xml"])
     assert storage.find("devices/hostdev/source/address").get("bus") == "0x5e"
+
+
+def _kvm01() -> Topology:
+    topo = Topology()
+    for element in import_libvirt([str(FIXTURES / "kvm01")]).elements:
+        topo.add(element)
+    return topo
+
+
+def _mail_address(topo: Topology) -> dict:
+    mail = ElementTree.fromstring(host_config(topo, "d", DATE).files["kvm01/mail.xml"])
+    return mail.find("devices/interface/source/address").attrib
+
+
+def test_an_imported_vf_address_is_written_only_while_the_vf_stays_where_it_was():
+    topo = _kvm01()
+    assert _mail_address(topo)["bus"] == "0x3b"
+    topo.remove_many(["kvm01n0p0v0"])  # the spare below mail's VF: mail's VF becomes VF 0
+    assert _mail_address(topo)["bus"] == "BUS"
+    script = host_config(topo, "d", DATE).files["kvm01.sh"].decode()
+    assert "# (imported at 0000:3b:02.1, VF 1 of NIC kvm01n0 port 0; the design has moved it" in script
+
+
+def test_two_vfs_claiming_one_address_both_get_placeholders():
+    import copy
+
+    topo = _kvm01()
+    twin = copy.deepcopy(topo["kvm01n0p0v1"])
+    twin.id = "twin"
+    topo.add(twin)
+    assert _mail_address(topo)["bus"] == "BUS"
