@@ -115,7 +115,9 @@ def _header(design: str, date: str, what: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ script
-def server_script(topo: Topology, server: Server, design: str, date: str) -> tuple[str, list[list[str]]]:
+def server_script(topo: Topology, server: Server, design: str, date: str,
+                  shared: frozenset[str] | None = None) -> tuple[str, list[list[str]]]:
+    shared = shared_addresses(topo) if shared is None else shared
     taken: set[str] = set()
     plans = port_plans(topo, server, taken)
     lines = [
@@ -181,7 +183,7 @@ def server_script(topo: Topology, server: Server, design: str, date: str) -> tup
             if info.get("pool"):
                 lines.append(f"# (from VF pool {_comment(info['pool'])}: libvirt picks the guest's VF when it "
                              f"starts; these rates are for VF {index})")
-            if isinstance(info.get("address"), str) and not _address_still_true(topo, vf, index):
+            if isinstance(info.get("address"), str) and not _address_still_true(topo, vf, index, shared):
                 lines.append(f"# (imported at {_comment(info['address'])}, VF {info.get('index')} of NIC "
                              f"{_comment(str(info.get('nic')))} port {info.get('port')}; the design has moved it, "
                              f"so the guest's snippet has a placeholder address)")
@@ -231,7 +233,9 @@ def _pci_attrs(text: str) -> str | None:
     return None if address is None else f"<address{_attrs(address.attributes())}/>"
 
 
-def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tuple[str, int], PortPlan]) -> str:
+def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tuple[str, int], PortPlan],
+                  shared: frozenset[str] | None = None) -> str:
+    shared = shared_addresses(topo) if shared is None else shared
     name = vm.extra.get("libvirt", {}).get("name") if isinstance(vm.extra.get("libvirt"), dict) else None
     name = name if isinstance(name, str) and name else vm.id
     out = [
@@ -249,7 +253,7 @@ def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tu
     devices: list[str] = []
     for index, vnic in enumerate(vm.vnics):
         meta = {"index": str(index), "mode": vnic.mode}
-        devices += _device(topo, vm, index, vnic, plans, meta)
+        devices += _device(topo, vm, index, vnic, plans, meta, shared)
         out.append(f"      <rackio:vnic{_attrs(meta)}/>")
     out += ["    </rackio:vnics>", "  </metadata>", "  <devices>"]
     out += ["    " + line for line in devices]
@@ -257,16 +261,27 @@ def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tu
     return "\n".join(out) + "\n"
 
 
-def _address_still_true(topo: Topology, vf: VirtualFunction, position: int) -> bool:
+def shared_addresses(topo: Topology) -> frozenset[str]:
+    """Imported VF addresses that more than one VF of the design claims (copies, say)."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for vf in topo.vfs:
+        info = vf.extra.get("libvirt")
+        address = info.get("address") if isinstance(info, dict) else None
+        if isinstance(address, str):
+            (shared if address in seen else seen).add(address)
+    return frozenset(shared)
+
+
+def _address_still_true(topo: Topology, vf: VirtualFunction, position: int, shared: frozenset[str] | None = None) -> bool:
     """An imported VF address holds while the VF is on the NIC, port and index it was imported
-    at, and no other VF of the design claims the same address (a copy of it, say)."""
+    at, and no other VF of the design claims the same address."""
     info = vf.extra.get("libvirt")
     if not isinstance(info, dict) or not isinstance(info.get("address"), str):
         return False
     if (info.get("nic"), info.get("port"), info.get("index")) != (vf.parent, vf.port, position):
         return False
-    return not any(other is not vf and isinstance(other.extra.get("libvirt"), dict)
-                   and other.extra["libvirt"].get("address") == info["address"] for other in topo.vfs)
+    return info["address"] not in (shared_addresses(topo) if shared is None else shared)
 
 
 def _libvirt_info(vnic: VNic) -> dict:
@@ -275,7 +290,7 @@ def _libvirt_info(vnic: VNic) -> dict:
 
 
 def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[str, int], PortPlan],
-            meta: dict[str, str]) -> list[str]:
+            meta: dict[str, str], shared: frozenset[str]) -> list[str]:
     info = _libvirt_info(vnic)
     mac = info.get("mac")
     mac_line = [f"  <mac address={quoteattr(mac)}/>"] if isinstance(mac, str) and re.fullmatch(
@@ -296,7 +311,7 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
             return [f"<!-- vNIC {index}: a VF from pool {_comment(vf_info['pool'])} ({_comment(vf.id)}) -->",
                     "<interface type='network'>", *mac_line,
                     f"  <source network={quoteattr(vf_info['pool'])}/>", "</interface>"]
-        address = _pci_attrs(vf_info.get("address", "")) if _address_still_true(topo, vf, position) else None
+        address = _pci_attrs(vf_info.get("address", "")) if _address_still_true(topo, vf, position, shared) else None
         if address is None:
             pf = plan.pf if plan is not None else "PF"
             address_lines = [f"    <!-- VF {position} of {_comment(pf)}: readlink "
@@ -385,14 +400,15 @@ def host_config(topo: Topology, design: str, date: str, server_id: str | None = 
     servers = topo.servers if server_id is None else [s for s in topo.servers if s.id == server_id]
     result = HostConfig()
     rows: list[list[str]] = []
+    shared = shared_addresses(topo)
     for server in servers:
         stem = file_stem(server.id)
-        script, server_rows = server_script(topo, server, design, date)
+        script, server_rows = server_script(topo, server, design, date, shared)
         result.files[f"{stem}.sh"] = script.encode("utf-8")
         rows += server_rows
         plans = {(p.nic.id, p.port): p for p in port_plans(topo, server, set())}
         for vm in topo.vms_of(server.id):
-            result.files[f"{stem}/{file_stem(vm.id)}.xml"] = guest_snippet(topo, vm, design, date, plans).encode("utf-8")
+            result.files[f"{stem}/{file_stem(vm.id)}.xml"] = guest_snippet(topo, vm, design, date, plans, shared).encode("utf-8")
             result.guests += 1
         result.vfs += sum(len(p.vfs) for p in plans.values())
         result.servers.append(server.id)
