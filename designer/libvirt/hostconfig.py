@@ -218,8 +218,13 @@ def server_script(topo: Topology, server: Server, design: str, date: str,
 
 
 # ---------------------------------------------------------------- snippets
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+
+
 def _attrs(values: dict[str, str]) -> str:
-    return "".join(f" {k}={quoteattr(str(v))}" for k, v in values.items())
+    """Attributes, escaped; a name that is not a plain XML name (kept from a foreign file) is left out."""
+    return "".join(f" {k}={quoteattr(str(v))}" for k, v in values.items()
+                   if isinstance(k, str) and _XML_NAME.fullmatch(k) and isinstance(v, (str, int, float)))
 
 
 def _placeholder_address() -> str:

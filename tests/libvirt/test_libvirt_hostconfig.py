@@ -192,3 +192,25 @@ def test_scripts_pass_sh_n_and_shellcheck(tmp_path, topo):
         pytest.skip("shellcheck is not installed (make desktop-tools installs it)")
     done = subprocess.run(["shellcheck", "--shell=sh", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_kept_libvirt_fields_from_a_hostile_project_cannot_break_the_xml():
+    topo = design()
+    web = topo["web"]
+    vnic = web.vnics[0]
+    vnic.extra["libvirt"] = {
+        "type": "bridge", "mac": "52:54:00:00:00:01\"/><evil/>",
+        "source": {"bridge": "br0'/><evil/>", "{urn:x}attr": "1", "a b": "2", "ok": ["list"]},
+        "model": "virtio'/><evil/>",
+        "bandwidth": {"inbound": {"floor": "1\"/><evil/>", "><evil": "3"}},
+    }
+    topo.set_vnics("web", [vnic])
+    topo.set_project_field("title", "x --> <evil/>")
+    text = host_config(topo, '"x --> <evil/>"', DATE).files["h1/web.xml"].decode()
+    root = ElementTree.fromstring(text)  # well-formed
+    assert root.find(".//evil") is None
+    (interface,) = root.findall("devices/interface")
+    assert interface.find("mac") is None  # not a MAC: left out
+    assert interface.find("source").attrib == {"bridge": "br0'/><evil/>"}
+    assert interface.find("model").get("type") == "virtio"
+    assert interface.find("bandwidth/inbound").attrib == {"floor": '1"/><evil/>'}
