@@ -267,7 +267,7 @@ def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tu
 
 
 def shared_addresses(topo: Topology) -> frozenset[str]:
-    """Imported VF addresses that more than one VF of the design claims (copies, say)."""
+    """Imported VF addresses (and MACs) that more than one VF (vNIC) of the design claims: copies, say."""
     seen: set[str] = set()
     shared: set[str] = set()
     for vf in topo.vfs:
@@ -275,6 +275,11 @@ def shared_addresses(topo: Topology) -> frozenset[str]:
         address = info.get("address") if isinstance(info, dict) else None
         if isinstance(address, str):
             (shared if address in seen else seen).add(address)
+    for _, _, vnic in topo.iter_vnics():  # and MACs kept by two vNICs, written as "mac:<address>"
+        mac = _libvirt_info(vnic).get("mac")
+        if isinstance(mac, str):
+            key = f"mac:{mac}"
+            (shared if key in seen else seen).add(key)
     return frozenset(shared)
 
 
@@ -300,6 +305,8 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
     mac = info.get("mac")
     mac_line = [f"  <mac address={quoteattr(mac)}/>"] if isinstance(mac, str) and re.fullmatch(
         r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", mac) else []
+    if mac_line and f"mac:{mac}" in shared:
+        mac_line = [f"  <!-- MAC {mac} is kept by more than one vNIC of the design (a copy?): left to libvirt -->"]
     if vnic.mode == "vf":
         vf = topo.get(vnic.vf or "")
         if not isinstance(vf, VirtualFunction):

@@ -147,3 +147,18 @@ def test_two_vfs_claiming_one_address_both_get_placeholders():
     twin.id = "twin"
     topo.add(twin)
     assert _mail_address(topo)["bus"] == "BUS"
+
+
+def test_a_mac_kept_by_two_vnics_is_left_to_libvirt():
+    import copy
+
+    topo = _kvm01()
+    twin = copy.deepcopy(topo["web"])
+    twin.id = "web-copy"
+    topo.add(twin)
+    files = host_config(topo, "d", DATE).files
+    for name in ("kvm01/web.xml", "kvm01/web-copy.xml"):
+        first = ElementTree.fromstring(files[name]).find("devices/interface")
+        assert first.find("mac") is None
+    legacy = ElementTree.fromstring(files["kvm01/legacy.xml"]).find("devices/interface")
+    assert legacy.find("mac").get("address") == "52:54:00:6d:90:06"
