@@ -23,7 +23,7 @@ def add_parsers(sub) -> None:
     lv.add_argument("paths", nargs="+", metavar="PATH",
                     help="a domain XML file, or a folder of one host's XML files (named after the host)")
     lv.add_argument("--host", metavar="NAME", help="the server every PATH belongs to (default: folder name, or 'host')")
-    lv.add_argument("--rates", metavar="CSV", help="vm,interface,tx_gbps,rx_gbps rows (interface = MAC or vNIC index)")
+    lv.add_argument("--rates", metavar="CSV", help="vm,interface,tx_gbps,rx_gbps rows (interface = MAC, target name or vNIC index)")
     target = lv.add_mutually_exclusive_group(required=True)
     target.add_argument("-o", "--output", metavar="OUT", help="write a new project")
     target.add_argument("--into", metavar="EXISTING", help="add to this project (its old version is kept as .bak)")

@@ -323,6 +323,9 @@ class _HostBuilder:
         info: dict[str, Any] = {"type": kind}
         if mac:
             info["mac"] = mac.lower()
+        target = el.find("target")
+        if target is not None and target.get("dev"):
+            info["target"] = target.get("dev")  # the host side's name, as virsh domifstat takes it
         source = el.find("source")
         if source is not None and source.attrib:
             info["source"] = {k: v for k, v in source.attrib.items() if isinstance(v, str)}
@@ -698,7 +701,8 @@ def _take_catalogue(nic: Nic, entry: dict) -> None:
 
 # ---------------------------------------------------------------- rates
 def read_rates(path: str, vms: list[VM]) -> None:
-    """Apply ``vm,interface,tx_gbps,rx_gbps`` rows (interface = MAC or vNIC index)."""
+    """Apply ``vm,interface,tx_gbps,rx_gbps`` rows (interface = MAC, host-side target name such as
+    ``vnet3``, or vNIC index)."""
     p = Path(path)
     try:
         if p.stat().st_size > MAX_RATES_BYTES:
@@ -728,7 +732,10 @@ def read_rates(path: str, vms: list[VM]) -> None:
         vm = by_name.get(name)
         if vm is None:
             raise LibvirtError(f"{at}: vm {name[:64]!r} is not among the imported guests")
-        if _MAC.match(interface):
+        targets = [i for i, v in enumerate(vm.vnics) if v.extra.get("libvirt", {}).get("target") == interface]
+        if targets and not interface.isdigit():
+            index = targets[0]
+        elif _MAC.match(interface):
             matches = [i for i, v in enumerate(vm.vnics) if v.extra.get("libvirt", {}).get("mac") == interface.lower()]
             if not matches:
                 raise LibvirtError(f"{at}: guest {name} has no interface with MAC {interface}")
@@ -736,7 +743,7 @@ def read_rates(path: str, vms: list[VM]) -> None:
         elif interface.isdigit() and int(interface) < len(vm.vnics):
             index = int(interface)
         else:
-            raise LibvirtError(f"{at}: interface {interface[:40]!r} is neither a MAC address nor a vNIC index "
+            raise LibvirtError(f"{at}: interface {interface[:40]!r} is neither a MAC address, a target name nor a vNIC index "
                                f"of guest {name} (0–{len(vm.vnics) - 1})")
         if (vm.id, index) in seen:
             raise LibvirtError(f"{at}: guest {name} interface {interface} is given twice")

@@ -65,7 +65,7 @@ class ImportLibvirtDialog(QDialog):
         self.host = QLineEdit(objectName="libvirtHost")
         self.host.setPlaceholderText("the folder's name, or 'host'")
         self.rates = QLineEdit(objectName="libvirtRates")
-        self.rates.setPlaceholderText("optional: vm,interface,tx_gbps,rx_gbps")
+        self.rates.setPlaceholderText("optional: vm,interface,tx_gbps,rx_gbps (interface = MAC, vnetN or index)")
         browse = QPushButton("Browse…", objectName="libvirtRatesBrowse")
         browse.clicked.connect(self._browse_rates)
         rates_row = QWidget()

@@ -235,17 +235,17 @@ def test_into_a_design_with_racks_places_servers_in_free_units_right_of_the_canv
 
 def test_rates_by_mac_and_index(tmp_path):
     rates = tmp_path / "rates.csv"
-    rates.write_text("vm,interface,tx_gbps,rx_gbps\nweb,52:54:00:6D:90:03,1.5,0.5\nweb,0,4,2\nmail,0,8,2\n")
+    rates.write_text("vm,interface,tx_gbps,rx_gbps\nweb,52:54:00:6D:90:03,1.5,0.5\nweb,vnet3,4,2\nmail,0,8,2\n")
     result = import_libvirt([str(HOST)], rates=str(rates))
     elements = _by_id(result)
-    web0, web1 = elements["web"].vnics
+    web0, web1 = elements["web"].vnics  # vnet3 is the target dev of web's first interface
     assert (web0.tx_gbps, web0.rx_gbps, web1.tx_gbps, web1.rx_gbps) == (4, 2, 1.5, 0.5)
     assert (elements["mail"].vnics[0].tx_gbps, elements["db"].vnics[0].tx_gbps) == (8, 0)
 
 
 @pytest.mark.parametrize("row, message", [
     ("nosuch,0,1,1", "line 1: vm 'nosuch' is not among the imported guests"),
-    ("web,7,1,1", "interface '7' is neither a MAC address nor a vNIC index of guest web (0–1)"),
+    ("web,7,1,1", "interface '7' is neither a MAC address, a target name nor a vNIC index of guest web (0–1)"),
     ("web,52:54:00:00:00:99,1,1", "guest web has no interface with MAC 52:54:00:00:00:99"),
     ("web,0,-1,1", "tx_gbps '-1' must be a number ≥ 0"),
     ("web,0,nan,1", "tx_gbps 'nan' must be a number ≥ 0"),
@@ -335,3 +335,18 @@ def test_a_vf_missing_from_the_virt_functions_list_goes_to_the_card_on_its_bus(t
     assert (vf.parent, vf.port) == ("hn0", 0)
     assert sum(1 for e in result.elements if e.kind == "nic") == 1
     assert any("0000:3b:05.0 is in no PF's virt_functions list" in note for note in result.notes)
+
+
+def test_a_vf_pool_given_by_vf_addresses_lands_on_their_pf(tmp_path):
+    folder = tmp_path / "h"
+    folder.mkdir()
+    for name in ("nodedev-pci_0000_3b_00_0.xml", "nodedev-pci_0000_3b_00_1.xml"):
+        (folder / name).write_text((HOST / name).read_text())
+    (folder / "pool.xml").write_text(
+        "<network><name>vfs</name><forward mode='hostdev' managed='yes'>"
+        "<address type='pci' domain='0x0000' bus='0x3b' slot='0x0a' function='0x1'/>"
+        "<address type='pci' domain='0x0000' bus='0x3b' slot='0x0a' function='0x2'/></forward></network>")
+    _domain(folder, "g", "<interface type='network'><source network='vfs'/><model type='virtio'/></interface>")
+    result = import_libvirt([str(folder)])
+    vf = _by_id(result)[result.vms[0].vnics[0].vf]
+    assert (result.vms[0].vnics[0].mode, vf.parent, vf.port) == ("vf", "hn0", 1)
