@@ -471,7 +471,7 @@ class _HostBuilder:
         return VNic(mode="vf", extra={"_vf": vf})
 
     def _pool_home(self, pool: NetworkDef, at: str, meta: dict[str, str]) -> tuple[_Card, int]:
-        if pool.pf_dev and pool.pf_dev not in self.by_netdev and self.card_for_meta(meta) is not None:
+        if (not pool.pf_dev or pool.pf_dev not in self.by_netdev) and self.card_for_meta(meta) is not None:
             return self.card_for_meta(meta)  # type: ignore[return-value]
         if pool.pf_dev:
             return self.card_for_netdev(pool.pf_dev, f"the PF of VF pool {pool.name!r}")
