@@ -240,6 +240,7 @@ def scan_paths(paths: list[str | os.PathLike], host_name: str | None) -> list[Ho
     loose files belong to ``host_name`` (default ``host``). With ``host_name`` every path
     goes to that one host."""
     hosts: dict[str, HostFiles] = {}
+    seen: set[Path] = set()  # a file given twice (alone and in its folder) is read once
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -254,5 +255,9 @@ def scan_paths(paths: list[str | os.PathLike], host_name: str | None) -> list[Ho
             raise LibvirtError(f"{path} does not exist")
         host = hosts.setdefault(name, HostFiles(name))
         for file in files:
+            real = file.resolve()
+            if real in seen:
+                continue
+            seen.add(real)
             scan_file(file, host)
     return list(hosts.values())

@@ -350,3 +350,8 @@ def test_a_vf_pool_given_by_vf_addresses_lands_on_their_pf(tmp_path):
     result = import_libvirt([str(folder)])
     vf = _by_id(result)[result.vms[0].vnics[0].vf]
     assert (result.vms[0].vnics[0].mode, vf.parent, vf.port) == ("vf", "hn0", 1)
+
+
+def test_a_file_given_twice_is_read_once(tmp_path):
+    result = import_libvirt([str(HOST), str(HOST / "mail.xml")], host="kvm01")
+    assert sorted(vm.id for vm in result.vms) == ["cache", "db", "legacy", "mail", "storage", "web"]
