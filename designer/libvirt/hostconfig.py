@@ -188,31 +188,40 @@ def server_script(topo: Topology, server: Server, design: str, date: str,
                              f"{_comment(str(info.get('nic')))} port {info.get('port')}; the design has moved it, "
                              f"so the guest's snippet has a placeholder address)")
             params: list[str] = []
+            notes: list[str] = []  # the CSV's note column: what the script cannot set as designed
             max_v, min_v = cap_mbit(vf.max_gbps), min_mbit(vf.min_gbps)
             if nic.vf_max_rate:
                 params += ["max_tx_rate", str(max_v)]
                 if vf.max_gbps > 0 and _rounded(vf.max_gbps, max_v):
                     lines.append(f"# max {_g(vf.max_gbps)} Gbit/s rounded down to {max_v} Mbit/s")
             elif vf.max_gbps > 0:
+                notes.append(f"max {_g(vf.max_gbps)} Gbit/s not enforceable by {nic.driver or nic.model or 'the driver'}")
                 lines.append(f"# max {_g(vf.max_gbps)} Gbit/s not set: the driver of NIC {_comment(nic.id)} "
                              f"({_comment(nic.driver or nic.model or 'unknown')}) cannot enforce a VF's max_tx_rate")
             if nic.vf_min_rate:
                 params += ["min_tx_rate", str(min_v)]
                 if vf.min_gbps > 0 and _rounded(vf.min_gbps, min_v):
                     lines.append(f"# min {_g(vf.min_gbps)} Gbit/s rounded up to {min_v} Mbit/s")
-            elif vf.min_gbps > 0:
-                lines.append(f"# min {_g(vf.min_gbps)} Gbit/s not set: the driver of NIC {_comment(nic.id)} "
-                             f"({_comment(nic.driver or nic.model or 'unknown')}) cannot enforce a VF's min_tx_rate, "
-                             f"so this guarantee does not hold")
+            else:
+                if nic.vf_max_rate:
+                    # Drivers without minimums refuse only a non-zero one (ixgbe, i40e): 0 clears any.
+                    params += ["min_tx_rate", "0"]
+                if vf.min_gbps > 0:
+                    notes.append(f"min {_g(vf.min_gbps)} Gbit/s not enforceable by "
+                                 f"{nic.driver or nic.model or 'the driver'}")
+                    lines.append(f"# min {_g(vf.min_gbps)} Gbit/s not set: the driver of NIC {_comment(nic.id)} "
+                                 f"({_comment(nic.driver or nic.model or 'unknown')}) cannot enforce a VF's "
+                                 f"min_tx_rate, so this guarantee does not hold")
             if params:
                 lines.append(f"ip link set dev {pf_word} vf {index} {' '.join(params)}")
             else:
                 lines.append(f"# VF {index}: no rate this driver can set")
-            shown_min = str(min_v) if nic.vf_min_rate else ""
-            shown_max = str(max_v) if nic.vf_max_rate else ""
+            # The rates the script sets (empty: none set), as the ip link line has them.
+            set_rates = dict(zip(params[::2], params[1::2]))
             for vm, i in users or [(None, None)]:
                 rows.append([server.id, nic.id, str(plan.port), plan.pf if not plan.placeholder else "",
-                             str(index), vf.id, vm.id if vm else "", "" if i is None else str(i), shown_min, shown_max])
+                             str(index), vf.id, vm.id if vm else "", "" if i is None else str(i),
+                             set_rates.get("min_tx_rate", ""), set_rates.get("max_tx_rate", ""), "; ".join(notes)])
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n", rows
 
@@ -404,7 +413,8 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
 
 
 # ------------------------------------------------------------------- whole
-CSV_HEADER = ["server", "nic", "port", "pf", "vf_index", "vf", "guest", "vnic", "min_tx_rate_mbit", "max_tx_rate_mbit"]
+CSV_HEADER = ["server", "nic", "port", "pf", "vf_index", "vf", "guest", "vnic", "min_tx_rate_mbit", "max_tx_rate_mbit",
+              "note"]
 
 
 def host_config(topo: Topology, design: str, date: str, server_id: str | None = None) -> HostConfig:

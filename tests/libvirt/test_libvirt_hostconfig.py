@@ -59,7 +59,8 @@ def test_one_ip_link_line_per_vf_indexed_by_position_on_its_port():
 
 def test_a_rate_the_driver_cannot_enforce_is_a_comment():
     text = script(_ixgbe())
-    assert "ip link set dev ens1f0 vf 0 max_tx_rate 8000\n" in text  # no min_tx_rate: ixgbe refuses one
+    # ixgbe refuses a non-zero min_tx_rate; 0 clears one and is accepted.
+    assert "ip link set dev ens1f0 vf 0 max_tx_rate 8000 min_tx_rate 0\n" in text
     assert ("# min 5 Gbit/s not set: the driver of NIC h1n0 (ixgbe) cannot enforce a VF's min_tx_rate, "
             "so this guarantee does not hold") in text
 
@@ -129,11 +130,15 @@ def _one_port() -> Topology:
 def test_vf_assignments_csv():
     rows = list(csv.reader(io.StringIO(host_config(design(), "d", DATE).files["vf-assignments.csv"].decode())))
     assert rows == [
-        ["server", "nic", "port", "pf", "vf_index", "vf", "guest", "vnic", "min_tx_rate_mbit", "max_tx_rate_mbit"],
-        ["h1", "h1n0", "0", "ens1f0", "0", "vfa", "mail", "0", "5000", "8000"],
-        ["h1", "h1n0", "0", "ens1f0", "1", "vfc", "db", "0", "0", "2500"],
-        ["h1", "h1n0", "1", "ens1f1", "0", "vfb", "db", "1", "1000", "0"],
+        ["server", "nic", "port", "pf", "vf_index", "vf", "guest", "vnic", "min_tx_rate_mbit", "max_tx_rate_mbit",
+         "note"],
+        ["h1", "h1n0", "0", "ens1f0", "0", "vfa", "mail", "0", "5000", "8000", ""],
+        ["h1", "h1n0", "0", "ens1f0", "1", "vfc", "db", "0", "0", "2500", ""],
+        ["h1", "h1n0", "1", "ens1f1", "0", "vfb", "db", "1", "1000", "0", ""],
     ]
+    ixgbe = list(csv.reader(io.StringIO(host_config(_ixgbe(), "d", DATE).files["vf-assignments.csv"].decode())))
+    assert ixgbe[1] == ["h1", "h1n0", "0", "ens1f0", "0", "vfa", "mail", "0", "0", "8000",
+                        "min 5 Gbit/s not enforceable by ixgbe"]
 
 
 def test_guest_snippets_hostdev_for_vfs_virtio_with_bandwidth_for_software():
