@@ -253,11 +253,11 @@ def scan_paths(paths: list[str | os.PathLike], host_name: str | None) -> list[Ho
             files = [path]
         else:
             raise LibvirtError(f"{path} does not exist")
+        fresh = [file for file in files if file.resolve() not in seen]
+        if not fresh:
+            continue
         host = hosts.setdefault(name, HostFiles(name))
-        for file in files:
-            real = file.resolve()
-            if real in seen:
-                continue
-            seen.add(real)
+        for file in fresh:
+            seen.add(file.resolve())
             scan_file(file, host)
     return list(hosts.values())

@@ -96,17 +96,27 @@ class ImportLibvirtDialog(QDialog):
         self.update_preview()
 
     def _start(self) -> str:
+        remembered = str(self.window_.settings.value("import/libvirtFolder", "") or "")
+        if remembered and Path(remembered).is_dir():
+            return remembered
         doc = self.window_.document
         return str(Path(doc.path).parent) if doc is not None and doc.path else str(Path.home())
+
+    def _remember(self, path: str) -> None:
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        self.window_.settings.setValue("import/libvirtFolder", str(folder.parent if Path(path).is_dir() else folder))
 
     def _add_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Domain, node-device or network XML", self._start(),
                                                 "libvirt XML (*.xml);;All files (*)")
+        if files:
+            self._remember(files[0])
         self.add_paths(files)
 
     def _add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "A host's folder of libvirt XML", self._start())
         if folder:
+            self._remember(folder)
             self.add_paths([folder])
 
     def _remove(self) -> None:

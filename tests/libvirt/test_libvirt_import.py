@@ -353,5 +353,7 @@ def test_a_vf_pool_given_by_vf_addresses_lands_on_their_pf(tmp_path):
 
 
 def test_a_file_given_twice_is_read_once(tmp_path):
-    result = import_libvirt([str(HOST), str(HOST / "mail.xml")], host="kvm01")
-    assert sorted(vm.id for vm in result.vms) == ["cache", "db", "legacy", "mail", "storage", "web"]
+    for host in ("kvm01", None):  # with --host all paths are one host; without, the loose file is "host"
+        result = import_libvirt([str(HOST), str(HOST / "mail.xml")], host=host)
+        assert sorted(vm.id for vm in result.vms) == ["cache", "db", "legacy", "mail", "storage", "web"]
+        assert result.hosts == ["kvm01"]

@@ -118,3 +118,16 @@ def test_export_into_a_file_shows_a_dialog(window, monkeypatch, tmp_path, dialog
     assert libvirt_io.export_host_config(window, str(blocker)) == []
     assert any("Could not write" in text for text in dialogs.of("critical"))
     assert blocker.read_text() == "x"
+
+
+def test_add_folder_and_files_buttons_use_the_file_dialogs_and_remember_the_place(window, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(HOST))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(HOST / "mail.xml")], ""))
+    dialog = libvirt_io.ImportLibvirtDialog(window)
+    dialog.findChild(type(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)), "libvirtAddFolder").click()
+    assert dialog.path_list() == [str(HOST)]
+    assert window.settings.value("import/libvirtFolder") == str(HOST.parent)
+    dialog.findChild(type(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)), "libvirtAddFiles").click()
+    assert dialog.path_list() == [str(HOST), str(HOST / "mail.xml")]
+    assert dialog.preview.toPlainText().startswith("imported 1 host (kvm01), 6 guests")  # mail.xml read once
+    dialog.deleteLater()
