@@ -44,6 +44,7 @@ from ...layout import (
     nic_size,
     server_layout,
 )
+from ...diagram.routing import Box, GuestGrid, Target, route_attachment, vswitch_bus
 from ...model.elements import VM, Network, Nic, Server, Switch, VirtualFunction
 from ...model.topology import Topology
 from .. import style
@@ -534,10 +535,12 @@ class VmItem(ElementItem):
 
 
 class AttachmentItem(QGraphicsPathItem):
-    """A guest's vNIC path inside a server."""
+    """A guest's vNIC line inside a server (or a vSwitch-to-port bus, ``index`` -1):
+    a routed polyline, drawn with rounded bends."""
 
-    def __init__(self, parent: QGraphicsItem, path: QPainterPath, mode: str, tip: str, vm_id: str, index: int) -> None:
-        super().__init__(path, parent)
+    def __init__(self, parent: QGraphicsItem, points, mode: str, tip: str, vm_id: str, index: int) -> None:
+        super().__init__(rounded_path(points), parent)
+        self.polyline = [(float(x), float(y)) for x, y in points]  # in the server's coordinates
         self.setCacheMode(CACHE)
         pen = QPen(style.MODE_COLORS[mode], 3.0 if mode == "passthrough" else 2.0)
         if mode in ("paravirtual", "emulated"):
@@ -564,6 +567,7 @@ class ServerItem(ElementItem):
         self.vf_items: dict[str, VfItem] = {}
         self.port_items: dict[tuple[str, int], PortItem] = {}
         self.attachments: list[AttachmentItem] = []
+        self.buses: list[AttachmentItem] = []  # vSwitch → port lines, one per port in use
         self.vmm_cores = 0.0
         self.vmm_budget = server.vmm_io_cores
         self.shown_budget = -1.0  # the budget the gauge was last drawn with
@@ -597,6 +601,7 @@ class ServerItem(ElementItem):
         self.vf_items.clear()
         self.port_items.clear()
         self.attachments.clear()
+        self.buses.clear()
         server = topo.elements[self.element_id]
         assert isinstance(server, Server)
         self.server = server
@@ -621,8 +626,10 @@ class ServerItem(ElementItem):
         self.vswitch_rect = QRectF(PAD, geometry["vswitch_y"], geometry["inner_w"], VSWITCH_H)
         VSwitchItem(self, self.vswitch_rect)
         cols = int(geometry["cols"])
+        self.vm_rows = {}
         for i, vm in enumerate(vms):
             r, c = divmod(i, cols)
+            self.vm_rows[vm.id] = r
             item = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), geometry["vm_y0"] + r * VM_ROW))
             self.vm_items[vm.id] = item
         self.footer_y = geometry["footer_y"]
@@ -635,46 +642,68 @@ class ServerItem(ElementItem):
         self.update()
 
     def _build_attachments(self, topo: Topology, vms: list[VM]) -> None:
+        """Guest lines in the server's channels (designer.diagram.routing decides where)."""
         used_vfs: set[str] = set()
+        vs = self.vswitch_rect
+        grid = GuestGrid(Box(vs.x(), vs.y(), vs.width(), vs.height()), VM_W, VM_H, VM_GAP, VM_ROW - VM_H)
+        buses: set[tuple[str, int]] = set()
+        lane = 0
         for vm in vms:
             vm_item = self.vm_items[vm.id]
+            origin = vm_item.pos()
+            vm_box = Box(origin.x(), origin.y(), VM_W, VM_H)
+            row = self.vm_rows.get(vm.id, 0)
             n = max(1, len(vm.vnics))
             for index, vnic in enumerate(vm.vnics):
-                start = vm_item.pos() + QPointF(VM_W / 2 + (index - (n - 1) / 2) * 10, 0)
-                path = QPainterPath(start)
+                start_x = origin.x() + VM_W / 2 + (index - (n - 1) / 2) * 10
                 tip = f"{vm.id} vNIC {index}: {style.MODE_LABELS[vnic.mode]}"
                 if vnic.mode == "vf":
                     chip = self.vf_items.get(vnic.vf or "")
                     if chip is None:
                         continue
                     used_vfs.add(chip.element_id)
-                    end = chip.mapToItem(self, QPointF(chip.rect.center().x(), chip.rect.bottom()))
-                    mid_y = self.vswitch_rect.bottom() + 10
-                    path.cubicTo(QPointF(start.x(), mid_y), QPointF(end.x(), mid_y), end)
+                    box = self._box_of(chip, chip.rect)
+                    below = any(other is not chip and self._box_of(other, other.rect).top > box.top
+                                and abs(self._box_of(other, other.rect).cx - box.cx) < 1.0
+                                for other in self.nic_items[chip.parentItem().element_id].vf_items.values())
+                    target = Target("vf", box, box.cx, below)
                     tip += f" → {chip.element_id}"
-                elif vnic.mode == "passthrough":
-                    nic_item = self.nic_items.get(vnic.nic or "")
-                    if nic_item is None:
-                        continue
-                    end = nic_item.mapToItem(self, QPointF(nic_item.port_x(vnic.port) if vnic.port in nic_item.ports
-                                                           else nic_item.width / 2, nic_item.height))
-                    mid_y = self.vswitch_rect.bottom() + 10
-                    path.cubicTo(QPointF(start.x(), mid_y), QPointF(end.x(), mid_y), end)
-                    tip += f" → whole NIC {vnic.nic} (port {vnic.port})"
                 else:
                     nic_item = self.nic_items.get(vnic.nic or "")
                     if nic_item is None:
                         continue
-                    port_x = nic_item.port_x(vnic.port) if vnic.port in nic_item.ports else nic_item.width / 2
-                    end = nic_item.mapToItem(self, QPointF(port_x, nic_item.height))
-                    vs = self.vswitch_rect
-                    path.lineTo(QPointF(start.x(), vs.bottom()))
-                    path.moveTo(QPointF(end.x(), vs.top()))
-                    path.lineTo(end)
-                    tip += f" → vSwitch → {vnic.nic} port {vnic.port}"
-                self.attachments.append(AttachmentItem(self, path, vnic.mode, tip, vm.id, index))
+                    port_x = self._port_bus_x(nic_item, vnic.port)
+                    nic_box = self._box_of(nic_item, QRectF(0, 0, nic_item.width, nic_item.height))
+                    if vnic.mode == "passthrough":
+                        target = Target("nic", nic_box, port_x + 14.0)
+                        tip += f" → whole NIC {vnic.nic} (port {vnic.port})"
+                    else:
+                        target = Target("vswitch", nic_box, port_x)
+                        tip += f" → vSwitch → {vnic.nic} port {vnic.port}"
+                        if (nic_item.element_id, vnic.port) not in buses:
+                            buses.add((nic_item.element_id, vnic.port))
+                            bus = vswitch_bus(grid.vswitch, nic_box, port_x)
+                            self.buses.append(AttachmentItem(
+                                self, bus, "paravirtual", f"vSwitch → {vnic.nic} port {vnic.port}", "", -1))
+                points = route_attachment(grid, vm_box, row, start_x, target, lane)
+                lane += 1
+                self.attachments.append(AttachmentItem(self, points, vnic.mode, tip, vm.id, index))
         for vf_id, chip in self.vf_items.items():
             chip.used = vf_id in used_vfs
+
+    def _box_of(self, item: QGraphicsItem, rect: QRectF) -> Box:
+        """A child item's rectangle in the server's coordinates."""
+        r = item.mapRectToItem(self, rect)
+        return Box(r.x(), r.y(), r.width(), r.height())
+
+    def _port_bus_x(self, nic_item: "NicItem", port: int | None) -> float:
+        """Where a port's software bus meets the NIC: beside its middle VF column."""
+        local = nic_item.port_x(port) - 14.0 if port in nic_item.ports else nic_item.width / 2
+        return nic_item.mapToItem(self, QPointF(local, 0)).x()
+
+    def box(self) -> Box:
+        """The server's box in scene coordinates (what cables route around)."""
+        return Box(self.x(), self.y(), self.width, self.height)
 
     def boundingRect(self) -> QRectF:
         return QRectF(-2, -SOCKET_R - 3, self.width + 4, self.height + SOCKET_R + 6)
@@ -711,29 +740,60 @@ class ServerItem(ElementItem):
         painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def _cubic_pieces(p0: QPointF, p1: QPointF, p2: QPointF, p3: QPointF, n: int) -> list[tuple[QPointF, ...]]:
-    """Split a cubic Bézier into n consecutive cubics (the same curve, exactly)."""
-    pts = [(p.x(), p.y()) for p in (p0, p1, p2, p3)]
+BEND_RADIUS = 6.0
 
-    def blossom(u: float, v: float, w: float) -> QPointF:
-        # de Casteljau with three parameters: the polar form of the cubic.
-        a = [(pts[i][0] + (pts[i + 1][0] - pts[i][0]) * u, pts[i][1] + (pts[i + 1][1] - pts[i][1]) * u)
-             for i in range(3)]
-        b = [(a[i][0] + (a[i + 1][0] - a[i][0]) * v, a[i][1] + (a[i + 1][1] - a[i][1]) * v) for i in range(2)]
-        return QPointF(b[0][0] + (b[1][0] - b[0][0]) * w, b[0][1] + (b[1][1] - b[0][1]) * w)
 
+def _corners(points, radius: float):
+    """For each bend of a polyline: where the rounded corner starts, the bend, where it ends."""
+    out = []
+    for i in range(1, len(points) - 1):
+        (ax, ay), (bx, by), (cx, cy) = points[i - 1], points[i], points[i + 1]
+        len_in, len_out = math.hypot(bx - ax, by - ay), math.hypot(cx - bx, cy - by)
+        r = min(radius, len_in / 2, len_out / 2)
+        if r <= 0.01 or len_in == 0 or len_out == 0:
+            out.append((QPointF(bx, by), QPointF(bx, by), QPointF(bx, by)))
+            continue
+        start = QPointF(bx - (bx - ax) / len_in * r, by - (by - ay) / len_in * r)
+        end = QPointF(bx + (cx - bx) / len_out * r, by + (cy - by) / len_out * r)
+        out.append((start, QPointF(bx, by), end))
+    return out
+
+
+def rounded_pieces(points, radius: float = BEND_RADIUS) -> list[QPainterPath]:
+    """A polyline as consecutive paths, one per straight run and the bend after it."""
+    if len(points) < 2:
+        return []
+    corners = _corners(points, radius)
     pieces = []
-    for k in range(n):
-        t0, t1 = k / n, (k + 1) / n
-        pieces.append((blossom(t0, t0, t0), blossom(t0, t0, t1), blossom(t0, t1, t1), blossom(t1, t1, t1)))
+    current = QPointF(*points[0])
+    for start, bend, end in corners:
+        piece = QPainterPath(current)
+        piece.lineTo(start)
+        piece.quadTo(bend, end)
+        pieces.append(piece)
+        current = end
+    piece = QPainterPath(current)
+    piece.lineTo(QPointF(*points[-1]))
+    pieces.append(piece)
     return pieces
 
 
-# A cable is drawn as short pieces, so moving one server repaints thin strips along
-# its own cables instead of the whole rectangle a long cable spans (and every other
-# cable crossing that rectangle).
-CABLE_PIECE_LENGTH = 120.0
-MAX_CABLE_PIECES = 24
+def rounded_path(points, radius: float = BEND_RADIUS) -> QPainterPath:
+    """A polyline as one path with rounded bends."""
+    if not points:
+        return QPainterPath()
+    path = QPainterPath(QPointF(*points[0]))
+    for start, bend, end in _corners(points, radius):
+        path.lineTo(start)
+        path.quadTo(bend, end)
+    if len(points) > 1:
+        path.lineTo(QPointF(*points[-1]))
+    return path
+
+
+# A cable is drawn as one piece per straight run (with the bend after it), so moving
+# one server repaints thin strips along its own cables instead of the whole
+# rectangle a long cable spans (and every other cable crossing that rectangle).
 
 
 class CableSegment(QGraphicsPathItem):
@@ -775,7 +835,7 @@ class CableItem(QGraphicsItem):
         self._tip = ""
         self.segments: list[CableSegment] = []
         self._halo: QGraphicsPathItem | None = None
-        self._ends: tuple[QPointF, QPointF] | None = None
+        self.polyline: list[tuple[float, float]] = []  # the routed line, in scene coordinates
         self.utilization: float | None = None
         self.base_tip = ""
         self.overlay_tip = ""
@@ -843,28 +903,20 @@ class CableItem(QGraphicsItem):
 
     def setPath(self, path: QPainterPath) -> None:  # noqa: N802 (Qt name)
         """An arbitrary path (an empty one hides the cable) drawn as one piece."""
-        self._ends = None
+        self.polyline = []
         self._set_pieces([path] if not path.isEmpty() else [])
         self._path = QPainterPath(path)
         if self._halo is not None or self.isSelected():
             self._update_halo()
 
-    def set_ends(self, a: QPointF, b: QPointF) -> None:
-        if self._ends == (a, b) and self.segments:
-            return  # unchanged: nothing to re-split or repaint
-        self._ends = (QPointF(a), QPointF(b))
-        dy = (b.y() - a.y()) * 0.5
-        c1, c2 = QPointF(a.x(), a.y() + dy), QPointF(b.x(), b.y() - dy)
-        path = QPainterPath(a)
-        path.cubicTo(c1, c2, b)
-        n = max(1, min(MAX_CABLE_PIECES, math.ceil(path.length() / CABLE_PIECE_LENGTH)))
-        pieces = []
-        for q0, q1, q2, q3 in _cubic_pieces(a, c1, c2, b, n):
-            piece = QPainterPath(q0)
-            piece.cubicTo(q1, q2, q3)
-            pieces.append(piece)
-        self._set_pieces(pieces)
-        self._path = path
+    def set_polyline(self, points) -> None:
+        """The routed cable: one piece per straight run (each a thin strip to repaint)."""
+        points = [(float(x), float(y)) for x, y in points]
+        if points == self.polyline and self.segments:
+            return  # unchanged: nothing to rebuild or repaint
+        self.polyline = points
+        self._set_pieces(rounded_pieces(points))
+        self._path = rounded_path(points)
         if self._halo is not None:
             self._update_halo()
 

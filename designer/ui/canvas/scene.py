@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
+from ...diagram.routing import Box, CableLayout, Port
 from ...model.elements import Network, Server, Switch, split_port_end
 from ...model.topology import ModelEvent, Topology
 from ...solver import Solution
@@ -39,6 +40,7 @@ class DesignScene(QGraphicsScene):
         self.topology = topology
         self.top_items: dict[str, ElementItem] = {}
         self.cables: dict[str, CableItem] = {}
+        self.routes = CableLayout()  # where every cable runs (designer.diagram.routing)
         self.child_server: dict[str, str] = {}  # NIC / VF / VM id -> server id
         self.solution: Solution | None = None
         self.overlay_enabled = True
@@ -208,22 +210,17 @@ class DesignScene(QGraphicsScene):
         for link_id, cable in self.cables.items():
             link = links[link_id]
             cable.base_tip = f"Cable {link_id}" + (f": {link.gbps:g} Gbit/s" if link.gbps is not None else "")
-            self._route_cable(cable)
+            for end in (link.a, link.b):
+                port = self.port_item(end)
+                if port is not None:
+                    port.wired = True
+                    port.update()
+        self._route_all()
         for item in self.top_items.values():
             if isinstance(item, SwitchItem):
                 item.ports_used = sum(1 for link in self.topology.links_of(item.element_id)
                                       if split_port_end(link.other_end(item.element_id)) is not None
                                       and link.other_end(item.element_id) not in self.topology.elements)
-
-    def _end_point(self, end: str, toward: QPointF | None) -> QPointF | None:
-        item = self.top_items.get(end)
-        if item is not None:
-            target = toward if toward is not None else item.sceneBoundingRect().center()
-            return item.anchor_toward(target)  # type: ignore[attr-defined]
-        port = self.port_item(end)
-        if port is not None:
-            return port.scenePos()
-        return None
 
     def port_item(self, end: str) -> PortItem | None:
         split = split_port_end(end)
@@ -240,46 +237,57 @@ class DesignScene(QGraphicsScene):
             if isinstance(item, ServerItem):
                 yield from item.port_items.values()
 
-    def _route_cable(self, cable: CableItem) -> None:
-        link = self.topology.links.get(cable.link_id)
-        if link is None:
-            return
-        port_a, port_b = self.port_item(link.a), self.port_item(link.b)
-        for port in (port_a, port_b):
-            if port is not None:
-                port.wired = True
-                port.update()
-        # Ports are fixed points; the other end picks its anchor toward them.
-        a_fixed = port_a.scenePos() if port_a else None
-        b_fixed = port_b.scenePos() if port_b else None
-        if a_fixed is None and b_fixed is None:
-            ia, ib = self.top_items.get(link.a), self.top_items.get(link.b)
-            if ia is None or ib is None:
-                cable.setPath(cable.path().__class__())
-                return
-            ca, cb = ia.sceneBoundingRect().center(), ib.sceneBoundingRect().center()
-            a = ia.anchor_toward(cb)  # type: ignore[attr-defined]
-            b = ib.anchor_toward(ca)  # type: ignore[attr-defined]
+    def _layout_box(self, element_id: str, item: ElementItem) -> None:
+        if isinstance(item, ServerItem):
+            self.routes.set_box(element_id, item.box())
+            self.routes.set_ports(element_id, self._ports_of(item))
         else:
-            a = a_fixed or self._end_point(link.a, b_fixed)
-            b = b_fixed or self._end_point(link.b, a_fixed)
-            if a is None or b is None:
-                return
-        cable.set_ends(a, b)
+            w, h = item.W, item.H  # type: ignore[attr-defined]
+            self.routes.set_box(element_id, Box(item.x(), item.y(), w, h), ellipse=isinstance(item, NetworkItem))
+
+    @staticmethod
+    def _ports_of(server: ServerItem) -> dict[str, Port]:
+        ports = {}
+        for rank, ((nic_id, p), port) in enumerate(server.port_items.items()):
+            pos = port.scenePos()
+            ports[f"{nic_id}:{p}"] = Port((pos.x(), pos.y()), server.element_id, rank)
+        return ports
+
+    def _route_all(self) -> None:
+        """Route every cable afresh from the items' current geometry."""
+        layout = self.routes
+        for element_id, item in self.top_items.items():
+            self._layout_box(element_id, item)
+        for key in [k for k in layout.index.boxes if k not in self.top_items]:
+            layout.index.remove(key)
+        for end in [e for e, p in layout.ports.items() if p.server not in self.top_items]:
+            del layout.ports[end]
+        layout.set_links({link_id: (link.a, link.b) for link_id, link in self.topology.links.items()})
+        paths = layout.route_all()
+        for link_id, cable in self.cables.items():
+            self._draw_cable(cable, paths.get(link_id))
+
+    @staticmethod
+    def _draw_cable(cable: CableItem, points) -> None:
+        if points:
+            cable.set_polyline(points)
+        else:
+            cable.setPath(QPainterPath())  # an end that is not drawn: no cable either
 
     def item_moved(self, element_id: str) -> None:
-        """Re-route the cables at a moved top-level item (during a drag)."""
-        for link in self.topology.links_of(element_id):
-            cable = self.cables.get(link.id)
-            if cable is not None:
-                self._route_cable(cable)
+        """Re-route what a moved top-level item affects (during a drag)."""
         item = self.top_items.get(element_id)
+        if item is None or element_id not in self.routes.index.boxes:
+            return
         if isinstance(item, ServerItem):
-            for nic_id in item.nic_items:
-                for link in self.topology.links_of(nic_id):
-                    cable = self.cables.get(link.id)
-                    if cable is not None:
-                        self._route_cable(cable)
+            changed = self.routes.move(element_id, item.box(), self._ports_of(item))
+        else:
+            w, h = item.W, item.H  # type: ignore[attr-defined]
+            changed = self.routes.move(element_id, Box(item.x(), item.y(), w, h))
+        for link_id in changed:
+            cable = self.cables.get(link_id)
+            if cable is not None:
+                self._draw_cable(cable, self.routes.paths.get(link_id))
 
     # ---------------------------------------------------------------- overlay
     def set_solution(self, solution: Solution | None) -> None:

@@ -1,0 +1,1 @@
+"""Qt-free diagram geometry: where lines run (``routing``) and the draw.io writer (``drawio``)."""

@@ -1,0 +1,613 @@
+"""Where the diagram's lines run: plain rectangles in, polylines out (no Qt).
+
+A diagram is a claim: a line drawn under a box it does not belong to reads as
+a connection to that box. So every line here is orthogonal and kept out of
+every box that is not one of its ends (or a box holding an end):
+
+* **Cables** leave a NIC port's socket upward (sockets sit on the server's top
+  edge) and land on a switch or network at a slot of their own. They run in
+  the corridors between top-level boxes: a fast search over a few corridor
+  shapes (an L or a Z through the nearest gaps), then, when no such shape is
+  free, a shortest path with few bends over the grid of corridor lines.
+* **Attachments** (a guest's vNIC inside its server) run in the channels of
+  the server's own layout: up from the guest into the gap above its row, along
+  the column gap beside it to the bus lane under the vSwitch, then to their
+  device. Software modes end at the vSwitch, which carries them on to the
+  port; direct modes (VF, passthrough) cross it to their device.
+
+The canvas (designer/ui/canvas), the PNG/SVG/PDF export (which renders the same
+scene) and the draw.io writer all take their line geometry from here.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+Point = tuple[float, float]
+Polyline = list[Point]
+
+CLEARANCE = 3.0  # how close a routed line may pass a box it does not belong to
+STUB = 10.0  # a cable runs straight out of its socket or landing this far before turning
+BEND_COST = 40.0  # one bend is worth this much extra length
+CELL = 256.0  # spatial index cell size (scene units)
+EPS = 0.5  # touching a box's edge is not passing under it
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle: x, y (top-left), width, height."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def left(self) -> float:
+        return self.x
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def top(self) -> float:
+        return self.y
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+    def inflated(self, d: float) -> Box:
+        return Box(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
+
+    def translated(self, dx: float, dy: float) -> Box:
+        return Box(self.x + dx, self.y + dy, self.w, self.h)
+
+    def contains(self, p: Point, eps: float = EPS) -> bool:
+        return self.x + eps < p[0] < self.right - eps and self.y + eps < p[1] < self.bottom - eps
+
+
+def segment_crosses(box: Box, a: Point, b: Point, eps: float = EPS) -> bool:
+    """Whether the segment a–b passes through the box's interior (shrunk by eps):
+    running along an edge or touching it is not crossing. Liang–Barsky clipping,
+    so it holds for any segment, not only orthogonal ones."""
+    x0, y0 = box.x + eps, box.y + eps
+    x1, y1 = box.right - eps, box.bottom - eps
+    if x1 <= x0 or y1 <= y0:
+        return False
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
+        if p == 0:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            if t > t1:
+                return False
+            t0 = max(t0, t)
+        else:
+            if t < t0:
+                return False
+            t1 = min(t1, t)
+    return t1 - t0 > 1e-9
+
+
+def polyline_length(points: Polyline) -> float:
+    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(points, points[1:]))
+
+
+def simplify(points: Iterable[Point]) -> Polyline:
+    """Drop repeated points and the middle of three collinear ones."""
+    out: Polyline = []
+    for p in points:
+        p = (float(p[0]), float(p[1]))
+        if out and abs(out[-1][0] - p[0]) < 1e-6 and abs(out[-1][1] - p[1]) < 1e-6:
+            continue
+        if len(out) >= 2:
+            a, b = out[-2], out[-1]
+            cross = (b[0] - a[0]) * (p[1] - b[1]) - (b[1] - a[1]) * (p[0] - b[0])
+            forward = (b[0] - a[0]) * (p[0] - b[0]) + (b[1] - a[1]) * (p[1] - b[1])
+            if abs(cross) < 1e-6 and forward >= 0:
+                out[-1] = p
+                continue
+        out.append(p)
+    return out
+
+
+def bends(points: Polyline) -> int:
+    return max(0, len(simplify(points)) - 2)
+
+
+# ------------------------------------------------------------------ obstacles
+class BoxIndex:
+    """The boxes lines must avoid, in a uniform grid of cells for quick look-ups."""
+
+    def __init__(self, cell: float = CELL) -> None:
+        self.cell = cell
+        self.boxes: dict[Hashable, Box] = {}
+        self._cells: dict[tuple[int, int], set[Hashable]] = {}
+
+    def _span(self, box: Box) -> Iterable[tuple[int, int]]:
+        c = self.cell
+        for i in range(math.floor(box.left / c), math.floor(box.right / c) + 1):
+            for j in range(math.floor(box.top / c), math.floor(box.bottom / c) + 1):
+                yield i, j
+
+    def set(self, key: Hashable, box: Box) -> None:
+        old = self.boxes.get(key)
+        if old == box:
+            return
+        if old is not None:
+            self.remove(key)
+        self.boxes[key] = box
+        for cell in self._span(box):
+            self._cells.setdefault(cell, set()).add(key)
+
+    def remove(self, key: Hashable) -> None:
+        box = self.boxes.pop(key, None)
+        if box is None:
+            return
+        for cell in self._span(box):
+            members = self._cells.get(cell)
+            if members is not None:
+                members.discard(key)
+                if not members:
+                    del self._cells[cell]
+
+    def near(self, area: Box) -> set[Hashable]:
+        keys: set[Hashable] = set()
+        for cell in self._span(area):
+            members = self._cells.get(cell)
+            if members:
+                keys |= members
+        return keys
+
+    def in_area(self, area: Box) -> list[tuple[Hashable, Box]]:
+        out = []
+        for key in self.near(area):
+            box = self.boxes[key]
+            if box.right > area.left and box.left < area.right and box.bottom > area.top and box.top < area.bottom:
+                out.append((key, box))
+        return out
+
+    def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE) -> bool:
+        area = Box(min(a[0], b[0]) - clearance, min(a[1], b[1]) - clearance,
+                   abs(a[0] - b[0]) + 2 * clearance, abs(a[1] - b[1]) + 2 * clearance)
+        for key in self.near(area):
+            if segment_crosses(self.boxes[key].inflated(clearance), a, b):
+                return True
+        return False
+
+    def path_blocked(self, points: Polyline, clearance: float = CLEARANCE) -> bool:
+        return any(self.blocked(a, b, clearance) for a, b in zip(points, points[1:]))
+
+
+# ---------------------------------------------------------------------- cables
+@dataclass(frozen=True)
+class End:
+    """Where a cable touches its box, which way it leaves it (-1 up, +1 down) and
+    how far it runs straight out before its first turn."""
+
+    point: Point
+    direction: int
+    stub: float = STUB
+
+    @property
+    def out(self) -> Point:
+        return (self.point[0], self.point[1] + self.direction * self.stub)
+
+
+def landing_slots(box: Box, sources: dict[Hashable, Point], *, margin: float = 14.0,
+                  ellipse: bool = False, free_below: float | None = None,
+                  free_above: float | None = None) -> dict[Hashable, End]:
+    """Where each cable lands on a switch or network: those coming from below on the
+    bottom edge, the others on the top, each at its own slot, ordered by the x of
+    the cable's other end so neighbouring cables do not cross on the way in.
+
+    The straight run out of a slot is shortest at the outer slots and grows toward
+    the middle, so cables turning toward the box from the left or the right pass
+    under the ones that landed further out instead of across them. ``free_below``
+    / ``free_above`` bound that run by the room there is.
+    """
+    out: dict[Hashable, End] = {}
+    below = sorted((k for k, p in sources.items() if p[1] >= box.cy), key=lambda k: (sources[k][0], str(k)))
+    above = sorted((k for k, p in sources.items() if p[1] < box.cy), key=lambda k: (sources[k][0], str(k)))
+    span = max(1.0, box.w - 2 * margin)
+    for group, direction, free in ((below, 1, free_below), (above, -1, free_above)):
+        n = len(group)
+        if not n:
+            continue
+        half = (n + 1) // 2
+        room = (free if free is not None else 60.0) - 2 * STUB
+        step = max(0.0, min(4.0, room / max(1, half)))
+        for i, key in enumerate(group):
+            x = box.left + margin + span * (i + 0.5) / n
+            if ellipse:
+                a, b = box.w / 2, box.h / 2
+                u = max(-1.0, min(1.0, (x - box.cx) / a))
+                edge = box.cy + direction * b * math.sqrt(max(0.0, 1 - u * u))
+            else:
+                edge = box.bottom if direction > 0 else box.top
+            rim = box.bottom if direction > 0 else box.top
+            depth = min(i, n - 1 - i)
+            out[key] = End((x, edge), direction, abs(rim - edge) + STUB + step * depth)
+    return out
+
+
+def _corridor_xs(boxes: list[Box], offset: float) -> list[float]:
+    xs = []
+    for box in boxes:
+        xs.append(box.left - offset)
+        xs.append(box.right + offset)
+    return xs
+
+
+def _corridor_ys(boxes: list[Box], offset: float) -> list[float]:
+    ys = []
+    for box in boxes:
+        ys.append(box.top - offset)
+        ys.append(box.bottom + offset)
+    return ys
+
+
+def _cost(points: Polyline) -> float:
+    return polyline_length(points) + BEND_COST * bends(points)
+
+
+def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 900.0) -> Polyline:
+    """An orthogonal path from ``a`` to ``b`` that stays out of every box in ``index``.
+
+    ``lane`` is how far from a box's side the cable runs in a corridor (cables of
+    different lanes share a corridor side by side). The ends' own boxes are in the
+    index too: the straight runs out of them start on their edge, so a cable never
+    doubles back through its own server.
+    """
+    sa, sb = a.out, b.out
+    head, tail = [a.point, sa], [sb, b.point]
+    lo_x, hi_x = min(sa[0], sb[0]), max(sa[0], sb[0])
+    lo_y, hi_y = min(sa[1], sb[1]), max(sa[1], sb[1])
+    band = index.in_area(Box(lo_x - reach, lo_y - 1, hi_x - lo_x + 2 * reach, hi_y - lo_y + 2))
+    boxes = [box for _, box in band]
+    candidates: list[Polyline] = []
+    # Z shapes: a vertical run at some corridor x between the two straight runs.
+    for xc in {sa[0], sb[0], *_corridor_xs(boxes, lane)}:
+        candidates.append(head + [(xc, sa[1]), (xc, sb[1])] + tail)
+    # Sideways Z shapes: a horizontal run at some corridor y.
+    wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
+    for yc in {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}:
+        if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
+            candidates.append(head + [(sa[0], yc), (sb[0], yc)] + tail)
+    scored = sorted((_cost(simplify(c)), i, c) for i, c in enumerate(candidates))
+    for _, _, path in scored:
+        if not index.path_blocked(path[1:-1]):
+            return simplify(path)
+    found = _grid_route(index, a, b, lane)
+    if found is not None:
+        return found
+    # Boxed in (a socket covered by another box): still draw the cable, plainly.
+    mid = (sa[1] + sb[1]) / 2
+    return simplify(head + [(sa[0], mid), (sb[0], mid)] + tail)
+
+
+def _grid_route(index: BoxIndex, a: End, b: End, lane: float) -> Polyline | None:
+    """Shortest path with few bends over the lines of the corridors (the orthogonal
+    visibility grid), looking further afield until a path is found."""
+    sa, sb = a.out, b.out
+    for reach in (300.0, 1200.0, None):
+        if reach is None:
+            boxes = list(index.boxes.values())
+        else:
+            area = Box(min(sa[0], sb[0]) - reach, min(sa[1], sb[1]) - reach,
+                       abs(sa[0] - sb[0]) + 2 * reach, abs(sa[1] - sb[1]) + 2 * reach)
+            boxes = [box for _, box in index.in_area(area)]
+        xs = sorted({sa[0], sb[0], *_corridor_xs(boxes, lane)})
+        ys = sorted({sa[1], sb[1], *_corridor_ys(boxes, lane)})
+        path = _astar(index, xs, ys, sa, sb)
+        if path is not None:
+            return simplify([a.point] + path + [b.point])
+        if reach is None or len(boxes) == len(index.boxes):
+            break
+    return None
+
+
+def _astar(index: BoxIndex, xs: list[float], ys: list[float], start: Point, goal: Point) -> Polyline | None:
+    xi = {x: i for i, x in enumerate(xs)}
+    yi = {y: j for j, y in enumerate(ys)}
+    s, g = (xi[start[0]], yi[start[1]]), (xi[goal[0]], yi[goal[1]])
+    edge_ok: dict[tuple[tuple[int, int], tuple[int, int]], bool] = {}
+
+    def free(u: tuple[int, int], v: tuple[int, int]) -> bool:
+        key = (u, v) if u <= v else (v, u)
+        ok = edge_ok.get(key)
+        if ok is None:
+            ok = not index.blocked((xs[u[0]], ys[u[1]]), (xs[v[0]], ys[v[1]]))
+            edge_ok[key] = ok
+        return ok
+
+    def h(n: tuple[int, int]) -> float:
+        return abs(xs[n[0]] - goal[0]) + abs(ys[n[1]] - goal[1])
+
+    # State: node and the direction it was entered (0 none, 1 horizontal, 2 vertical).
+    best: dict[tuple[tuple[int, int], int], float] = {(s, 0): 0.0}
+    came: dict[tuple[tuple[int, int], int], tuple[tuple[int, int], int]] = {}
+    heap = [(h(s), 0.0, s, 0)]
+    limit = 60000
+    while heap and limit:
+        limit -= 1
+        _, cost, node, d = heapq.heappop(heap)
+        if cost > best.get((node, d), math.inf):
+            continue
+        if node == g:
+            path = [(xs[node[0]], ys[node[1]])]
+            state = (node, d)
+            while state in came:
+                state = came[state]
+                path.append((xs[state[0][0]], ys[state[0][1]]))
+            return path[::-1]
+        i, j = node
+        for ni, nj, nd in ((i + 1, j, 1), (i - 1, j, 1), (i, j + 1, 2), (i, j - 1, 2)):
+            if not (0 <= ni < len(xs) and 0 <= nj < len(ys)):
+                continue
+            nxt = (ni, nj)
+            if not free(node, nxt):
+                continue
+            step = abs(xs[ni] - xs[i]) + abs(ys[nj] - ys[j]) + (BEND_COST if d and d != nd else 0.0)
+            new = cost + step
+            if new < best.get((nxt, nd), math.inf):
+                best[(nxt, nd)] = new
+                came[(nxt, nd)] = (node, d)
+                heapq.heappush(heap, (new + h(nxt), new, nxt, nd))
+    return None
+
+
+# ----------------------------------------------------------------- attachments
+@dataclass(frozen=True)
+class GuestGrid:
+    """A server's guest layout, in the server's own coordinates."""
+
+    vswitch: Box
+    vm_w: float
+    vm_h: float
+    col_gap: float  # between guest columns
+    row_gap: float  # between guest rows
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a vNIC attaches to. ``kind``: "vswitch" (software modes: the line ends
+    on the vSwitch, and the vSwitch is joined to the port by its own bus line),
+    "vf" (``box`` is the chip), "nic" (passthrough: ``box`` is the NIC)."""
+
+    kind: str
+    box: Box
+    x: float  # where the line meets the target (the port's bus, the chip's centre…)
+    chips_below: bool = False  # a VF chip with others under it: reach it from the side
+
+
+def route_attachment(grid: GuestGrid, vm: Box, row: int, start_x: float, target: Target, lane: int) -> Polyline:
+    """A guest's vNIC line from the top of its box to its target, in channels.
+
+    Row 0 guests go straight up; guests further down climb to the gap above their
+    row, step sideways into the column gap toward their target and follow it up.
+    Direct modes then run along a lane of the bus under the vSwitch to their device;
+    ``lane`` (any integer) picks the lane, so neighbouring lines do not overlap.
+    """
+    vs = grid.vswitch
+    bus_y = vs.bottom + 5 + (lane % 5) * 4.0
+    points: Polyline = [(start_x, vm.top)]
+    x = start_x
+    if row > 0:
+        gap_y = vm.top - grid.row_gap / 2 + ((lane % 3) - 1) * 3.0
+        toward_right = target.x > vm.cx
+        jog = ((lane % 3) - 1) * 2.0
+        x = (vm.right + grid.col_gap / 2 if toward_right else vm.left - grid.col_gap / 2) + jog
+        points += [(start_x, gap_y), (x, gap_y)]
+    if target.kind == "vswitch":
+        points.append((x, vs.bottom))
+        return simplify(points)
+    points += [(x, bus_y), (target.x, bus_y)]
+    box = target.box
+    if target.kind == "vf" and target.chips_below:
+        side = box.left - 2.0
+        points[-1] = (side, bus_y)
+        points += [(side, box.cy), (box.left, box.cy)]
+    else:
+        points.append((target.x, box.bottom))
+    return simplify(points)
+
+
+def vswitch_bus(vswitch: Box, nic: Box, port_x: float) -> Polyline:
+    """The software path from the vSwitch up to a NIC port (shared by that port's guests)."""
+    return [(port_x, vswitch.top), (port_x, nic.bottom)]
+
+
+# ------------------------------------------------------------ the cable layout
+@dataclass(frozen=True)
+class Port:
+    """A NIC port's socket in scene coordinates; ``rank`` is its place among its
+    server's ports (the sockets of one server step their straight runs apart)."""
+
+    point: Point
+    server: Hashable
+    rank: int = 0
+
+
+class CableLayout:
+    """Every cable's route, kept up to date as boxes move.
+
+    Top-level boxes (servers, switches, networks) are the obstacles; cable ends are
+    NIC ports (by their ``"nic:port"`` end) or top-level boxes. ``move`` re-routes
+    only what a moved box can change: its own cables, the cables whose landing slot
+    moved because the order of their sources changed, and the cables it now covers.
+    """
+
+    def __init__(self) -> None:
+        self.index = BoxIndex()
+        self.ellipses: set[Hashable] = set()
+        self.ports: dict[str, Port] = {}
+        self.links: dict[Hashable, tuple[str, str]] = {}
+        self.paths: dict[Hashable, Polyline] = {}
+        self.landings: dict[tuple[Hashable, Hashable], End] = {}
+        self.lanes: dict[Hashable, float] = {}
+        self._at_box: dict[Hashable, set[Hashable]] = {}
+        self._at_server: dict[Hashable, set[Hashable]] = {}
+        self._drawn = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
+
+    # ---------------------------------------------------------------- building
+    def set_box(self, key: Hashable, box: Box, *, ellipse: bool = False) -> None:
+        self.index.set(key, box)
+        if ellipse:
+            self.ellipses.add(key)
+        else:
+            self.ellipses.discard(key)
+
+    def set_ports(self, server: Hashable, ports: dict[str, Port]) -> None:
+        for end in [e for e, p in self.ports.items() if p.server == server]:
+            del self.ports[end]
+        self.ports.update(ports)
+
+    def set_links(self, links: dict[Hashable, tuple[str, str]]) -> None:
+        self.links = dict(links)
+        self._at_box.clear()
+        self._at_server.clear()
+        for link_id, ends in self.links.items():
+            for end in ends:
+                self._register(link_id, end)
+        for link_id in [k for k in self.paths if k not in self.links]:
+            self._forget(link_id)
+
+    def _register(self, link_id: Hashable, end: str) -> None:
+        port = self.ports.get(end)
+        if port is not None:
+            self._at_server.setdefault(port.server, set()).add(link_id)
+        else:
+            self._at_box.setdefault(end, set()).add(link_id)
+
+    def route_all(self) -> dict[Hashable, Polyline]:
+        self.landings.clear()
+        for key in list(self._at_box):
+            if key in self.index.boxes:
+                self._land(key)
+        for link_id in self.links:
+            self._route(link_id)
+        return self.paths
+
+    # ----------------------------------------------------------------- moving
+    def move(self, key: Hashable, box: Box, ports: dict[str, Port] | None = None) -> set[Hashable]:
+        """A top-level box moved (with its ports, for a server): re-route what it
+        affects and return the ids of the cables whose path changed."""
+        self.index.set(key, box)
+        if ports is not None:
+            self.set_ports(key, ports)
+        own = set(self._at_box.get(key, ())) | set(self._at_server.get(key, ()))
+        touched_boxes = {key} if key in self._at_box else set()
+        for link_id in own:
+            for end in self.links.get(link_id, ()):
+                if end in self._at_box:
+                    touched_boxes.add(end)
+        redo = set(own)
+        for box_key in touched_boxes:
+            before = {k: v for k, v in self.landings.items() if k[0] == box_key}
+            self._land(box_key)
+            for (bk, link_id), end in self.landings.items():
+                if bk == box_key and before.get((bk, link_id)) != end:
+                    redo.add(link_id)
+        for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
+            link_id = seg_key[0]
+            if link_id in redo:
+                continue
+            path = self.paths.get(link_id)
+            k = seg_key[1]
+            if path is not None and k + 1 < len(path) and segment_crosses(box, path[k], path[k + 1]):
+                redo.add(link_id)
+        changed = set()
+        for link_id in redo:
+            before = self.paths.get(link_id)
+            self._route(link_id)
+            if self.paths.get(link_id) != before:
+                changed.add(link_id)
+        return changed
+
+    # ---------------------------------------------------------------- details
+    def _reference(self, end: str) -> Point | None:
+        port = self.ports.get(end)
+        if port is not None:
+            return port.point
+        box = self.index.boxes.get(end)
+        return (box.cx, box.cy) if box is not None else None
+
+    def _free(self, box: Box, direction: int) -> float:
+        """Room below (or above) a box before the next box under (over) it."""
+        depth = 400.0
+        area = Box(box.left - 150, box.bottom if direction > 0 else box.top - depth, box.w + 300, depth)
+        room = depth
+        for _, other in self.index.in_area(area):
+            if other == box:
+                continue
+            gap = other.top - box.bottom if direction > 0 else box.top - other.bottom
+            if gap >= 0:
+                room = min(room, gap)
+        return room
+
+    def _land(self, key: Hashable) -> None:
+        box = self.index.boxes[key]
+        for k in [k for k in self.landings if k[0] == key]:
+            del self.landings[k]
+        sources: dict[Hashable, Point] = {}
+        for link_id in self._at_box.get(key, ()):
+            a, b = self.links[link_id]
+            other = b if a == key else a
+            if other == key:
+                continue
+            ref = self._reference(other)
+            if ref is not None:
+                sources[link_id] = ref
+        slots = landing_slots(box, sources, ellipse=key in self.ellipses,
+                              margin=box.w * 0.2 if key in self.ellipses else 14.0,
+                              free_below=self._free(box, 1), free_above=self._free(box, -1))
+        order = sorted(slots, key=lambda k: slots[k].point[0])
+        for i, link_id in enumerate(order):
+            self.landings[(key, link_id)] = slots[link_id]
+            # Cables sharing a corridor run side by side, 4 units apart.
+            self.lanes[link_id] = 6.0 + (i % 5) * 4.0
+
+    def _end(self, link_id: Hashable, end: str) -> End | None:
+        port = self.ports.get(end)
+        if port is not None:
+            return End(port.point, -1, STUB + 5.0 * (port.rank % 4))
+        return self.landings.get((end, link_id))
+
+    def _lane(self, link_id: Hashable) -> float:
+        return self.lanes.get(link_id, 8.0)
+
+    def _forget(self, link_id: Hashable) -> None:
+        old = self.paths.pop(link_id, None)
+        if old is not None:
+            for k in range(len(old) - 1):
+                self._drawn.remove((link_id, k))
+
+    def _route(self, link_id: Hashable) -> None:
+        self._forget(link_id)
+        a_end, b_end = self.links[link_id]
+        a, b = self._end(link_id, a_end), self._end(link_id, b_end)
+        if a is None or b is None:
+            return
+        path = route_cable(self.index, a, b, lane=self._lane(link_id))
+        self.paths[link_id] = path
+        for k, (p, q) in enumerate(zip(path, path[1:])):
+            self._drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]),
+                                              abs(p[0] - q[0]), abs(p[1] - q[1])))

@@ -1,0 +1,134 @@
+"""No line passes under a box it does not belong to, on the real canvas items.
+
+Every piece of every cable and guest attachment (the drawn path, rounded bends
+included) is checked against every box of the diagram — servers, NICs, VFs,
+guests, switches, networks — except the boxes the line starts or ends in and
+the boxes holding those.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, QRectF
+
+from designer.diagram.routing import Box, segment_crosses
+from designer.fileformat import load
+from designer.generate import generate
+from designer.model.elements import split_port_end
+from designer.ui.canvas.items import NetworkItem, ServerItem, SwitchItem
+from designer.ui.canvas.scene import DesignScene
+
+from .helpers import MAIL, TWO_RACK
+
+
+def _box(rect: QRectF) -> Box:
+    return Box(rect.x(), rect.y(), rect.width(), rect.height())
+
+
+def boxes_of(scene: DesignScene) -> dict[str, tuple[Box, tuple[str, ...]]]:
+    """element id -> (scene box, ids of the boxes holding it)."""
+    out: dict[str, tuple[Box, tuple[str, ...]]] = {}
+    for element_id, item in scene.top_items.items():
+        if isinstance(item, ServerItem):
+            out[element_id] = (_box(item.mapRectToScene(QRectF(0, 0, item.width, item.height))), ())
+            for nic_id, nic in item.nic_items.items():
+                out[nic_id] = (_box(nic.mapRectToScene(QRectF(0, 0, nic.width, nic.height))), (element_id,))
+                for vf_id, vf in nic.vf_items.items():
+                    out[vf_id] = (_box(vf.mapRectToScene(vf.rect)), (nic_id, element_id))
+            for vm_id, vm in item.vm_items.items():
+                out[vm_id] = (_box(vm.mapRectToScene(QRectF(0, 0, vm.boundingRect().width() - 4,
+                                                            vm.boundingRect().height() - 4))), (element_id,))
+        else:
+            assert isinstance(item, (SwitchItem, NetworkItem))
+            out[element_id] = (_box(item.mapRectToScene(QRectF(0, 0, item.W, item.H))), ())
+    return out
+
+
+def _segments(item) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    segments = []
+    for polygon in item.path().toSubpathPolygons():
+        points = [item.mapToScene(p) for p in polygon]
+        segments += [((a.x(), a.y()), (b.x(), b.y())) for a, b in zip(points, points[1:])]
+    return segments
+
+
+def lines_of(scene: DesignScene):
+    """(what, the ends' element ids, drawn segments) for every cable and attachment."""
+    topo = scene.topology
+    for link_id, cable in scene.cables.items():
+        link = topo.links[link_id]
+        ends = [split_port_end(e)[0] if split_port_end(e) else e for e in (link.a, link.b)]
+        pieces = []
+        for segment in cable.segments:
+            pieces += _segments(segment)
+        yield f"cable {link_id}", ends, pieces
+    for server_id, item in scene.top_items.items():
+        if not isinstance(item, ServerItem):
+            continue
+        for att in item.attachments:
+            vnic = topo.elements[att.vm_id].vnics[att.index]
+            target = vnic.vf if vnic.mode == "vf" else vnic.nic
+            yield f"attachment {att.vm_id}#{att.index}", [att.vm_id, target], _segments(att)
+        for bus in item.buses:
+            nic_ids = [n for n in item.nic_items if item.nic_items[n].sceneBoundingRect().intersects(
+                bus.sceneBoundingRect())]
+            yield f"bus in {server_id}", nic_ids, _segments(bus)
+
+
+def crossings(scene: DesignScene) -> list[str]:
+    boxes = boxes_of(scene)
+    found = []
+    for what, ends, segments in lines_of(scene):
+        allowed = set()
+        for end in ends:
+            allowed.add(end)
+            allowed.update(boxes[end][1] if end in boxes else ())
+        for element_id, (box, _) in boxes.items():
+            if element_id in allowed:
+                continue
+            for a, b in segments:
+                if segment_crosses(box, a, b):
+                    found.append(f"{what} passes under {element_id} at {a}–{b}")
+                    break
+    return found
+
+
+def _scene(qapp, topology) -> DesignScene:
+    scene = DesignScene(topology)
+    scene.detach()
+    return scene
+
+
+@pytest.mark.parametrize("path", [MAIL, TWO_RACK], ids=["mail-rack", "two-rack"])
+def test_no_line_passes_under_a_box_in_the_examples(qapp, path):
+    scene = _scene(qapp, load(path))
+    assert scene.cables and any(item.attachments for item in scene.top_items.values()
+                                if isinstance(item, ServerItem))
+    assert crossings(scene) == []
+
+
+def test_no_line_passes_under_a_box_in_a_generated_design(qapp):
+    scene = _scene(qapp, generate(3, 20, 10))
+    assert len(scene.cables) == 3 * 20 * 2 + 3 + 1
+    assert crossings(scene) == []
+
+
+def test_the_check_sees_a_line_under_a_box(qapp):
+    """The check itself: a cable forced straight through a server is reported."""
+    scene = _scene(qapp, load(MAIL))
+    cable = next(iter(scene.cables.values()))
+    server = scene.top_items["h2"]
+    centre = server.mapToScene(QPointF(server.width / 2, server.height / 2))
+    cable.set_polyline([(centre.x() - 1000, centre.y()), (centre.x() + 1000, centre.y())])
+    assert any("passes under h2" in c for c in crossings(scene))
+
+
+def test_every_cable_leaves_from_its_ports_socket(qapp):
+    scene = _scene(qapp, load(TWO_RACK))
+    for link_id, cable in scene.cables.items():
+        link = scene.topology.links[link_id]
+        for end, point in ((link.a, cable.polyline[0]), (link.b, cable.polyline[-1])):
+            port = scene.port_item(end)
+            if port is not None:
+                assert QPointF(*point) == port.scenePos()
+                assert cable.path().pointAtPercent(0 if end == link.a else 1) == port.scenePos()
