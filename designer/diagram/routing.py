@@ -32,7 +32,7 @@ Polyline = list[Point]
 CLEARANCE = 3.0  # how close a routed line may pass a box it does not belong to
 STUB = 10.0  # a cable runs straight out of its socket or landing this far before turning
 BEND_COST = 40.0  # one bend is worth this much extra length
-CELL = 256.0  # spatial index cell size (scene units)
+CELL = 512.0  # spatial index cell size (scene units)
 EPS = 0.5  # touching a box's edge is not passing under it
 
 
@@ -84,10 +84,15 @@ def segment_crosses(box: Box, a: Point, b: Point, eps: float = EPS) -> bool:
     running along an edge or touching it is not crossing. Liang–Barsky clipping,
     so it holds for any segment, not only orthogonal ones."""
     x0, y0 = box.x + eps, box.y + eps
-    x1, y1 = box.right - eps, box.bottom - eps
+    x1, y1 = box.x + box.w - eps, box.y + box.h - eps
     if x1 <= x0 or y1 <= y0:
         return False
     dx, dy = b[0] - a[0], b[1] - a[1]
+    # Orthogonal segments (all routed ones) take the short way.
+    if dx == 0:
+        return x0 < a[0] < x1 and max(min(a[1], b[1]), y0) < min(max(a[1], b[1]), y1)
+    if dy == 0:
+        return y0 < a[1] < y1 and max(min(a[0], b[0]), x0) < min(max(a[0], b[0]), x1)
     t0, t1 = 0.0, 1.0
     for p, q in ((-dx, a[0] - x0), (dx, x1 - a[0]), (-dy, a[1] - y0), (dy, y1 - a[1])):
         if p == 0:
@@ -187,8 +192,9 @@ class BoxIndex:
     def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE) -> bool:
         area = Box(min(a[0], b[0]) - clearance, min(a[1], b[1]) - clearance,
                    abs(a[0] - b[0]) + 2 * clearance, abs(a[1] - b[1]) + 2 * clearance)
+        boxes = self.boxes
         for key in self.near(area):
-            if segment_crosses(self.boxes[key].inflated(clearance), a, b):
+            if segment_crosses(boxes[key], a, b, EPS - clearance):
                 return True
         return False
 
@@ -268,7 +274,7 @@ def _cost(points: Polyline) -> float:
     return polyline_length(points) + BEND_COST * bends(points)
 
 
-def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 900.0) -> Polyline:
+def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 500.0) -> Polyline:
     """An orthogonal path from ``a`` to ``b`` that stays out of every box in ``index``.
 
     ``lane`` is how far from a box's side the cable runs in a corridor (cables of
@@ -282,16 +288,22 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     lo_y, hi_y = min(sa[1], sb[1]), max(sa[1], sb[1])
     band = index.in_area(Box(lo_x - reach, lo_y - 1, hi_x - lo_x + 2 * reach, hi_y - lo_y + 2))
     boxes = [box for _, box in band]
-    candidates: list[Polyline] = []
+    stubs = a.stub + b.stub
+    scored: list[tuple[float, int, Polyline]] = []
     # Z shapes: a vertical run at some corridor x between the two straight runs.
+    # (Their cost is known without building them: length plus bends.)
     for xc in {sa[0], sb[0], *_corridor_xs(boxes, lane)}:
-        candidates.append(head + [(xc, sa[1]), (xc, sb[1])] + tail)
+        turns = (xc != sa[0]) + (xc != sb[0]) + (sa[1] != sb[1]) * 0
+        cost = stubs + abs(xc - sa[0]) + abs(sb[1] - sa[1]) + abs(sb[0] - xc) + BEND_COST * (turns + 1)
+        scored.append((cost, len(scored), head + [(xc, sa[1]), (xc, sb[1])] + tail))
     # Sideways Z shapes: a horizontal run at some corridor y.
     wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
     for yc in {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}:
         if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
-            candidates.append(head + [(sa[0], yc), (sb[0], yc)] + tail)
-    scored = sorted((_cost(simplify(c)), i, c) for i, c in enumerate(candidates))
+            turns = (yc != sa[1]) + (yc != sb[1])
+            cost = stubs + abs(yc - sa[1]) + abs(sb[0] - sa[0]) + abs(sb[1] - yc) + BEND_COST * (turns + 1)
+            scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail))
+    scored.sort()
     for _, _, path in scored:
         if not index.path_blocked(path[1:-1]):
             return simplify(path)

@@ -132,3 +132,32 @@ def test_every_cable_leaves_from_its_ports_socket(qapp):
             if port is not None:
                 assert QPointF(*point) == port.scenePos()
                 assert cable.path().pointAtPercent(0 if end == link.a else 1) == port.scenePos()
+
+
+def test_the_switch_counts_every_cable_as_a_used_port(qapp):
+    topology = load(MAIL)
+    scene = _scene(qapp, topology)
+    expected = sum(1 for link in topology.links.values() if "tor" in (link.a, link.b))
+    assert expected > 2
+    assert scene.top_items["tor"].ports_used == expected
+
+
+def test_cables_land_on_the_switch_in_the_order_of_their_sockets(qapp):
+    scene = _scene(qapp, load(TWO_RACK))
+    for switch_id in ("r1-tor", "r2-tor"):
+        switch = scene.top_items[switch_id]
+        bottom = switch.y() + switch.H
+        landings = []
+        for link_id, cable in scene.cables.items():
+            link = scene.topology.links[link_id]
+            if switch_id in (link.a, link.b):
+                port = scene.port_item(link.a if link.b == switch_id else link.b)
+                if port is None:
+                    continue
+                end = cable.polyline[-1] if link.b == switch_id else cable.polyline[0]
+                assert end[1] == pytest.approx(bottom)
+                landings.append((port.scenePos().x(), end[0]))
+        assert len(landings) == 12
+        landings.sort()
+        xs = [x for _, x in landings]
+        assert xs == sorted(xs) and len(set(xs)) == len(xs)

@@ -175,8 +175,6 @@ class NetworkItem(ElementItem):
         painter.setPen(style.MUTED_TEXT)
         painter.drawText(QRectF(8, 36, self.W - 16, 18), Qt.AlignmentFlag.AlignCenter, _elide(self.subtitle, 26))
 
-    def anchor_toward(self, point: QPointF) -> QPointF:
-        return _spread_anchor(self.mapRectToScene(QRectF(0, 0, self.W, self.H)), point, 0.2, 40, 6)
 
 
 class SwitchItem(ElementItem):
@@ -188,9 +186,9 @@ class SwitchItem(ElementItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
         self.setZValue(2)
+        self.ports_used = 0
         self.handle = HandleItem(self, QPointF(self.W / 2, 0))
         self.update_from(switch)
-        self.ports_used = 0
 
     def update_from(self, switch: Switch) -> None:
         self.title = switch.label or switch.id
@@ -208,30 +206,23 @@ class SwitchItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
         painter.setBrush(style.KIND_COLORS["switch"])
         painter.drawRoundedRect(QRectF(0, 0, self.W, self.H), 6, 6)
-        # Port strip.
-        painter.setPen(QPen(style.MUTED_TEXT, 1))
-        for i in range(12):
-            x = 12 + i * ((self.W - 24) / 12)
-            painter.drawRect(QRectF(x, self.H - 14, (self.W - 24) / 12 - 3, 7))
+        # Port strip: the share of cells filled is the share of ports in use.
+        cells = 12
+        filled = math.ceil(cells * min(1.0, self.ports_used / self.ports)) if self.ports > 0 else 0
+        over = self.ports_used > self.ports
+        cell_w = (self.W - 24) / cells
+        for i in range(cells):
+            painter.setPen(QPen(style.MUTED_TEXT, 1))
+            painter.setBrush(style.ERROR_COLOR if over and i < filled else
+                             style.PLUG if i < filled else Qt.BrushStyle.NoBrush)
+            painter.drawRect(QRectF(12 + i * cell_w, self.H - 14, cell_w - 3, 7))
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
         _draw_elided(painter, QRectF(10, 6, self.W - 20, 20), Qt.AlignmentFlag.AlignCenter, self.title)
         painter.setFont(_font(8))
-        painter.setPen(style.MUTED_TEXT)
-        painter.drawText(QRectF(10, 24, self.W - 20, 16), Qt.AlignmentFlag.AlignCenter, _elide(self.detail, 34))
-
-    def anchor_toward(self, point: QPointF) -> QPointF:
-        return _spread_anchor(self.mapRectToScene(QRectF(0, 0, self.W, self.H)), point, 0.3, 12, 0)
-
-
-def _spread_anchor(rect: QRectF, point: QPointF, spread: float, margin: float, inset: float) -> QPointF:
-    """Where a cable toward ``point`` meets an item's top or bottom edge: cables
-    from further left or right meet it further left or right, so they fan out."""
-    cx = rect.center().x()
-    half = rect.width() / 2 - margin
-    x = cx + max(-half, min(half, (point.x() - cx) * spread))
-    below = point.y() > rect.center().y()
-    return QPointF(x, rect.bottom() - inset if below else rect.top() + inset)
+        painter.setPen(style.ERROR_COLOR if over else style.MUTED_TEXT)
+        painter.drawText(QRectF(10, 24, self.W - 20, 16), Qt.AlignmentFlag.AlignCenter,
+                         _elide(f"{self.detail} · {self.ports_used}/{self.ports} used", 44))
 
 
 class HandleItem(Connector, QGraphicsItem):

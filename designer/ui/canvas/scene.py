@@ -50,6 +50,8 @@ class DesignScene(QGraphicsScene):
         self._dirty_top: set[str] = set()
         self._dirty_servers: set[str] = set()
         self._dirty_cables = False
+        self._reroute = True  # box geometry or cables changed since the last routing
+        self._dragged = False  # item_moved re-routed part of the design since then
         self._overlay_servers: set[str] = set()
         self._shown_vm_table = None  # the guest numbers the badges show now
         self._full_rebuild = False
@@ -75,6 +77,7 @@ class DesignScene(QGraphicsScene):
         for element in self.topology.elements.values():
             if element.KIND in TOP_LEVEL:
                 self._create_top(element.id)
+        self._reroute = True
         self._sync_cables()
         self._shown_vm_table = None
         self._apply_overlay()
@@ -167,14 +170,21 @@ class DesignScene(QGraphicsScene):
                 if item is not None:
                     self.removeItem(item)
                     del self.top_items[element_id]
+                    self._reroute = True
                     self.child_server = {c: s for c, s in self.child_server.items() if s != element_id}
                 continue
             if item is None:
                 self._create_top(element_id)
+                self._reroute = True
                 continue
             if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
                 item.setPos(element.x, element.y)
+                self._reroute = True
             item.update_from(element)  # type: ignore[attr-defined]
+            if self._dragged:
+                # A drag re-routed incrementally; its drop routes everything afresh, so
+                # cables that once went around the old spot take the short way again.
+                self._reroute = True
             if isinstance(item, ServerItem):
                 self._overlay_servers.add(element_id)
         for server_id in self._dirty_servers:
@@ -183,11 +193,14 @@ class DesignScene(QGraphicsScene):
                 for child in item.contained_ids():
                     self.child_server.pop(child, None)
                 item.rebuild(self.topology)
+                self._reroute = True
                 for child in item.contained_ids():
                     self.child_server[child] = server_id
                 self._overlay_servers.add(server_id)
         self._dirty_top.clear()
         self._dirty_servers.clear()
+        if self._dirty_cables:
+            self._reroute = True
         self._dirty_cables = False
         self._sync_cables()
         self._apply_overlay(servers=self._overlay_servers)
@@ -215,12 +228,16 @@ class DesignScene(QGraphicsScene):
                 if port is not None:
                     port.wired = True
                     port.update()
-        self._route_all()
+        if self._reroute:
+            self._reroute = self._dragged = False
+            self._route_all()
         for item in self.top_items.values():
             if isinstance(item, SwitchItem):
-                item.ports_used = sum(1 for link in self.topology.links_of(item.element_id)
-                                      if split_port_end(link.other_end(item.element_id)) is not None
-                                      and link.other_end(item.element_id) not in self.topology.elements)
+                # Every cable at a switch takes one of its ports, uplinks included.
+                used = len(self.topology.links_of(item.element_id))
+                if used != item.ports_used:
+                    item.ports_used = used
+                    item.update()
 
     def port_item(self, end: str) -> PortItem | None:
         split = split_port_end(end)
@@ -284,6 +301,7 @@ class DesignScene(QGraphicsScene):
         else:
             w, h = item.W, item.H  # type: ignore[attr-defined]
             changed = self.routes.move(element_id, Box(item.x(), item.y(), w, h))
+        self._dragged = True
         for link_id in changed:
             cable = self.cables.get(link_id)
             if cable is not None:
