@@ -1,7 +1,7 @@
 """The ``rackio`` command line.
 
     rackio solve FILE [--json] [--scale K] [--strict] [--csv DIR]
-    rackio export FILE -o OUT.(png|svg|pdf) [--width PX | --scale K] [--selection ID,...]
+    rackio export FILE -o OUT.(png|svg|pdf|drawio) [--width PX | --scale K] [--selection ID,...]
                   [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
                   [--author A] [--notes N]
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
@@ -96,9 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="DIR",
                    help="also write NAME-flows.csv, NAME-resources.csv and NAME-servers.csv into DIR")
 
-    p = sub.add_parser("export", help="draw the design as a PNG, SVG or PDF (no display needed)")
+    p = sub.add_parser("export", help="draw the design as a PNG, SVG, PDF or draw.io file (no display needed)")
     p.add_argument("file")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.png, OUT.svg or OUT.pdf")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.png, OUT.svg, OUT.pdf or OUT.drawio")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--width", type=_count(200, 16000), metavar="PX", help="PNG width in pixels")
     size.add_argument("--scale", type=_export_scale, metavar="K", help="PNG scale from 1 to 4 (default 2)")
@@ -239,10 +239,10 @@ def cmd_solve(args) -> int:
 # ------------------------------------------------------------------ export
 def cmd_export(args) -> int:
     suffix = Path(args.output).suffix.lower()
-    if suffix not in (".png", ".svg", ".pdf"):
-        raise UsageError(f"{args.output}: the file name must end in .png, .svg or .pdf")
+    if suffix not in (".png", ".svg", ".pdf", ".drawio"):
+        raise UsageError(f"{args.output}: the file name must end in .png, .svg, .pdf or .drawio")
     if (args.width is not None or args.scale is not None) and suffix != ".png":
-        raise UsageError("--width and --scale set the size of a PNG; SVG and PDF keep the design's size")
+        raise UsageError("--width and --scale set the size of a PNG; SVG, PDF and draw.io keep the design's size")
     _check_writable(args.output)
     selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
     if args.selection is not None and not selection:

@@ -127,8 +127,8 @@ def test_export_three_rack_design(tmp_path, capsys):
 
 
 FAILURES = [
-    (["-o", "{tmp}/out.jpg"], "must end in .png, .svg or .pdf"),
-    (["-o", "{tmp}/out"], "must end in .png, .svg or .pdf"),
+    (["-o", "{tmp}/out.jpg"], "must end in .png, .svg, .pdf or .drawio"),
+    (["-o", "{tmp}/out"], "must end in .png, .svg, .pdf or .drawio"),
     (["-o", "{tmp}/out.png", "--selection", "h1,nope"], "'nope'"),
     (["-o", "{tmp}/out.png", "--selection", ","], "--selection"),
     (["-o", "{tmp}/out.png", "--scale", "5"], "--scale"),

@@ -40,8 +40,10 @@ from .render import ExportError, ExportOptions
 
 PREVIEW_SIZE = QSize(440, 330)
 PREVIEW_DELAY_MS = 180
-FORMAT_LABELS = {"png": "PNG image", "svg": "SVG drawing", "pdf": "PDF document"}
-FORMAT_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "pdf": "PDF document (*.pdf)"}
+FORMAT_LABELS = {"png": "PNG image", "svg": "SVG drawing", "pdf": "PDF document",
+                 "drawio": "draw.io diagram (editable)"}
+FORMAT_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "pdf": "PDF document (*.pdf)",
+                  "drawio": "draw.io diagram (*.drawio)"}
 
 
 def _bool(value, default: bool) -> bool:
@@ -249,7 +251,7 @@ class ExportDialog(QDialog):
             title_block=self.title_check.isChecked(),
             author=self.author_edit.text(),
             notes=self.notes_edit.toPlainText(),
-            transparent=self.transparent_check.isChecked() and fmt != "pdf",
+            transparent=self.transparent_check.isChecked() and fmt in ("png", "svg"),
             scale=self.scale_spin.value(),
             width_px=self.width_spin.value() if self.width_radio.isChecked() else None,
         )
@@ -265,7 +267,7 @@ class ExportDialog(QDialog):
             widget.setEnabled(png)
         self.scale_spin.setEnabled(png and self.scale_radio.isChecked())
         self.width_spin.setEnabled(png and self.width_radio.isChecked())
-        self.transparent_check.setEnabled(fmt != "pdf")
+        self.transparent_check.setEnabled(fmt in ("png", "svg"))
         self.title_group.setEnabled(self.title_check.isChecked())
 
     def _changed(self, *_args) -> None:

@@ -50,7 +50,7 @@ from ..model.elements import split_port_end
 from ..model.topology import Topology
 from . import style
 
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "svg", "pdf", "drawio")
 DPI = 96.0  # scene units per inch: fonts given in points come out as on a 96-dpi screen
 MIN_SCALE, MAX_SCALE = 1.0, 4.0
 MIN_WIDTH_PX, MAX_WIDTH_PX = 200, 16000
@@ -160,11 +160,13 @@ def views() -> dict[str, ViewBuilder]:
 def check_options(topology: Topology, options: ExportOptions, fmt: str = "png") -> None:
     """Raise ExportError for anything that cannot be exported (before rendering)."""
     if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}; use png, svg or pdf")
+        raise ExportError(f"unknown export format {fmt!r}; use png, svg, pdf or drawio")
     available = views()
     if options.view not in available:
         known = ", ".join(sorted(available))
         raise ExportError(f"the {options.view!r} view is not available (available: {known})")
+    if fmt == "drawio" and options.view != "diagram":
+        raise ExportError(f"a draw.io file holds the topology diagram, not the {options.view!r} view")
     if options.selection:
         if options.view != "diagram":
             raise ExportError(f"a selection can only be exported from the diagram view, not {options.view!r}")
@@ -178,8 +180,9 @@ def check_options(topology: Topology, options: ExportOptions, fmt: str = "png") 
         raise ExportError(f"width {options.width_px} px is outside {MIN_WIDTH_PX}–{MAX_WIDTH_PX} px")
     if not (MIN_SCALE <= options.scale <= MAX_SCALE):
         raise ExportError(f"scale {options.scale:g} is outside {MIN_SCALE:g}–{MAX_SCALE:g}")
-    if options.transparent and fmt == "pdf":
-        raise ExportError("a transparent background needs PNG or SVG; PDF pages are white")
+    if options.transparent and fmt in ("pdf", "drawio"):
+        raise ExportError("a transparent background needs PNG or SVG; PDF pages are white"
+                          if fmt == "pdf" else "a draw.io file has no background to leave out; drop --transparent")
 
 
 # ------------------------------------------------------------------------ the page
@@ -480,6 +483,12 @@ def render(topology: Topology, solution, options: ExportOptions, fmt: str) -> Re
         return Rendered(_png_bytes(image), "png", image.width(), image.height(), info)
     if fmt == "svg":
         return render_svg(topology, solution, options)
+    if fmt == "drawio":
+        from .drawio_export import drawio_bytes
+
+        data, size = drawio_bytes(topology, solution, options)
+        info = PageInfo(1.0, size, QRectF(), QRectF(QPointF(0, 0), size), QRectF(), QRectF(QPointF(0, 0), size))
+        return Rendered(data, "drawio", size.width(), size.height(), info)
     return render_pdf(topology, solution, options)
 
 
@@ -488,7 +497,7 @@ def format_of(path: str | Path) -> str:
     suffix = Path(path).suffix.lower().lstrip(".")
     if suffix not in FORMATS:
         shown = f".{suffix}" if suffix else "no extension"
-        raise ExportError(f"{Path(path).name}: {shown} is not an export format; use .png, .svg or .pdf")
+        raise ExportError(f"{Path(path).name}: {shown} is not an export format; use .png, .svg, .pdf or .drawio")
     return suffix
 
 

@@ -538,7 +538,8 @@ class AttachmentItem(QGraphicsPathItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         self.setPen(pen)
-        self.setZValue(2)
+        # Over the NIC (a VF line runs on inside its NIC up to the chip), under the chips.
+        self.setZValue(3.5)
         self.setToolTip(tip)
         self.vm_id = vm_id
         self.index = index
