@@ -34,6 +34,7 @@ STUB = 10.0  # a cable runs straight out of its socket or landing this far befor
 BEND_COST = 40.0  # one bend is worth this much extra length
 CELL = 512.0  # spatial index cell size (scene units)
 EPS = 0.5  # touching a box's edge is not passing under it
+CORRIDOR = 25.0  # a vertical run this close beside a box is in that box's corridor
 
 
 @dataclass(frozen=True)
@@ -189,12 +190,13 @@ class BoxIndex:
                 out.append((key, box))
         return out
 
-    def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE) -> bool:
+    def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE, exclude: Box | None = None) -> bool:
         area = Box(min(a[0], b[0]) - clearance, min(a[1], b[1]) - clearance,
                    abs(a[0] - b[0]) + 2 * clearance, abs(a[1] - b[1]) + 2 * clearance)
         boxes = self.boxes
         for key in self.near(area):
-            if segment_crosses(boxes[key], a, b, EPS - clearance):
+            box = boxes[key]
+            if box != exclude and segment_crosses(box, a, b, EPS - clearance):
                 return True
         return False
 
@@ -211,6 +213,7 @@ class End:
     point: Point
     direction: int
     stub: float = STUB
+    box: Box | None = None  # the box it belongs to (a port's server), when known
 
     @property
     def out(self) -> Point:
@@ -221,13 +224,13 @@ def landing_slots(box: Box, sources: dict[Hashable, Point], *, margin: float = 1
                   ellipse: bool = False, free_below: float | None = None,
                   free_above: float | None = None) -> dict[Hashable, End]:
     """Where each cable lands on a switch or network: those coming from below on the
-    bottom edge, the others on the top, each at its own slot, ordered by the x of
-    the cable's other end so neighbouring cables do not cross on the way in.
+    bottom edge, the others on the top, each at its own slot, ordered by the x the
+    cable comes from, so neighbouring cables do not cross on the way in.
 
-    The straight run out of a slot is shortest at the outer slots and grows toward
-    the middle, so cables turning toward the box from the left or the right pass
-    under the ones that landed further out instead of across them. ``free_below``
-    / ``free_above`` bound that run by the room there is.
+    A cable coming from the left of its slot runs over to it and turns in; of those,
+    the one coming from furthest left turns nearest the box, so it passes outside
+    the others (and mirrored for cables coming from the right). ``free_below`` /
+    ``free_above`` bound those straight runs by the room there is.
     """
     out: dict[Hashable, End] = {}
     below = sorted((k for k, p in sources.items() if p[1] >= box.cy), key=lambda k: (sources[k][0], str(k)))
@@ -237,11 +240,17 @@ def landing_slots(box: Box, sources: dict[Hashable, Point], *, margin: float = 1
         n = len(group)
         if not n:
             continue
-        half = (n + 1) // 2
+        xs = {key: box.left + margin + span * (i + 0.5) / n for i, key in enumerate(group)}
+        from_left = sorted((k for k in group if sources[k][0] < xs[k] - 0.5), key=lambda k: sources[k][0])
+        from_right = sorted((k for k in group if sources[k][0] > xs[k] + 0.5), key=lambda k: -sources[k][0])
+        depth = {k: 0 for k in group}
+        for side in (from_left, from_right):
+            for i, key in enumerate(side):
+                depth[key] = i
         room = (free if free is not None else 60.0) - 2 * STUB
-        step = max(0.0, min(4.0, room / max(1, half)))
-        for i, key in enumerate(group):
-            x = box.left + margin + span * (i + 0.5) / n
+        step = max(0.0, min(4.0, room / max(1, len(from_left), len(from_right))))
+        for key in group:
+            x = xs[key]
             if ellipse:
                 a, b = box.w / 2, box.h / 2
                 u = max(-1.0, min(1.0, (x - box.cx) / a))
@@ -249,16 +258,18 @@ def landing_slots(box: Box, sources: dict[Hashable, Point], *, margin: float = 1
             else:
                 edge = box.bottom if direction > 0 else box.top
             rim = box.bottom if direction > 0 else box.top
-            depth = min(i, n - 1 - i)
-            out[key] = End((x, edge), direction, abs(rim - edge) + STUB + step * depth)
+            out[key] = End((x, edge), direction, abs(rim - edge) + STUB + step * depth[key])
     return out
 
 
-def _corridor_xs(boxes: list[Box], offset: float) -> list[float]:
+def _corridor_xs(boxes: list[Box], offset: float, side: int = 0) -> list[float]:
+    """Lane x beside each box: right of it (``side`` +1), left of it (-1) or both (0)."""
     xs = []
     for box in boxes:
-        xs.append(box.left - offset)
-        xs.append(box.right + offset)
+        if side <= 0:
+            xs.append(box.left - offset)
+        if side >= 0:
+            xs.append(box.right + offset)
     return xs
 
 
@@ -274,13 +285,17 @@ def _cost(points: Polyline) -> float:
     return polyline_length(points) + BEND_COST * bends(points)
 
 
-def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 500.0) -> Polyline:
+def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 500.0,
+                prefer_x: float | None = None, side: int = 0) -> Polyline:
     """An orthogonal path from ``a`` to ``b`` that stays out of every box in ``index``.
 
     ``lane`` is how far from a box's side the cable runs in a corridor (cables of
     different lanes share a corridor side by side). The ends' own boxes are in the
     index too: the straight runs out of them start on their edge, so a cable never
-    doubles back through its own server.
+    doubles back through its own server. ``prefer_x``: run the vertical part there
+    when it is free (where the cable came in when its landing slot was chosen).
+    ``side``: +1 keeps to lanes right of the boxes (a cable that set off rightward
+    climbs along the left wall of a corridor), -1 left of them, 0 either.
     """
     sa, sb = a.out, b.out
     head, tail = [a.point, sa], [sb, b.point]
@@ -292,14 +307,41 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     scored: list[tuple[float, int, Polyline]] = []
     # Z shapes: a vertical run at some corridor x between the two straight runs.
     # (Their cost is known without building them: length plus bends.)
-    for xc in {sa[0], sb[0], *_corridor_xs(boxes, lane)}:
-        turns = (xc != sa[0]) + (xc != sb[0]) + (sa[1] != sb[1]) * 0
+    preferred = {prefer_x} if prefer_x is not None else set()
+    lanes = set(_corridor_xs(boxes, lane, side))
+    # Climbing at an end's own x is fine in the open, but in a corridor between boxes
+    # it would cut across the lanes the cables beside it keep to.
+    def crowded(x: float, y_from: float, y_to: float) -> bool:
+        if x in lanes or x in preferred:
+            return False
+        lo, hi = min(y_from, y_to) + CORRIDOR, max(y_from, y_to) - CORRIDOR
+        return hi > lo and index.blocked((x, lo), (x, hi), CORRIDOR)
+
+    def beside_corridor(x: float, near: End, far: End) -> bool:
+        """Climbing at ``near``'s x from the far end's box: a corridor beside that box
+        belongs to the cables climbing out of it, even above the box's own row."""
+        if far.box is None or x in lanes or x in preferred:
+            return False
+        bottom = far.box.bottom if far.direction < 0 else far.box.top
+        lo, hi = sorted((near.out[1] + near.direction * CORRIDOR, bottom))
+        above_it = far.box.left < x < far.box.right  # over the box itself, not beside it
+        return hi > lo and index.blocked((x, lo), (x, hi), CORRIDOR, exclude=far.box if above_it else None)
+
+    open_ends = {x for x, near, far in ((sa[0], a, b), (sb[0], b, a))
+                 if not crowded(x, sa[1], sb[1]) and not beside_corridor(x, near, far)}
+    for xc in open_ends | lanes | preferred:
+        turns = (xc != sa[0]) + (xc != sb[0])
         cost = stubs + abs(xc - sa[0]) + abs(sb[1] - sa[1]) + abs(sb[0] - xc) + BEND_COST * (turns + 1)
+        if xc in preferred:
+            cost -= 1e6
         scored.append((cost, len(scored), head + [(xc, sa[1]), (xc, sb[1])] + tail))
     # Sideways Z shapes: a horizontal run at some corridor y.
     wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
     for yc in {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}:
         if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
+            if (crowded(sa[0], sa[1], yc) or crowded(sb[0], yc, sb[1])
+                    or beside_corridor(sa[0], a, b) or beside_corridor(sb[0], b, a)):
+                continue
             turns = (yc != sa[1]) + (yc != sb[1])
             cost = stubs + abs(yc - sa[1]) + abs(sb[0] - sa[0]) + abs(sb[1] - yc) + BEND_COST * (turns + 1)
             scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail))
@@ -450,12 +492,14 @@ def vswitch_bus(vswitch: Box, nic: Box, port_x: float) -> Polyline:
 # ------------------------------------------------------------ the cable layout
 @dataclass(frozen=True)
 class Port:
-    """A NIC port's socket in scene coordinates; ``rank`` is its place among its
-    server's ports (the sockets of one server step their straight runs apart)."""
+    """A NIC port's socket in scene coordinates; ``rank`` is its place, left to
+    right, among the ``count`` sockets of its server (they step their straight
+    runs and corridor lanes apart so the server's cables do not cross)."""
 
     point: Point
     server: Hashable
     rank: int = 0
+    count: int = 1
 
 
 class CableLayout:
@@ -474,7 +518,10 @@ class CableLayout:
         self.links: dict[Hashable, tuple[str, str]] = {}
         self.paths: dict[Hashable, Polyline] = {}
         self.landings: dict[tuple[Hashable, Hashable], End] = {}
-        self.lanes: dict[Hashable, float] = {}
+        self.levels: dict[Hashable, tuple[int, int]] = {}  # cable -> (how far its source is, 0 nearest;
+        #                                                           lanes its box's corridors need)
+        self.turns: dict[Hashable, int] = {}  # cable -> which way it left its socket (-1 left, +1 right)
+        self.approach: dict[Hashable, float] = {}  # cable -> the x its slot was ordered by
         self._at_box: dict[Hashable, set[Hashable]] = {}
         self._at_server: dict[Hashable, set[Hashable]] = {}
         self._drawn = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
@@ -510,13 +557,52 @@ class CableLayout:
             self._at_box.setdefault(end, set()).add(link_id)
 
     def route_all(self) -> dict[Hashable, Polyline]:
+        """Route every cable. Slots are first ordered by the x of the cables' sources;
+        after a first routing, by the x where each cable actually comes in (a cable
+        climbing a corridor comes in at the corridor), and the cables whose slot
+        moved are routed again, so cables reach their slots without crossing."""
         self.landings.clear()
-        for key in list(self._at_box):
-            if key in self.index.boxes:
-                self._land(key)
+        self.turns.clear()
+        self.approach.clear()
+        boxes = [key for key in self._at_box if key in self.index.boxes]
+        for key in boxes:
+            self._land(key)
         for link_id in self.links:
             self._route(link_id)
+        redo: set[Hashable] = set()
+        for key in boxes:
+            approaches = self._approaches(key)
+            self.approach.update(approaches)
+            redo |= self._reland(key, approaches)
+        for link_id in redo:
+            self._route(link_id)  # keeping to the corridor it came up: the order holds
         return self.paths
+
+    def _approaches(self, key: Hashable, skip: set[Hashable] = frozenset()) -> dict[Hashable, float]:
+        """Per cable at a box: the x where its last horizontal run toward its slot
+        starts (the slot's own x when it climbs straight into it)."""
+        out = {}
+        for link_id in self._at_box.get(key, ()):
+            path = self.paths.get(link_id)
+            slot = self.landings.get((key, link_id))
+            if link_id in skip or not path or len(path) < 2 or slot is None:
+                continue
+            a, _b = self.links[link_id]
+            points = path[::-1] if a == key else path
+            # Where its last horizontal run toward the slot starts.
+            out[link_id] = points[-1][0]
+            for p, q in zip(points[-2::-1], points[:0:-1]):  # runs, from the slot backwards
+                if p[1] == q[1] and p[0] != q[0]:
+                    out[link_id] = p[0]
+                    break
+        return out
+
+    def _reland(self, key: Hashable, approaches: dict[Hashable, float]) -> set[Hashable]:
+        """Slots of a box anew; the cables whose slot changed."""
+        before = {k: v for k, v in self.landings.items() if k[0] == key}
+        self._land(key, approaches)
+        return {link_id for (bk, link_id), end in self.landings.items()
+                if bk == key and before.get((bk, link_id)) != end}
 
     # ----------------------------------------------------------------- moving
     def move(self, key: Hashable, box: Box, ports: dict[str, Port] | None = None) -> set[Hashable]:
@@ -526,6 +612,9 @@ class CableLayout:
         if ports is not None:
             self.set_ports(key, ports)
         own = set(self._at_box.get(key, ())) | set(self._at_server.get(key, ()))
+        self.forget_turns(own)
+        for link_id in own:
+            self.approach.pop(link_id, None)
         touched_boxes = {key} if key in self._at_box else set()
         for link_id in own:
             for end in self.links.get(link_id, ()):
@@ -533,11 +622,8 @@ class CableLayout:
                     touched_boxes.add(end)
         redo = set(own)
         for box_key in touched_boxes:
-            before = {k: v for k, v in self.landings.items() if k[0] == box_key}
-            self._land(box_key)
-            for (bk, link_id), end in self.landings.items():
-                if bk == box_key and before.get((bk, link_id)) != end:
-                    redo.add(link_id)
+            # The cables that did not move keep coming in where they did.
+            redo |= self._reland(box_key, self._approaches(box_key, skip=own))
         for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
             link_id = seg_key[0]
             if link_id in redo:
@@ -575,7 +661,7 @@ class CableLayout:
                 room = min(room, gap)
         return room
 
-    def _land(self, key: Hashable) -> None:
+    def _land(self, key: Hashable, approaches: dict[Hashable, float] | None = None) -> None:
         box = self.index.boxes[key]
         for k in [k for k in self.landings if k[0] == key]:
             del self.landings[k]
@@ -587,24 +673,71 @@ class CableLayout:
                 continue
             ref = self._reference(other)
             if ref is not None:
+                if approaches and link_id in approaches:
+                    ref = (approaches[link_id], ref[1])
                 sources[link_id] = ref
         slots = landing_slots(box, sources, ellipse=key in self.ellipses,
                               margin=box.w * 0.2 if key in self.ellipses else 14.0,
                               free_below=self._free(box, 1), free_above=self._free(box, -1))
-        order = sorted(slots, key=lambda k: slots[k].point[0])
-        for i, link_id in enumerate(order):
-            self.landings[(key, link_id)] = slots[link_id]
-            # Cables sharing a corridor run side by side, 4 units apart.
-            self.lanes[link_id] = 6.0 + (i % 5) * 4.0
+        for link_id, end in slots.items():
+            self.landings[(key, link_id)] = end
+        # Sources further away take corridor lanes further from the box they climb
+        # beside, so they pass outside the cables that joined the corridor higher up.
+        edge = {1: box.bottom, -1: box.top}
+        ports = {k: self._port_end(k)[1] for k in slots}
+        depth = {k: (slots[k].direction, round(abs(sources[k][1] - edge[slots[k].direction]) / 20.0))
+                 for k in slots if ports[k] is not None}
+        for direction in (1, -1):
+            levels = sorted({d for dr, d in depth.values() if dr == direction})
+            rank = {d: i for i, d in enumerate(levels)}
+            width = max((ports[k].count for k in depth if depth[k][0] == direction), default=1)
+            lanes = max(1, len(levels) * width)
+            for k, (dr, d) in depth.items():
+                if dr == direction:
+                    self.levels[k] = (rank[d], lanes)
 
-    def _end(self, link_id: Hashable, end: str) -> End | None:
+    def _end(self, link_id: Hashable, end: str, turn: int) -> End | None:
         port = self.ports.get(end)
         if port is not None:
-            return End(port.point, -1, STUB + 5.0 * (port.rank % 4))
+            # Of a server's cables turning the same way, the one nearest that side
+            # turns first (lowest), so none crosses another's straight run.
+            k = port.count - 1 - port.rank if turn > 0 else port.rank
+            return End(port.point, -1, STUB + 5.0 * (k % 4), self.index.boxes.get(port.server))
         return self.landings.get((end, link_id))
 
-    def _lane(self, link_id: Hashable) -> float:
-        return self.lanes.get(link_id, 8.0)
+    def _lane(self, link_id: Hashable, port: Port | None, turn: int) -> float:
+        found = self.levels.get(link_id)
+        if port is None or found is None:
+            return 8.0
+        level, lanes = found
+        k = port.rank if turn > 0 else port.count - 1 - port.rank
+        # Lanes fill the near half of a 40-unit corridor (the far half belongs to the
+        # cables climbing beside the box on the other side).
+        step = min(3.0, 15.0 / max(1, lanes - 1))
+        return 5.0 + step * min(lanes - 1, level * port.count + k)
+
+    def _port_end(self, link_id: Hashable) -> tuple[str | None, Port | None]:
+        for end in self.links[link_id]:
+            port = self.ports.get(end)
+            if port is not None:
+                return end, port
+        return None, None
+
+    def _guess_turn(self, link_id: Hashable, end: str | None, port: Port | None) -> int:
+        if port is None:
+            return 1
+        known = self.turns.get(link_id)
+        if known:
+            return known
+        other = next(e for e in self.links[link_id] if e != end) if end is not None else None
+        slot = self.landings.get((other, link_id))
+        if slot is None:
+            return 1
+        return 1 if slot.point[0] >= port.point[0] else -1
+
+    def forget_turns(self, links: Iterable[Hashable]) -> None:
+        for link_id in links:
+            self.turns.pop(link_id, None)
 
     def _forget(self, link_id: Hashable) -> None:
         old = self.paths.pop(link_id, None)
@@ -615,11 +748,29 @@ class CableLayout:
     def _route(self, link_id: Hashable) -> None:
         self._forget(link_id)
         a_end, b_end = self.links[link_id]
-        a, b = self._end(link_id, a_end), self._end(link_id, b_end)
-        if a is None or b is None:
-            return
-        path = route_cable(self.index, a, b, lane=self._lane(link_id))
+        port_end, port = self._port_end(link_id)
+        turn = self._guess_turn(link_id, port_end, port)
+        path: Polyline = []
+        for _attempt in range(2):
+            a, b = self._end(link_id, a_end, turn), self._end(link_id, b_end, turn)
+            if a is None or b is None:
+                return
+            path = route_cable(self.index, a, b, lane=self._lane(link_id, port, turn),
+                               prefer_x=self.approach.get(link_id), side=turn if port is not None else 0)
+            actual = _first_turn(path if port_end == a_end else path[::-1]) if port is not None else 0
+            if actual in (0, turn):
+                break
+            turn = actual  # it left the other way: its stub and lane follow that side
+        self.turns[link_id] = turn
         self.paths[link_id] = path
         for k, (p, q) in enumerate(zip(path, path[1:])):
             self._drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]),
                                               abs(p[0] - q[0]), abs(p[1] - q[1])))
+
+
+def _first_turn(path: Polyline) -> int:
+    """Which way a path turns after its first vertical run: -1 left, +1 right, 0 never."""
+    for (x1, y1), (x2, y2) in zip(path, path[1:]):
+        if y1 == y2 and x1 != x2:
+            return 1 if x2 > x1 else -1
+    return 0

@@ -168,3 +168,17 @@ def test_export_report_into_a_file_shows_a_dialog(window, tmp_path, dialogs):
     taken.write_text("keep")
     assert export_report(window, str(taken)) == []
     assert dialogs.of("critical") and taken.read_text() == "keep"
+
+
+def test_export_drawio_from_the_dialog(dialog, dialogs, tmp_path):
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("drawio"))
+    assert not dialog.transparent_check.isEnabled()
+    assert not dialog.scale_radio.isEnabled()
+    dialogs.save_path = str(tmp_path / "proposal")
+    dialog.export()
+    target = tmp_path / "proposal.drawio"
+    root = ET.parse(target).getroot()
+    assert root.tag == "mxfile"
+    ids = [cell.get("id") for cell in root.iter("mxCell")]
+    assert "e-h1" in ids and "legend" in ids
+    assert dialog.result() == ExportDialog.DialogCode.Accepted

@@ -142,22 +142,54 @@ def test_the_switch_counts_every_cable_as_a_used_port(qapp):
     assert scene.top_items["tor"].ports_used == expected
 
 
-def test_cables_land_on_the_switch_in_the_order_of_their_sockets(qapp):
+def _crossings(paths) -> int:
+    """Proper crossings between the orthogonal polylines (touching ends do not count)."""
+    def runs(path):
+        for (x1, y1), (x2, y2) in zip(path, path[1:]):
+            yield ("h" if y1 == y2 else "v"), min(x1, x2), max(x1, x2), min(y1, y2), max(y1, y2)
+
+    count = 0
+    all_runs = [list(runs(p)) for p in paths]
+    for i, a_runs in enumerate(all_runs):
+        for b_runs in all_runs[i + 1:]:
+            for ka, ax1, ax2, ay1, ay2 in a_runs:
+                for kb, bx1, bx2, by1, by2 in b_runs:
+                    if ka == kb:
+                        continue
+                    h, v = ((ax1, ax2, ay1), (bx1, by1, by2)) if ka == "h" else ((bx1, bx2, by1), (ax1, ay1, ay2))
+                    if h[0] < v[0] < h[1] and v[1] < h[2] < v[2]:
+                        count += 1
+    return count
+
+
+def test_cables_land_on_the_switch_at_distinct_slots_without_crossing(qapp):
+    """Slots follow where the cables come in (the x of their socket, or of the corridor
+    they climb), so the cables at a switch never cross on their way into it."""
     scene = _scene(qapp, load(TWO_RACK))
     for switch_id in ("r1-tor", "r2-tor"):
         switch = scene.top_items[switch_id]
         bottom = switch.y() + switch.H
-        landings = []
+        paths, slots = [], []
         for link_id, cable in scene.cables.items():
             link = scene.topology.links[link_id]
-            if switch_id in (link.a, link.b):
-                port = scene.port_item(link.a if link.b == switch_id else link.b)
-                if port is None:
-                    continue
+            if switch_id in (link.a, link.b) and scene.port_item(link.a if link.b == switch_id else link.b):
                 end = cable.polyline[-1] if link.b == switch_id else cable.polyline[0]
                 assert end[1] == pytest.approx(bottom)
-                landings.append((port.scenePos().x(), end[0]))
-        assert len(landings) == 12
-        landings.sort()
-        xs = [x for _, x in landings]
-        assert xs == sorted(xs) and len(set(xs)) == len(xs)
+                assert switch.x() < end[0] < switch.x() + switch.W
+                slots.append(end[0])
+                paths.append(cable.polyline)
+        assert len(slots) == 12 and len(set(slots)) == 12
+        assert _crossings(paths) == 0
+
+
+@pytest.mark.parametrize("design", ["mail-rack", "two-rack", "generated"])
+def test_no_two_cables_cross(qapp, design):
+    topology = {"mail-rack": lambda: load(MAIL), "two-rack": lambda: load(TWO_RACK),
+                "generated": lambda: generate(3, 20, 10)}[design]()
+    scene = _scene(qapp, topology)
+    assert _crossings([cable.polyline for cable in scene.cables.values()]) == 0
+
+
+def test_the_crossing_count_sees_a_crossing():
+    assert _crossings([[(0, 5), (10, 5)], [(5, 0), (5, 10)]]) == 1
+    assert _crossings([[(0, 5), (10, 5)], [(10, 0), (10, 10)]]) == 0

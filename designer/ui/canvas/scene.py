@@ -265,9 +265,10 @@ class DesignScene(QGraphicsScene):
     @staticmethod
     def _ports_of(server: ServerItem) -> dict[str, Port]:
         ports = {}
-        for rank, ((nic_id, p), port) in enumerate(server.port_items.items()):
+        items = sorted(server.port_items.items(), key=lambda kv: kv[1].scenePos().x())
+        for rank, ((nic_id, p), port) in enumerate(items):
             pos = port.scenePos()
-            ports[f"{nic_id}:{p}"] = Port((pos.x(), pos.y()), server.element_id, rank)
+            ports[f"{nic_id}:{p}"] = Port((pos.x(), pos.y()), server.element_id, rank, len(items))
         return ports
 
     def _route_all(self) -> None:
