@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -34,7 +33,7 @@ def main() -> int:
     app = make_application()
     from designer.ui.main_window import MainWindow
 
-    window = MainWindow(QSettings(os.path.join(tempfile.mkdtemp(), "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(QSettings(os.devnull, QSettings.Format.IniFormat))
     window.resize(1600, 1000)
     window.show()
     topo = generate(1, 40, 50, seed=1)
