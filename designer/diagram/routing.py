@@ -174,29 +174,52 @@ class BoxIndex:
                 if not members:
                     del self._cells[cell]
 
-    def near(self, area: Box) -> set[Hashable]:
+    def _near(self, x0: float, y0: float, x1: float, y1: float) -> set[Hashable]:
+        c = self.cell
+        cells = self._cells
         keys: set[Hashable] = set()
-        for cell in self._span(area):
-            members = self._cells.get(cell)
-            if members:
-                keys |= members
+        j0, j1 = math.floor(y0 / c), math.floor(y1 / c) + 1
+        for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
+            for j in range(j0, j1):
+                members = cells.get((i, j))
+                if members:
+                    keys |= members
         return keys
 
+    def near(self, area: Box) -> set[Hashable]:
+        return self._near(area.x, area.y, area.x + area.w, area.y + area.h)
+
     def in_area(self, area: Box) -> list[tuple[Hashable, Box]]:
+        x0, y0, x1, y1 = area.x, area.y, area.x + area.w, area.y + area.h
         out = []
-        for key in self.near(area):
-            box = self.boxes[key]
-            if box.right > area.left and box.left < area.right and box.bottom > area.top and box.top < area.bottom:
+        boxes = self.boxes
+        for key in self._near(x0, y0, x1, y1):
+            box = boxes[key]
+            if box.x + box.w > x0 and box.x < x1 and box.y + box.h > y0 and box.y < y1:
                 out.append((key, box))
         return out
 
     def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE, exclude: Box | None = None) -> bool:
-        area = Box(min(a[0], b[0]) - clearance, min(a[1], b[1]) - clearance,
-                   abs(a[0] - b[0]) + 2 * clearance, abs(a[1] - b[1]) + 2 * clearance)
+        ax, ay = a
+        bx, by = b
+        lo_x, hi_x = (ax, bx) if ax <= bx else (bx, ax)
+        lo_y, hi_y = (ay, by) if ay <= by else (by, ay)
         boxes = self.boxes
-        for key in self.near(area):
+        shrink = EPS - clearance
+        orthogonal = ax == bx or ay == by
+        for key in self._near(lo_x - clearance, lo_y - clearance, hi_x + clearance, hi_y + clearance):
             box = boxes[key]
-            if box != exclude and segment_crosses(box, a, b, EPS - clearance):
+            if orthogonal:
+                # The segment's extent against the box grown by the clearance (strict overlap).
+                x0, x1 = box.x + shrink, box.x + box.w - shrink
+                y0, y1 = box.y + shrink, box.y + box.h - shrink
+                if ax == bx:
+                    hit = x0 < ax < x1 and max(lo_y, y0) < min(hi_y, y1)
+                else:
+                    hit = y0 < ay < y1 and max(lo_x, x0) < min(hi_x, x1)
+                if hit and box != exclude:
+                    return True
+            elif box != exclude and segment_crosses(box, a, b, shrink):
                 return True
         return False
 
@@ -304,7 +327,7 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     band = index.in_area(Box(lo_x - reach, lo_y - 1, hi_x - lo_x + 2 * reach, hi_y - lo_y + 2))
     boxes = [box for _, box in band]
     stubs = a.stub + b.stub
-    scored: list[tuple[float, int, Polyline]] = []
+    scored: list[tuple[float, int, Polyline, float | None]] = []  # cost, order, path, sideways y
     # Z shapes: a vertical run at some corridor x between the two straight runs.
     # (Their cost is known without building them: length plus bends.)
     preferred = {prefer_x} if prefer_x is not None else set()
@@ -334,21 +357,25 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
         cost = stubs + abs(xc - sa[0]) + abs(sb[1] - sa[1]) + abs(sb[0] - xc) + BEND_COST * (turns + 1)
         if xc in preferred:
             cost -= 1e6
-        scored.append((cost, len(scored), head + [(xc, sa[1]), (xc, sb[1])] + tail))
+        scored.append((cost, len(scored), head + [(xc, sa[1]), (xc, sb[1])] + tail, None))
     # Sideways Z shapes: a horizontal run at some corridor y.
     wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
     for yc in {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}:
         if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
-            if (crowded(sa[0], sa[1], yc) or crowded(sb[0], yc, sb[1])
-                    or beside_corridor(sa[0], a, b) or beside_corridor(sb[0], b, a)):
-                continue
             turns = (yc != sa[1]) + (yc != sb[1])
             cost = stubs + abs(yc - sa[1]) + abs(sb[0] - sa[0]) + abs(sb[1] - yc) + BEND_COST * (turns + 1)
-            scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail))
+            scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail, yc))
     scored.sort()
-    for _, _, path in scored:
-        if not index.path_blocked(path[1:-1]):
-            return simplify(path)
+    ends_beside: bool | None = None
+    for _, _, path, yc in scored:
+        if index.path_blocked(path[1:-1]):
+            continue
+        if yc is not None:  # checked only for the few shapes that get this far
+            if ends_beside is None:
+                ends_beside = beside_corridor(sa[0], a, b) or beside_corridor(sb[0], b, a)
+            if ends_beside or crowded(sa[0], sa[1], yc) or crowded(sb[0], yc, sb[1]):
+                continue
+        return simplify(path)
     found = _grid_route(index, a, b, lane)
     if found is not None:
         return found
@@ -515,6 +542,7 @@ class CableLayout:
         self.index = BoxIndex()
         self.ellipses: set[Hashable] = set()
         self.ports: dict[str, Port] = {}
+        self._server_ports: dict[Hashable, set[str]] = {}
         self.links: dict[Hashable, tuple[str, str]] = {}
         self.paths: dict[Hashable, Polyline] = {}
         self.landings: dict[tuple[Hashable, Hashable], End] = {}
@@ -535,9 +563,16 @@ class CableLayout:
             self.ellipses.discard(key)
 
     def set_ports(self, server: Hashable, ports: dict[str, Port]) -> None:
-        for end in [e for e, p in self.ports.items() if p.server == server]:
-            del self.ports[end]
+        for end in self._server_ports.pop(server, ()):
+            self.ports.pop(end, None)
         self.ports.update(ports)
+        self._server_ports[server] = set(ports)
+
+    def drop(self, key: Hashable) -> None:
+        """A top-level box is gone (with its ports)."""
+        self.index.remove(key)
+        self.set_ports(key, {})
+        self._server_ports.pop(key, None)
 
     def set_links(self, links: dict[Hashable, tuple[str, str]]) -> None:
         self.links = dict(links)
@@ -548,6 +583,35 @@ class CableLayout:
                 self._register(link_id, end)
         for link_id in [k for k in self.paths if k not in self.links]:
             self._forget(link_id)
+
+    def update_links(self, links: dict[Hashable, tuple[str, str]]) -> set[Hashable]:
+        """Cables added, removed or re-ended: route those (and the cables whose landing
+        slot they move); returns every cable whose path changed or went away."""
+        old = self.links
+        added = {k for k, ends in links.items() if old.get(k) != ends}
+        removed = {k for k in old if k not in links}
+        touched = {end for k in added | removed for end in (links.get(k) or old.get(k) or ())
+                   if end in self.index.boxes}
+        for link_id in removed:
+            self._forget(link_id)
+            self.turns.pop(link_id, None)
+            self.approach.pop(link_id, None)
+            self.levels.pop(link_id, None)
+        self.set_links(links)
+        for link_id in added:
+            self.turns.pop(link_id, None)
+            self.approach.pop(link_id, None)
+        redo = set(added)
+        for key in touched:
+            if key in self._at_box:
+                redo |= self._reland(key, self._approaches(key, skip=added))
+            else:
+                for link_id in [k for k in list(self.landings) if k[0] == key]:
+                    del self.landings[link_id]
+        for link_id in redo:
+            if link_id in self.links:
+                self._route(link_id)
+        return redo | removed
 
     def _register(self, link_id: Hashable, end: str) -> None:
         port = self.ports.get(end)
@@ -599,10 +663,10 @@ class CableLayout:
 
     def _reland(self, key: Hashable, approaches: dict[Hashable, float]) -> set[Hashable]:
         """Slots of a box anew; the cables whose slot changed."""
-        before = {k: v for k, v in self.landings.items() if k[0] == key}
+        links = self._at_box.get(key, ())
+        before = {link_id: self.landings.get((key, link_id)) for link_id in links}
         self._land(key, approaches)
-        return {link_id for (bk, link_id), end in self.landings.items()
-                if bk == key and before.get((bk, link_id)) != end}
+        return {link_id for link_id in links if self.landings.get((key, link_id)) != before[link_id]}
 
     # ----------------------------------------------------------------- moving
     def move(self, key: Hashable, box: Box, ports: dict[str, Port] | None = None) -> set[Hashable]:
@@ -663,8 +727,8 @@ class CableLayout:
 
     def _land(self, key: Hashable, approaches: dict[Hashable, float] | None = None) -> None:
         box = self.index.boxes[key]
-        for k in [k for k in self.landings if k[0] == key]:
-            del self.landings[k]
+        for link_id in self._at_box.get(key, ()):
+            self.landings.pop((key, link_id), None)
         sources: dict[Hashable, Point] = {}
         for link_id in self._at_box.get(key, ()):
             a, b = self.links[link_id]

@@ -164,3 +164,26 @@ def test_software_attachments_end_on_the_vswitch_and_lanes_keep_lines_apart():
     bus_a = [p[1] for p in a if grid.vswitch.bottom < p[1] < guests[(0, 0)].top]
     bus_b = [p[1] for p in b if grid.vswitch.bottom < p[1] < guests[(0, 0)].top]
     assert bus_a and bus_b and set(bus_a).isdisjoint(bus_b)
+
+
+def test_adding_and_removing_cables_reroutes_only_that_switch():
+    layout = _layout()
+    layout.set_box("sw2", Box(1400, -200, 220, 56))
+    layout.set_box("s3", Box(1400, 0, 300, 300))
+    layout.set_ports("s3", {"n3:0": Port((1460, 0), "s3", 0)})
+    layout.update_links({**layout.links, "c9": ("n3:0", "sw2")})
+    before = {k: list(v) for k, v in layout.paths.items()}
+    # A new cable at the first switch: it gets a slot in order; the other switch is untouched.
+    layout.set_ports("s1", {"n1:0": Port((60, 0), "s1", 0, 3), "n1:1": Port((150, 0), "s1", 1, 3),
+                            "n1:2": Port((240, 0), "s1", 2, 3)})
+    changed = layout.update_links({**layout.links, "c4": ("n1:2", "sw")})
+    assert "c4" in changed and "c9" not in changed
+    assert layout.paths["c9"] == before["c9"]
+    xs = [layout.paths[k][-1][0] for k in ("c1", "c2", "c4", "c3")]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+    # Removing it: it is gone and the slots close up again.
+    links = dict(layout.links)
+    del links["c4"]
+    changed = layout.update_links(links)
+    assert "c4" in changed and "c4" not in layout.paths
+    assert {k: layout.paths[k][-1] for k in ("c1", "c2", "c3")} == {k: before[k][-1] for k in ("c1", "c2", "c3")}

@@ -193,3 +193,64 @@ def test_no_two_cables_cross(qapp, design):
 def test_the_crossing_count_sees_a_crossing():
     assert _crossings([[(0, 5), (10, 5)], [(5, 0), (5, 10)]]) == 1
     assert _crossings([[(0, 5), (10, 5)], [(10, 0), (10, 10)]]) == 0
+
+
+def _check_incremental(window):
+    """After incremental updates: no line under a box, and every cable routed from the
+    current geometry (a full routing agrees on where each cable starts and ends)."""
+    scene = window.scene
+    assert crossings(scene) == []
+    drawn = {k: (c.polyline[0], c.polyline[-1]) for k, c in scene.cables.items()}
+    assert set(drawn) == set(scene.topology.links)
+    for link_id, (start, _end) in drawn.items():
+        port = scene.port_item(scene.topology.links[link_id].a)
+        if port is not None:
+            assert QPointF(*start) == port.scenePos()
+
+
+def test_edits_reroute_incrementally_and_keep_lines_clear(window):
+    from designer.model.elements import VM, VNic
+
+    from .helpers import open_example
+
+    from designer.ui.commands import AddElementsCommand
+
+    topology = open_example(window, MAIL)
+    scene, editor = window.scene, window.editor
+    before = {k: list(c.polyline) for k, c in scene.cables.items()}
+    # A fifth guest in the mail host makes it a column wider: it is rebuilt and its
+    # cables (and any it now covers) re-routed.
+    vm = VM(id="extra", parent="h1", vnics=[VNic(mode="paravirtual", nic="h1n0", port=1)])
+    width = scene.top_items["h1"].width
+    assert editor.run(AddElementsCommand(topology, [vm], [], text="Add guest")) is None
+    scene.flush()
+    assert scene.top_items["h1"].width > width
+    assert any(att.vm_id == "extra" for att in scene.top_items["h1"].attachments)
+    _check_incremental(window)
+    # Removing a cable frees its slot; the others at that switch close up in order.
+    link_id = next(k for k in topology.links if k.startswith("h2n0:0"))
+    assert editor.delete([link_id]) is None
+    scene.flush()
+    _check_incremental(window)
+    assert link_id not in scene.routes.paths
+    # Undo both: every cable is where it was.
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    scene.flush()
+    _check_incremental(window)
+    assert {k: c.polyline for k, c in scene.cables.items()}.keys() == before.keys()
+
+
+def test_dragging_a_box_onto_cables_reroutes_the_cables_it_covers(window):
+    from .helpers import open_example
+
+    open_example(window, MAIL)
+    scene = window.scene
+    network = scene.top_items["san"]
+    under = [k for k, c in scene.cables.items()
+             if any(segment_crosses(Box(150, -170, 170, 70), a, b) for a, b in zip(c.polyline, c.polyline[1:]))]
+    assert under  # the spot is crossed by cables from the mail host to the switch
+    network.setPos(150, -170)  # as a drag step does
+    _check_incremental(window)
+    for link_id in under:
+        assert scene.cables[link_id].polyline == scene.routes.paths[link_id]

@@ -29,6 +29,9 @@ from .items import (
 )
 
 TOP_LEVEL = ("network", "switch", "server")
+# Up to this many cables, a drop routes every cable afresh (about 0.1 s for 100 cables
+# on a slow machine); beyond, only what the moved box affects.
+FULL_ROUTE_LIMIT = 300
 GRID = 20.0
 
 
@@ -50,8 +53,11 @@ class DesignScene(QGraphicsScene):
         self._dirty_top: set[str] = set()
         self._dirty_servers: set[str] = set()
         self._dirty_cables = False
-        self._reroute = True  # box geometry or cables changed since the last routing
+        self._reroute = True  # route every cable afresh at the next sync
         self._dragged = False  # item_moved re-routed part of the design since then
+        self._moved_tops: set[str] = set()  # created or resized since the last sync: re-route around them
+        self._removed_tops: set[str] = set()
+        self._links_changed = False
         self._overlay_servers: set[str] = set()
         self._shown_vm_table = None  # the guest numbers the badges show now
         self._full_rebuild = False
@@ -170,21 +176,16 @@ class DesignScene(QGraphicsScene):
                 if item is not None:
                     self.removeItem(item)
                     del self.top_items[element_id]
-                    self._reroute = True
+                    self._removed_tops.add(element_id)
                     self.child_server = {c: s for c, s in self.child_server.items() if s != element_id}
                 continue
             if item is None:
                 self._create_top(element_id)
-                self._reroute = True
+                self._moved_tops.add(element_id)
                 continue
             if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
-                item.setPos(element.x, element.y)
-                self._reroute = True
+                item.setPos(element.x, element.y)  # re-routes what it affects (item_moved)
             item.update_from(element)  # type: ignore[attr-defined]
-            if self._dragged:
-                # A drag re-routed incrementally; its drop routes everything afresh, so
-                # cables that once went around the old spot take the short way again.
-                self._reroute = True
             if isinstance(item, ServerItem):
                 self._overlay_servers.add(element_id)
         for server_id in self._dirty_servers:
@@ -193,14 +194,14 @@ class DesignScene(QGraphicsScene):
                 for child in item.contained_ids():
                     self.child_server.pop(child, None)
                 item.rebuild(self.topology)
-                self._reroute = True
+                self._moved_tops.add(server_id)  # its size or sockets may have changed
                 for child in item.contained_ids():
                     self.child_server[child] = server_id
                 self._overlay_servers.add(server_id)
         self._dirty_top.clear()
         self._dirty_servers.clear()
         if self._dirty_cables:
-            self._reroute = True
+            self._links_changed = True
         self._dirty_cables = False
         self._sync_cables()
         self._apply_overlay(servers=self._overlay_servers)
@@ -228,9 +229,17 @@ class DesignScene(QGraphicsScene):
                 if port is not None:
                     port.wired = True
                     port.update()
+        if self._dragged and len(links) <= FULL_ROUTE_LIMIT:
+            # A drag re-routed incrementally; once it lands everything is routed afresh,
+            # so cables that went around the old spot take the short way again.
+            self._reroute = True
         if self._reroute:
-            self._reroute = self._dragged = False
             self._route_all()
+        else:
+            self._route_changes()
+        self._reroute = self._dragged = self._links_changed = False
+        self._moved_tops.clear()
+        self._removed_tops.clear()
         for item in self.top_items.values():
             if isinstance(item, SwitchItem):
                 # Every cable at a switch takes one of its ports, uplinks included.
@@ -284,6 +293,33 @@ class DesignScene(QGraphicsScene):
         paths = layout.route_all()
         for link_id, cable in self.cables.items():
             self._draw_cable(cable, paths.get(link_id))
+
+    def _route_changes(self) -> None:
+        """Re-route what the last changes affect: boxes added, removed or resized, cables
+        added or removed (and the cables whose landing slot that moved)."""
+        routes = self.routes
+        changed: set[str] = set()
+        for element_id in self._removed_tops:
+            routes.drop(element_id)
+        for element_id in self._moved_tops:
+            item = self.top_items.get(element_id)
+            if item is None:
+                continue
+            if isinstance(item, ServerItem):
+                changed |= routes.move(element_id, item.box(), self._ports_of(item))
+            else:
+                self._layout_box(element_id, item)
+                changed |= routes.move(element_id, routes.index.boxes[element_id])
+        if self._links_changed or self._removed_tops:
+            changed |= routes.update_links({link_id: (link.a, link.b)
+                                            for link_id, link in self.topology.links.items()})
+        for link_id in changed:
+            cable = self.cables.get(link_id)
+            if cable is not None:
+                self._draw_cable(cable, routes.paths.get(link_id))
+        for link_id, cable in self.cables.items():
+            if not cable.polyline and link_id in routes.paths:
+                self._draw_cable(cable, routes.paths[link_id])  # a new cable item
 
     @staticmethod
     def _draw_cable(cable: CableItem, points) -> None:
