@@ -633,14 +633,36 @@ class CableLayout:
             self._land(key)
         for link_id in self.links:
             self._route(link_id)
-        redo: set[Hashable] = set()
         for key in boxes:
             approaches = self._approaches(key)
             self.approach.update(approaches)
-            redo |= self._reland(key, approaches)
-        for link_id in redo:
-            self._route(link_id)  # keeping to the corridor it came up: the order holds
+            for link_id in self._reland(key, approaches):
+                # Keeping to the corridor it came up, the order holds: usually only
+                # its last run changes, toward the new slot.
+                if not self._retarget(link_id, key):
+                    self._route(link_id)
         return self.paths
+
+    def _retarget(self, link_id: Hashable, key: Hashable) -> bool:
+        """Re-aim a routed cable's last horizontal run at its new slot on ``key``;
+        False when that is not free (route it afresh then)."""
+        path = self.paths.get(link_id)
+        slot = self.landings.get((key, link_id))
+        if not path or slot is None or self._port_end(link_id)[1] is None:
+            return False
+        a, _b = self.links[link_id]
+        points = path[::-1] if a == key else list(path)
+        start = next((i for i in range(len(points) - 2, 0, -1)
+                      if points[i][1] == points[i + 1][1] and points[i][0] != points[i + 1][0]), None)
+        if start is None or points[start - 1][0] != points[start][0]:
+            return False
+        x, y = points[start][0], slot.out[1]
+        candidate = points[:start] + [(x, y), (slot.point[0], y), slot.point]
+        if (y - points[start - 1][1]) * slot.direction > 0 or self.index.path_blocked(candidate[start - 1:-1]):
+            return False
+        candidate = simplify(candidate)
+        self._store(link_id, candidate[::-1] if a == key else candidate)
+        return True
 
     def _approaches(self, key: Hashable, skip: set[Hashable] = frozenset()) -> dict[Hashable, float]:
         """Per cable at a box: the x where its last horizontal run toward its slot
@@ -685,9 +707,6 @@ class CableLayout:
                 if end in self._at_box:
                     touched_boxes.add(end)
         redo = set(own)
-        for box_key in touched_boxes:
-            # The cables that did not move keep coming in where they did.
-            redo |= self._reland(box_key, self._approaches(box_key, skip=own))
         for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
             link_id = seg_key[0]
             if link_id in redo:
@@ -695,11 +714,17 @@ class CableLayout:
             path = self.paths.get(link_id)
             k = seg_key[1]
             if path is not None and k + 1 < len(path) and segment_crosses(box, path[k], path[k + 1]):
-                redo.add(link_id)
+                redo.add(link_id)  # it now runs under the moved box
+        relanded: dict[Hashable, Hashable] = {}
+        for box_key in touched_boxes:
+            # The cables that did not move keep coming in where they did.
+            for link_id in self._reland(box_key, self._approaches(box_key, skip=own)):
+                relanded[link_id] = box_key
         changed = set()
-        for link_id in redo:
+        for link_id in redo | set(relanded):
             before = self.paths.get(link_id)
-            self._route(link_id)
+            if link_id in redo or not self._retarget(link_id, relanded[link_id]):
+                self._route(link_id)
             if self.paths.get(link_id) != before:
                 changed.add(link_id)
         return changed
@@ -826,6 +851,10 @@ class CableLayout:
                 break
             turn = actual  # it left the other way: its stub and lane follow that side
         self.turns[link_id] = turn
+        self._store(link_id, path)
+
+    def _store(self, link_id: Hashable, path: Polyline) -> None:
+        self._forget(link_id)
         self.paths[link_id] = path
         for k, (p, q) in enumerate(zip(path, path[1:])):
             self._drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]),
