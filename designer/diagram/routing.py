@@ -8,7 +8,10 @@ every box that is not one of its ends (or a box holding an end):
   edge) and land on a switch or network at a slot of their own. They run in
   the corridors between top-level boxes: a fast search over a few corridor
   shapes (an L or a Z through the nearest gaps), then, when no such shape is
-  free, a shortest path with few bends over the grid of corridor lines.
+  free, a shortest path with few bends over the grid of corridor lines. Cables
+  sharing a corridor keep to lanes (further from the wall the further away they
+  come from), and the slots on a switch follow the order the cables come in, so
+  in the generated and example designs no two cables cross.
 * **Attachments** (a guest's vNIC inside its server) run in the channels of
   the server's own layout: up from the guest into the gap above its row, along
   the column gap beside it to the bus lane under the vSwitch, then to their
@@ -73,12 +76,6 @@ class Box:
     def inflated(self, d: float) -> Box:
         return Box(self.x - d, self.y - d, self.w + 2 * d, self.h + 2 * d)
 
-    def translated(self, dx: float, dy: float) -> Box:
-        return Box(self.x + dx, self.y + dy, self.w, self.h)
-
-    def contains(self, p: Point, eps: float = EPS) -> bool:
-        return self.x + eps < p[0] < self.right - eps and self.y + eps < p[1] < self.bottom - eps
-
 
 def segment_crosses(box: Box, a: Point, b: Point, eps: float = EPS) -> bool:
     """Whether the segment a–b passes through the box's interior (shrunk by eps):
@@ -112,10 +109,6 @@ def segment_crosses(box: Box, a: Point, b: Point, eps: float = EPS) -> bool:
     return t1 - t0 > 1e-9
 
 
-def polyline_length(points: Polyline) -> float:
-    return sum(math.hypot(b[0] - a[0], b[1] - a[1]) for a, b in zip(points, points[1:]))
-
-
 def simplify(points: Iterable[Point]) -> Polyline:
     """Drop repeated points and the middle of three collinear ones."""
     out: Polyline = []
@@ -132,10 +125,6 @@ def simplify(points: Iterable[Point]) -> Polyline:
                 continue
         out.append(p)
     return out
-
-
-def bends(points: Polyline) -> int:
-    return max(0, len(simplify(points)) - 2)
 
 
 # ------------------------------------------------------------------ obstacles
@@ -302,10 +291,6 @@ def _corridor_ys(boxes: list[Box], offset: float) -> list[float]:
         ys.append(box.top - offset)
         ys.append(box.bottom + offset)
     return ys
-
-
-def _cost(points: Polyline) -> float:
-    return polyline_length(points) + BEND_COST * bends(points)
 
 
 def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: float = 500.0,

@@ -4,8 +4,10 @@ Top-level items (network, switch, server) are movable; a server draws what it
 contains — NICs with their port sockets and VF chips along its top edge, the
 VMM's vSwitch in the middle, guests below and a footer with the VMM gauge — and
 rebuilds those child items whenever anything inside it changes. Direct paths
-(VF, passthrough) run straight from a guest to its device; software paths
-(paravirtual, emulated) run through the vSwitch.
+(VF, passthrough) run from a guest to its device across the vSwitch; software
+paths (paravirtual, emulated) end on the vSwitch, which a bus joins to the port.
+Where every line runs comes from designer.diagram.routing; the items draw the
+polylines with rounded bends.
 """
 
 from __future__ import annotations
