@@ -451,7 +451,7 @@ def test_core_packages_do_not_import_qt(tmp_path, spec_file):
     code = f"""
 import sys
 import designer.model, designer.fileformat, designer.solver, designer.cli, designer.generate
-import designer.diagram.routing
+import designer.diagram.routing, designer.diagram.drawio
 import designer.solver.sweep
 from designer.cli import main
 assert main(["solve", {str(spec_file)!r}, "--json"]) == 0
