@@ -217,9 +217,12 @@ def cmd_solve(args) -> int:
 
     topo = load(args.file)
     if args.csv:
-        from .report_csv import check_folder
+        from .report_csv import check_folder, report_paths
 
         check_folder(args.csv)
+        if Path(args.csv).is_dir():  # a missing folder is created, and holds nothing to replace
+            for path in report_paths(args.csv, Path(args.file).stem).values():
+                _check_writable(str(path), args.file)
     solution = solve(topo, scale=args.scale)
     if args.json:
         json.dump(solution.to_report(), sys.stdout, indent=2)
@@ -230,7 +233,7 @@ def cmd_solve(args) -> int:
         from .report_csv import write_report_csv
 
         sys.stdout.flush()
-        write_report_csv(args.csv, Path(args.file).stem, solution, topo)
+        write_report_csv(args.csv, Path(args.file).stem, solution, topo, inputs=[args.file], stream_ok=True)
     if args.strict and solution.has_errors:
         return 1
     return 0
@@ -243,7 +246,7 @@ def cmd_export(args) -> int:
         raise UsageError(f"{args.output}: the file name must end in .png, .svg, .pdf or .drawio")
     if (args.width is not None or args.scale is not None) and suffix != ".png":
         raise UsageError("--width and --scale set the size of a PNG; SVG, PDF and draw.io keep the design's size")
-    _check_writable(args.output)
+    _check_writable(args.output, args.file)
     selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
     if args.selection is not None and not selection:
         raise UsageError("--selection needs element ids separated by commas")
@@ -265,7 +268,7 @@ def cmd_export(args) -> int:
         scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
     )
     try:
-        rendered = export_file(args.output, topo, solution, options)
+        rendered = export_file(args.output, topo, solution, options, inputs=[args.file], stream_ok=True)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     unit = "pixels" if rendered.format == "png" else "px at 96 dpi"
@@ -349,9 +352,11 @@ def cmd_sweep(args) -> int:
     topo = load(args.file)
     result = sweep(topo, to=args.to, steps=args.steps)
     if args.csv:
-        _check_writable(args.csv)
+        _check_writable(args.csv, args.file)
     if args.png:
-        _check_writable(args.png)
+        _check_writable(args.png, args.file)
+    if args.csv and args.png and same_file_or_name(args.csv, args.png):
+        raise UsageError(f"--csv and --png name the same file {args.png}")
     lines = [f"{'scale':>8}  {'peak util':>9}  {'VMM cores':>10}  {'missed':>6}  peak resource"]
     for row in result.rows:
         lines.append(
@@ -367,12 +372,12 @@ def cmd_sweep(args) -> int:
     png = _sweep_png(result, args.to, topo.title or Path(args.file).stem) if args.png else None
     print("\n".join(lines))
     if args.csv or png is not None:
-        from .fileformat.project import write_atomic
+        from .fileformat.atomic import write_atomic
 
         if args.csv:
-            write_atomic(Path(args.csv), result.to_csv().encode("utf-8"))
+            write_atomic(args.csv, result.to_csv().encode("utf-8"), inputs=[args.file], stream_ok=True)
         if png is not None:
-            write_atomic(Path(args.png), png)
+            write_atomic(args.png, png, inputs=[args.file], stream_ok=True)
     return 0
 
 
@@ -387,15 +392,31 @@ def _sweep_png(result, to: float, title: str) -> bytes:
     return render_sweep_png_headless(result, to, f"Demand sweep — {title}")
 
 
-def _check_writable(path: str) -> None:
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"{path} is a folder")
+def _check_writable(path: str, *inputs: str) -> None:
+    """Refuse, before any work, an output that cannot be written or would damage something: the
+    input itself (also through a link), a folder, a block device, a socket, a loop of links, a
+    read-only file (docs/safety.md, "Writing files"). A pipe or a character device is written in
+    place. A file with other hard links is replaced under this name only: say so."""
+    from .fileformat.atomic import check_output
+
+    folder = Path(path).parent if str(Path(path).parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(f"folder {folder} does not exist")
+    target = check_output(path, inputs, stream_ok=True)
+    if target.stream:
+        return
+    folder = target.real.parent
     if not os.access(folder, os.W_OK):
         raise UsageError(f"cannot write in {folder}")
+    if target.other_links:
+        print(f"note: {path} has {target.other_links} other hard link{'s' * (target.other_links != 1)}, "
+              "which keep the previous version", file=sys.stderr)
+
+
+def same_file_or_name(a: str, b: str) -> bool:
+    from .fileformat.atomic import same_file
+
+    return os.path.realpath(a) == os.path.realpath(b) or same_file(a, b)
 
 
 # ---------------------------------------------------------------- generate
@@ -408,7 +429,7 @@ def cmd_generate(args) -> int:
         raise UsageError(f"--mix takes modes from {', '.join(MODES)}, got {args.mix!r}")
     _check_writable(args.output)
     topo = generate(args.racks, args.servers_per_rack, args.vms_per_server, mix=mix, seed=args.seed)
-    save(topo, args.output)
+    save(topo, args.output, stream_ok=True)
     print(
         f"wrote {args.output}: {args.racks} racks, {args.racks * args.servers_per_rack} servers, "
         f"{args.racks * args.servers_per_rack * args.vms_per_server} VMs"
@@ -424,8 +445,8 @@ def cmd_upgrade(args) -> int:
     topo = load(source)
     original = parse_json(source.read_bytes()).get("version")
     target = Path(args.output) if args.output else source
-    _check_writable(str(target))
-    save(topo, target)
+    _check_writable(str(target))  # over FILE itself is what upgrade is for
+    save(topo, target, stream_ok=True)
     print(f"wrote {target} in format version 1 (was version {original})")
     return 0
 

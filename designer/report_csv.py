@@ -15,7 +15,7 @@ import io
 import os
 from pathlib import Path
 
-from .fileformat.project import write_atomic
+from .fileformat.atomic import write_atomic
 from .model.elements import MODES
 
 TABLES = ("flows", "resources", "servers")
@@ -123,12 +123,14 @@ def check_folder(folder: str | Path) -> None:
         raise PermissionError(13, "cannot write in this folder", str(path))
 
 
-def write_report_csv(folder: str | Path, name: str, solution, topology=None) -> list[Path]:
-    """Write the three tables into ``folder`` (created when missing), each atomically."""
+def write_report_csv(folder: str | Path, name: str, solution, topology=None, **write_options) -> list[Path]:
+    """Write the three tables into ``folder`` (created when missing), each atomically.
+
+    ``write_options`` go to write_atomic (``inputs`` never to replace, ``stream_ok``)."""
     check_folder(folder)
     Path(folder).mkdir(parents=True, exist_ok=True)
     tables = report_tables(solution, topology)  # everything computed before the first write
     paths = report_paths(folder, name)
     for table in TABLES:
-        write_atomic(paths[table], tables[table].encode("utf-8"))
+        write_atomic(paths[table], tables[table].encode("utf-8"), **write_options)
     return [paths[t] for t in TABLES]

@@ -14,10 +14,10 @@ import errno
 import json
 import math
 import os
+import re
 import stat
-import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..model.elements import (
     DEFAULT_CORE_US_PER_PACKET,
@@ -45,8 +45,10 @@ from ..model.schema import (
     FieldSpec,
     fields_for,
     link_field_spec,
+    unsavable_text,
 )
 from ..model.topology import Topology
+from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, migrate
 
 FORMAT = "rackio-project"
@@ -209,7 +211,7 @@ def parse_json(data: bytes | str) -> Any:
     else:
         text = data
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except _Refused as exc:
         raise ProjectFileError(_locate_refusal(text) or str(exc)) from None
     except json.JSONDecodeError as exc:
@@ -218,6 +220,37 @@ def parse_json(data: bytes | str) -> Any:
         raise ProjectFileError("not a project file: the JSON is nested too deeply.") from None
     except ValueError as exc:  # e.g. integer strings too long to convert
         raise ProjectFileError(f"not valid JSON: {exc}.") from None
+    if _LONE_SURROGATE_ESCAPE.search(text) or (not isinstance(data, (bytes, bytearray)) and not _encodable(text)):
+        refuse_unencodable(doc)
+    return doc
+
+
+# A \uD800–\uDFFF escape: JSON's way to write half of a UTF-16 pair, which alone is no character.
+_LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _encodable(text: str) -> bool:
+    return unsavable_text(text) is None
+
+
+def refuse_unencodable(doc: Any) -> None:
+    """Refuse text no file can hold: a lone UTF-16 surrogate (``"x\\udc00"``) reads into Python but
+    can never be written back as UTF-8, so every later save would fail. Names the element and field
+    (also for keys and unknown fields). Used by the loader and by paste."""
+    stack: list[tuple[tuple, Any]] = [((), doc)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                raise ProjectFileError(_describe_path(doc, path, unsavable_text(value)))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    raise ProjectFileError(_describe_path(doc, path + (key.encode("utf-8", "replace").decode(),),
+                                                          "— its name " + unsavable_text(key)))
+                stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (i,), item) for i, item in enumerate(value))
 
 
 def _check_depth(value: Any, where: str, depth: int = 0, name: str | None = None) -> None:
@@ -611,14 +644,15 @@ def dumps(topo: Topology) -> str:
     return json.dumps(to_document(topo), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def save(topo: Topology, path: str | os.PathLike, backup: bool = False) -> None:
-    """Write atomically: a temporary file in the same folder, fsync, rename over the target.
+def save(topo: Topology, path: str | os.PathLike, backup: bool = False, *,
+         stream_ok: bool = False) -> Target:
+    """Write atomically (designer/fileformat/atomic.py): a temporary file in the same folder, fsync,
+    rename over the target, whose mode, owner and group the new file keeps.
 
-    With ``backup`` the file being replaced is first kept as ``NAME.bak`` (see keep_backup),
-    and a file without write permission is refused rather than replaced."""
-    path = Path(path)
+    With ``backup`` the file being replaced is first kept as ``NAME.bak`` (see keep_backup).
+    ``stream_ok`` lets a command-line output be a pipe or a device (written in place)."""
     data = dumps(topo).encode("utf-8")
-    write_atomic(path, data, before_replace=keep_backup if backup else None)
+    return write_atomic(path, data, before_replace=keep_backup if backup else None, stream_ok=stream_ok)
 
 
 BACKUP_SUFFIX = ".bak"
@@ -626,9 +660,7 @@ BACKUP_SUFFIX = ".bak"
 
 def backup_path(path: str | os.PathLike) -> Path:
     """Where the previous version of ``path`` is kept: beside the real file, NAME.rackio.bak."""
-    path = Path(path)
-    if path.is_symlink():
-        path = path.resolve()
+    path = Path(os.path.realpath(path))
     return path.with_name(path.name + BACKUP_SUFFIX)
 
 
@@ -638,10 +670,9 @@ def keep_backup(path: Path) -> Path | None:
     The copy is made under a temporary name (a hard link, or a copy that is fsynced where links
     are not possible) and renamed over the old backup, so a failure at any point leaves the file,
     and the previous backup, as they were. Raises OSError when the backup cannot be made; a file
-    that does not exist (yet, or any more) has nothing to keep and gives None."""
-    path = Path(path)
-    if path.is_symlink():
-        path = path.resolve()
+    that does not exist (yet, or any more) has nothing to keep and gives None, and so does a file
+    whose name is too long to take the ``.bak`` suffix on its file system (docs/safety.md)."""
+    path = Path(os.path.realpath(path))
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -652,11 +683,15 @@ def keep_backup(path: Path) -> Path | None:
         raise OSError(errno.EINVAL, "the path is not a regular file", str(path))
     if not os.access(path, os.W_OK):
         raise PermissionError(errno.EACCES, "the file is read-only", str(path))
+    folder = path.parent if str(path.parent) else Path(".")
     target = path.with_name(path.name + BACKUP_SUFFIX)
+    if len(os.fsencode(target.name)) > name_max(folder):
+        return None
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, f"the backup {target.name} is a folder", str(target))
-    folder = path.parent if str(path.parent) else Path(".")
-    tmp = folder / f".{path.name}.{os.urandom(6).hex()}.bak.tmp"
+    if same_file(target, path):
+        return target  # the backup is already this very file (a save that failed after linking it)
+    tmp = temp_path(path, ".bak.tmp")
     try:
         try:
             os.link(path, tmp)  # the old bytes, shared until the new file is renamed in
@@ -664,7 +699,7 @@ def keep_backup(path: Path) -> Path | None:
             return None  # the file vanished meanwhile: nothing to keep
         except OSError:
             _copy_synced(path, tmp, info.st_mode & 0o777)
-        os.replace(tmp, target)
+        replace_and_clean(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -689,53 +724,5 @@ def _copy_synced(source: Path, target: Path, mode: int) -> None:
     os.chmod(target, mode)
 
 
-def write_atomic(path: Path, data: bytes, before_replace: Callable[[Path], object] | None = None) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it and rename it over ``path``.
-
-    ``before_replace(path)`` runs once the new bytes are safely on disk, just before the rename
-    (saving uses it to keep the old file as NAME.bak, so a full disk never costs the old backup)."""
-    if path.is_symlink():
-        path = path.resolve()  # save through a link into the file it points at; the link stays
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise OSError(21, "the path is a folder", str(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        if before_replace is not None:
-            before_replace(path)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 __all__ = ["ProjectFileError", "load", "load_versioned", "loads", "save", "keep_backup", "backup_path", "dumps",
-           "to_document"]
+           "to_document", "write_atomic", "refuse_unencodable"]

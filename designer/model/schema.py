@@ -101,6 +101,9 @@ class FieldSpec:
             if isinstance(value, str):
                 if len(value) > 4096:
                     raise FieldError("is longer than 4096 characters")
+                reason = unsavable_text(value)
+                if reason:
+                    raise FieldError(reason)
                 return value
             raise FieldError(f"must be text, got {_show(value)}")
         raise AssertionError(t)
@@ -149,6 +152,17 @@ class FieldSpec:
         if self.type == "netdevs":
             return self.coerce([name for name in text.replace(",", " ").split()])
         return self.coerce(text)
+
+
+def unsavable_text(text: str) -> str | None:
+    """Why ``text`` could never be written to a file (UTF-8), or None. Python strings may hold a
+    lone UTF-16 surrogate (from a JSON escape ``\\udc00`` or a pasted clipboard); no file can."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as exc:
+        return (f"holds an unpaired surrogate U+{ord(text[exc.start]):04X} at character {exc.start + 1}, "
+                "which is not text a file can hold")
 
 
 def _fmt(x: float | None) -> str:

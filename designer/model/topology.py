@@ -615,6 +615,11 @@ class Topology:
             raise ModelError(f"the project has no field {name!r}")
         if not isinstance(value, str):
             raise ModelError(f"project {name} must be text")
+        from .schema import unsavable_text
+
+        reason = unsavable_text(value)
+        if reason:
+            raise ModelError(f"project: field {name!r} {reason}")
         old = getattr(self, name)
         setattr(self, name, value)
         self._emit("project-changed", "", name)

@@ -21,6 +21,7 @@ from ..fileformat.project import (
     _read_element,
     element_to_dict,
     link_to_dict,
+    refuse_unencodable,
 )
 from ..model.elements import (
     VM,
@@ -337,6 +338,7 @@ class Editor:
         if not isinstance(doc, dict) or doc.get("format") != CLIPBOARD_FORMAT or not isinstance(doc.get("elements"), list):
             return "The clipboard does not hold RackIO elements.", []
         try:
+            refuse_unencodable(doc)  # text no file could hold would make every later save fail
             elements = [_read_element(raw, i) for i, raw in enumerate(doc["elements"])]
         except ProjectFileError as exc:
             return f"The clipboard's elements are not valid: {exc}", []

@@ -38,7 +38,8 @@ from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from ..fileformat import ProjectFileError, dumps
-from ..fileformat.project import load, write_atomic
+from ..fileformat.atomic import write_atomic
+from ..fileformat.project import load
 
 RECOVERY_FORMAT = "rackio-recovery"
 DEBOUNCE_MS = 2000
@@ -514,8 +515,8 @@ def handle_exception(window, exc_type, exc, tb) -> None:
             copy = controller.autosave_now()
         try:
             controller.directory.mkdir(parents=True, exist_ok=True)
-            (controller.directory / "last-error.txt").write_text(
-                "".join(traceback.format_exception(exc_type, exc, tb)), encoding="utf-8")
+            write_atomic(controller.directory / "last-error.txt",
+                         "".join(traceback.format_exception(exc_type, exc, tb)).encode("utf-8", "backslashreplace"))
         except OSError:
             pass
         summary = " ".join(f"{exc_type.__name__}: {exc}".split())[:300]

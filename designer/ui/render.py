@@ -45,7 +45,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
-from ..fileformat.project import write_atomic
+from ..fileformat.atomic import write_atomic
 from ..model.elements import split_port_end
 from ..model.topology import Topology
 from . import style
@@ -501,10 +501,13 @@ def format_of(path: str | Path) -> str:
     return suffix
 
 
-def export_file(path: str | Path, topology: Topology, solution, options: ExportOptions) -> Rendered:
-    """Render and write atomically: the file appears whole or not at all."""
+def export_file(path: str | Path, topology: Topology, solution, options: ExportOptions,
+                **write_options) -> Rendered:
+    """Render and write atomically: the file appears whole or not at all.
+
+    ``write_options`` go to write_atomic (``inputs`` never to replace, ``stream_ok``)."""
     rendered = render(topology, solution, options, format_of(path))
-    write_atomic(Path(path), rendered.data)
+    write_atomic(Path(path), rendered.data, **write_options)
     return rendered
 
 

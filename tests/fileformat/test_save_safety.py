@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from designer.fileformat import dumps, load, loads
+from designer.fileformat.atomic import TEMP_PREFIX, target_tag
 from designer.fileformat.project import backup_path, keep_backup, save
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,13 +168,16 @@ class FailingWriter:
         self.raw.close()
 
 
+NEW_TEMP = f"{TEMP_PREFIX}{target_tag('rack.rackio')}-"  # the temporary of rack.rackio (not its .bak's)
+
+
 def failing_fdopen(monkeypatch, code: int, which: str = "any"):
     real = os.fdopen
 
     def fdopen(fd, mode="r", *args, **kwargs):
         fh = real(fd, mode, *args, **kwargs)
         name = os.readlink(f"/proc/self/fd/{fd}") if os.path.exists(f"/proc/self/fd/{fd}") else ""
-        if "w" in mode and (which == "any" or which in name):
+        if "w" in mode and (which == "any" or (which in name and not (which == NEW_TEMP and ".bak." in name))):
             return FailingWriter(fh, code)
         return fh
 
@@ -221,12 +225,12 @@ def failing_call(monkeypatch, name: str, code: int, nth: int = 1) -> None:
 
 FAILURES = {
     # name: (how to set it up, errno expected, whether a previous .bak is replaced by then)
-    "disk full while writing the new file": (lambda mp, f: failing_fdopen(mp, errno.ENOSPC, ".rack.rackio."),
+    "disk full while writing the new file": (lambda mp, f: failing_fdopen(mp, errno.ENOSPC, NEW_TEMP),
                                              errno.ENOSPC, False),
     "disk full while copying the backup": (
         lambda mp, f: (failing_call(mp, "link", errno.EXDEV), failing_fdopen(mp, errno.ENOSPC, ".bak.tmp")),
         errno.ENOSPC, False),
-    "quota exceeded while writing": (lambda mp, f: failing_fdopen(mp, errno.EDQUOT, ".rack.rackio."),
+    "quota exceeded while writing": (lambda mp, f: failing_fdopen(mp, errno.EDQUOT, NEW_TEMP),
                                      errno.EDQUOT, False),
     "i/o error on fsync": (lambda mp, f: failing_call(mp, "fsync", errno.EIO), errno.EIO, False),
     "read-only folder": (lambda mp, f: readonly_folder(mp, f), errno.EACCES, False),
@@ -339,7 +343,7 @@ def test_process_killed_during_a_save(tmp_path, where):
         assert files["rack.rackio"] == OLD
     # Whatever else is there is a whole backup or a hidden temporary file, never a damaged design.
     for name, data in files.items():
-        assert name in ("rack.rackio", "rack.rackio.bak") or (name.startswith(".rack.rackio.")
+        assert name in ("rack.rackio", "rack.rackio.bak") or (name.startswith(NEW_TEMP)
                                                               and name.endswith(".tmp")), name
         if name == "rack.rackio.bak":
             assert data == OLD

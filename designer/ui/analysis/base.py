@@ -14,7 +14,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
-from ...fileformat.project import write_atomic
+from ...fileformat.atomic import write_atomic
 from .. import style
 
 # Rows a horizontal bar plot shows before it scrolls; the rest is a wheel or drag away.
