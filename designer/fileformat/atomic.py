@@ -121,14 +121,13 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
             if stream_ok and kind in ("FIFO (named pipe)", "character device"):
                 for source in inputs:
                     if same_file(path, source):
-                        raise _error(errno.EINVAL, f"is the input file {source}; choose another output", path)
+                        raise _error(errno.EINVAL, f"this output is the input file {source}; choose another output", path)
                 return Target(path, path, info, True)
             raise _error(errno.EINVAL, f"the path is a {kind}, not a regular file", path)
     real = Path(os.path.realpath(path))
     for source in inputs:
         if same_file(path, source) or (info is None and os.path.realpath(source) == str(real)):
-            raise _error(errno.EINVAL, f"is the input file {source}; the output would replace it — "
-                                       "choose another output", path)
+            raise _error(errno.EINVAL, f"this output is the input file {source}; choose another output", path)
     folder = real.parent
     if not folder.is_dir():
         raise _error(errno.ENOENT, "the folder does not exist", path)
