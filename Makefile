@@ -6,7 +6,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := resources/examples/mail-rack.rackio
 
-.PHONY: run test bench bench-gui screenshots venv clean package wheel install-desktop check-desktop desktop-tools
+.PHONY: run test bench bench-gui screenshots venv clean package wheel install-desktop check-desktop desktop-tools \
+	system-deps test-tools
 
 venv: $(STAMP)
 
@@ -16,10 +17,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) system-deps
 	$(VENV)/bin/rackio $(EXAMPLE)
 
-test: $(STAMP) desktop-tools
+test: $(STAMP) desktop-tools system-deps test-tools
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)
@@ -41,24 +42,51 @@ RACKIO  ?= $(abspath $(VENV)/bin/rackio)
 DESKTOP_TOOLS := desktop-file-validate appstreamcli update-mime-database update-desktop-database shellcheck
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 
-# The validators the desktop-file tests use, from Debian's desktop-file-utils, appstream and
-# shared-mime-info, and shellcheck for the host-config scripts' test: installed with apt-get when
-# missing and possible. Never fails: without
-# them those tests are skipped and say why.
-desktop-tools:
-	@missing=""; for t in $(DESKTOP_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+# $(call apt-install,PROGRAMS OR LIBRARIES MISSING,DEBIAN PACKAGES,WHAT HAPPENS WITHOUT THEM):
+# install the packages with apt-get (as root, or through passwordless sudo) when something is
+# missing. Never fails: where apt-get cannot be used it prints a note.
+define apt-install
+	@missing="$(strip $(1))"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && { [ -z "$(SUDO)" ] || sudo -n true 2>/dev/null; }; then \
-	    echo "installing desktop-file-utils appstream shared-mime-info shellcheck (missing:$$missing)"; \
+	    echo "installing $(strip $(2)) (missing: $$missing)"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
-	    $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info shellcheck >/dev/null 2>&1 || \
+	    $(SUDO) apt-get install -y -qq $(2) >/dev/null 2>&1 || \
 	    { $(SUDO) apt-get update -qq >/dev/null 2>&1 && \
-	      $(SUDO) apt-get install -y -qq desktop-file-utils appstream shared-mime-info shellcheck >/dev/null 2>&1; } || \
-	    echo "note: could not install them; the desktop-file tests will be skipped"; \
+	      $(SUDO) apt-get install -y -qq $(2) >/dev/null 2>&1; } || \
+	    echo "note: could not install them; $(strip $(3))"; \
 	  else \
-	    echo "note:$$missing not installed and apt-get is not usable here; the desktop-file tests will be skipped"; \
+	    echo "note: $$missing not installed and apt-get is not usable here; $(strip $(3))"; \
 	  fi; \
 	fi
+endef
+missing-programs = $(foreach t,$(1),$(if $(shell command -v $(t) 2>/dev/null),,$(t)))
+
+# The validators the desktop-file tests use, from Debian's desktop-file-utils, appstream and
+# shared-mime-info, and shellcheck for the host-config scripts' test: installed with apt-get when
+# missing and possible. Never fails: without them those tests are skipped and say why.
+desktop-tools:
+	$(call apt-install,$(call missing-programs,$(DESKTOP_TOOLS)),desktop-file-utils appstream shared-mime-info shellcheck,\
+	  the desktop-file tests will be skipped)
+
+# Qt's X11 runtime libraries: what `ldd` on PySide6's platforms/libqxcb.so needs beyond a bare
+# Debian 12 (designer/qt_platform.py names the same packages when one is missing). Without them
+# `rackio` says which are missing and how to install them, and exits 2.
+QT_X11_PACKAGES := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-randr0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1 libxcb-util1 \
+	libxcb-shm0 libxcb-sync1 libxcb-xfixes0 libxcb-render0 libxcb1 libx11-xcb1 libx11-6 libfontconfig1 \
+	libfreetype6 libglib2.0-0 libdbus-1-3
+missing-packages = $(shell for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	grep -q "ok installed" || echo $$p; done)
+
+system-deps:
+	$(call apt-install,$(call missing-packages,$(QT_X11_PACKAGES)),$(call missing-packages,$(QT_X11_PACKAGES)),\
+	  the designer window cannot open; rackio will name what is missing)
+
+# What other tests use: pdfinfo and pdftotext (PDF exports), shellcheck (the shell scripts).
+test-tools:
+	$(call apt-install,$(call missing-programs,pdfinfo pdftotext shellcheck),poppler-utils shellcheck,\
+	  the tests needing them will be skipped)
 
 check-desktop: $(STAMP) desktop-tools
 	desktop-file-validate packaging/$(APP_ID).desktop

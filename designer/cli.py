@@ -176,6 +176,10 @@ def _fail(message: str) -> int:
 def _check_gui(path: str | None) -> int:
     if path is not None and not Path(path).is_file():
         return _fail(f"{path} does not exist")
+    from .qt_platform import problem
+
+    if os.environ.get("DISPLAY") and (reason := problem()):
+        return _fail(reason)
     try:
         from .ui.app import check_gui  # Qt only here
     except ImportError as exc:
@@ -194,6 +198,11 @@ def _open_gui(argv: list[str]) -> int:
     ):
         return _fail("no display to open the designer on (DISPLAY is not set); "
                      "use rackio solve, export, sweep, generate or upgrade on a headless machine")
+    from .qt_platform import problem
+
+    reason = problem()  # before Qt is loaded: Qt would abort without its X11 libraries
+    if reason:
+        return _fail(reason)
     from .ui.app import run  # imported here so the command line never loads Qt
 
     return run(path)
@@ -254,8 +263,9 @@ def cmd_export(args) -> int:
     from .solver import solve
 
     solution = solve(topo)
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # render without a screen
+    from .qt_platform import render_headless_if_needed
+
+    render_headless_if_needed()  # no screen needed to draw a file
     try:
         from .ui.app import make_application
         from .ui.render import ExportError, ExportOptions, export_file
@@ -383,8 +393,9 @@ def cmd_sweep(args) -> int:
 
 def _sweep_png(result, to: float, title: str) -> bytes:
     """Draw the sweep plot headless with the designer's own plotting code (Qt loaded only here)."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .qt_platform import render_headless_if_needed
+
+    render_headless_if_needed()
     try:
         from .ui.analysis.sweep import render_sweep_png_headless
     except ImportError as exc:
