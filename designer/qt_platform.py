@@ -92,12 +92,12 @@ def run_ldd(plugin: Path) -> str | None:
     return proc.stdout
 
 
-def missing_libraries(plugin: Path | None = None, ldd=run_ldd) -> list[str]:
+def missing_libraries(plugin: Path | None = None, ldd=None) -> list[str]:
     """The xcb plugin's libraries this machine lacks; [] when all are there or it cannot tell."""
     plugin = plugin or xcb_plugin()
     if plugin is None:
         return []
-    output = ldd(plugin)
+    output = (ldd or run_ldd)(plugin)
     return missing_from_ldd(output) if output else []
 
 
@@ -110,7 +110,7 @@ def packages_for(libraries: list[str]) -> list[str]:
     return out
 
 
-def problem(environ=None, platform: str | None = None, plugin: Path | None = None, ldd=run_ldd) -> str | None:
+def problem(environ=None, platform: str | None = None, plugin: Path | None = None, ldd=None) -> str | None:
     """One sentence saying why the designer window cannot open here, or None."""
     if not will_use_xcb(environ, platform):
         return None
