@@ -21,7 +21,7 @@ from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 QStandardPaths.setTestModeEnabled(True)
 
 from designer.generate import generate  # noqa: E402
-from designer.ui.app import make_application  # noqa: E402
+from designer.ui.app import make_application, scratch_settings  # noqa: E402
 from designer.ui.document import Document  # noqa: E402
 
 
@@ -29,11 +29,16 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def make_settings() -> QSettings:
+    """Throw-away settings for the benchmark's window (never the user's, never a system path)."""
+    return scratch_settings()
+
+
 def main() -> int:
     app = make_application()
     from designer.ui.main_window import MainWindow
 
-    window = MainWindow(QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
     topo = generate(1, 40, 50, seed=1)

@@ -16,9 +16,14 @@ from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
 QStandardPaths.setTestModeEnabled(True)
 
 from designer.resources_access import example  # noqa: E402
-from designer.ui.app import make_application  # noqa: E402
+from designer.ui.app import make_application, scratch_settings  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "images"
+
+
+def make_settings() -> QSettings:
+    """Throw-away settings for the screenshot window (never the user's, never a system path)."""
+    return scratch_settings()
 
 
 def analysis_screenshots(app, window) -> None:
@@ -72,7 +77,7 @@ def main() -> int:
     from designer.ui.main_window import MainWindow
 
     OUT.mkdir(exist_ok=True)
-    window = MainWindow(QSettings(os.devnull, QSettings.Format.IniFormat))
+    window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
     for _ in range(3):

@@ -15,6 +15,21 @@ APPLICATION = "RackIO Designer"
 DESKTOP_ID = "io.github.rackio.Designer"
 
 
+def scratch_settings() -> QSettings:
+    """Settings in a new temporary folder, removed at exit: for benchmarks, screenshots and checks,
+    which must touch neither the user's settings nor a system path. (Settings "in" /dev/null are
+    no way to discard them: QSettings saves by renaming a new file over its own, and as root that
+    turns /dev/null into a regular file.)"""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = tempfile.mkdtemp(prefix="rackio-settings-")
+    atexit.register(shutil.rmtree, folder, True)
+    return QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
