@@ -8,6 +8,8 @@ events schedule a debounced re-solve; ``solved`` carries the new Solution.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from pathlib import Path
 
@@ -21,6 +23,19 @@ from ..solver import Solution, solve
 from .commands import Command
 
 SOLVE_DELAY_MS = 30
+
+
+def disk_state(path: str) -> tuple[int, int, str] | None:
+    """(size, mtime in ns, SHA-256) of a file, or None when it cannot be read."""
+    try:
+        info = os.stat(path)
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, digest.hexdigest()
 
 
 class Document(QObject):
@@ -44,6 +59,8 @@ class Document(QObject):
         # gone. A document being destroyed has nothing left to say: silence its stack.
         stack = self.undo_stack
         self.destroyed.connect(lambda *_: stack.blockSignals(True))
+        # (size, mtime in ns, SHA-256) of the file as this document last read or wrote it.
+        self.disk_state: tuple[int, int, str] | None = None
         self.solution: Solution | None = None
         self.solve_error: str | None = None
         self.last_solve_seconds = 0.0
@@ -109,6 +126,7 @@ class Document(QObject):
         the old file kept as NAME.bak), and closing asks first."""
         topology, version = load_versioned(path)
         document = cls(topology, str(Path(path).resolve()), parent)
+        document.remember_disk()
         if version < CURRENT_VERSION:
             document.migrated_from = version
             document.mark_modified()
@@ -118,18 +136,42 @@ class Document(QObject):
         """Unsaved until the next save, whatever undo does (a migrated or a recovered design)."""
         self.undo_stack.resetClean()
 
-    def save(self, path: str | None = None) -> None:
-        """Write the design (atomically, the replaced file kept as NAME.bak).
+    def save(self, path: str | None = None):
+        """Write the design (atomically, the replaced file kept as NAME.bak); gives where it went
+        (``atomic.Target``: ``other_links`` names that still hold the previous version).
 
         Raises OSError; the document stays modified then and the file on disk is unchanged."""
         target = path or self.path
         if not target:
             raise ValueError("no file name")
-        save(self.topology, target, backup=True)
+        written = save(self.topology, target, backup=True)
         self.path = str(Path(target).resolve())
+        self.remember_disk()
         self.migrated_from = None
         self.undo_stack.setClean()
         self.pathChanged.emit(self.path)
+        return written
+
+    def remember_disk(self) -> None:
+        """Note what the file on disk is now (size, mtime, SHA-256): what was loaded or saved."""
+        self.disk_state = disk_state(self.path) if self.path else None
+
+    def changed_on_disk(self) -> bool:
+        """True when the file is no longer what was loaded or last saved here (someone else wrote
+        it). A file that vanished is not a conflict: saving writes it anew."""
+        if not self.path or self.disk_state is None:
+            return False
+        size, mtime_ns, digest = self.disk_state
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        if (info.st_size, info.st_mtime_ns) == (size, mtime_ns):
+            return False
+        if info.st_size != size:
+            return True
+        now = disk_state(self.path)
+        return now is not None and now[2] != digest  # touched only: the same bytes
 
     def close(self) -> None:
         self._solve_timer.stop()

@@ -134,9 +134,9 @@ class MainWindow(QMainWindow):
 
     def _install_features(self) -> None:
         """Each feature module adds its own docks, actions and menu entries."""
-        from . import analysis, export, libvirt_io, preferences, rack, recovery
+        from . import analysis, disk_watch, export, libvirt_io, preferences, rack, recovery
 
-        for feature in (analysis, export, libvirt_io, rack, recovery, preferences):
+        for feature in (analysis, export, libvirt_io, rack, recovery, preferences, disk_watch):
             feature.install(self)
 
     # ------------------------------------------------------------------ docks
@@ -466,8 +466,15 @@ class MainWindow(QMainWindow):
         return self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
+        from .disk_watch import OVERWRITE, SAVE_AS, confirm_save
+
+        answer = confirm_save(self, self.document, path)  # the file changed on disk since it was read
+        if answer == SAVE_AS:
+            return self.file_save_as()
+        if answer != OVERWRITE:
+            return False
         try:
-            self.document.save(path)
+            written = self.document.save(path)
         except OSError as exc:
             from .recovery import describe_os_error
 
@@ -476,7 +483,9 @@ class MainWindow(QMainWindow):
                                  "The previous file is unchanged and your design is still open.")
             return False
         self.add_recent(self.document.path)
-        self.show_message(f"Saved {Path(path).name}")
+        links = written.other_links if written is not None else 0
+        self.show_message(f"Saved {Path(path).name}" + (
+            f"; its {links} other hard link{'s' * (links != 1)} still hold the previous version" if links else ""))
         return True
 
     def recent_files(self) -> list[str]:

@@ -4,7 +4,9 @@ While a document has unsaved changes, a recovery copy of it is written to
 ``<AppDataLocation>/recovery/``: ``KEY.rackio`` (the design, an ordinary project
 file) and ``KEY.json`` (a small header: the original path, the time, the title
 and the session that wrote it). KEY is a hash of the document's path, or
-``untitled-<uuid>`` for a design that has never been saved. Both files are
+``untitled-<uuid>`` for a design that has never been saved; each running app
+has its own copy of a file (the key ends in its session id), so two apps on one
+file never overwrite each other's unsaved edits. Both files are
 written with ``write_atomic``, two seconds after the last edit and at least every
 ``prefs/autosaveSeconds`` seconds while edits keep coming; the user's own file is
 never written by autosave.
@@ -12,9 +14,11 @@ never written by autosave.
 The copy is removed when the document is saved (it is then clean), when it is
 closed or replaced, and on a clean exit; a copy of a design the user chose to
 discard is moved to ``recovery/discarded/`` (the last ten are kept) rather than
-deleted. Each running app holds a lock file ``session-ID.lock`` (QLockFile) while
-it has copies, so on start only the copies of sessions that are no longer
-running are offered: Restore / Open Original / Discard.
+deleted. Each running app holds a lock file ``session-ID.lock`` (QLockFile) from
+the first document it opens, so on start only the copies of sessions that are no
+longer running are offered: Restore / Open Original / Discard. While a file is
+open, its app also holds ``file-HASH.lock``: a second app opening the same file
+finds it taken and says the file is already open in another RackIO Designer.
 
 ``install_exception_hook`` (used by ``app.run``) turns an unexpected exception
 in the GUI into: a recovery copy written first, then a dialog saying what
@@ -34,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from ..fileformat import ProjectFileError, dumps
@@ -77,6 +81,7 @@ def describe_os_error(exc: OSError) -> str:
         errno.ENOTDIR: "a part of the path is not a folder",
         errno.EIO: "the disk reported an input/output error",
         errno.ENAMETOOLONG: "the file name is too long",
+        errno.ELOOP: "the path is a loop of symbolic links",
     }
     reason = reasons.get(exc.errno or -1) or exc.strerror or str(exc) or type(exc).__name__
     if exc.strerror and exc.errno in reasons and exc.strerror.lower() not in reason:
@@ -193,6 +198,9 @@ class RecoveryController(QObject):
         self.last_error: str | None = None
         self.writes = 0
         self._lock: QLockFile | None = None
+        self._file_lock: QLockFile | None = None
+        # The process id of another running app that has this document's file open, if any.
+        self.open_elsewhere: int | None = None
         self._dirty = False
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -242,10 +250,48 @@ class RecoveryController(QObject):
         stack = document.undo_stack
         stack.indexChanged.connect(self._edited)
         stack.cleanChanged.connect(self._clean_changed)
+        document.pathChanged.connect(self._path_changed)
+        self._lock_file_of(document)
+
+    def _path_changed(self, _path: str) -> None:
+        if self.document is not None:
+            self._lock_file_of(self.document)  # Save As: the lock follows the file
+
+    def _lock_file_of(self, document) -> None:
+        """Hold ``file-HASH.lock`` while the document's file is open; warn when another running
+        app holds it (the file is open there too: both edit the same file)."""
+        path = getattr(document, "path", None)
+        wanted = f"{key_for_path(path)}.lock" if path else None
+        if self._file_lock is not None:
+            if wanted and Path(self._file_lock.fileName()).name == wanted:
+                return
+            self._file_lock.unlock()
+            self._file_lock = None
+        self.open_elsewhere = None
+        if not wanted:
+            return
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        self._hold_session_lock()
+        lock = QLockFile(str(self.directory / wanted))
+        lock.setStaleLockTime(0)  # only a dead owner frees it, never its age
+        if lock.tryLock(0):
+            self._file_lock = lock
+            return
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            return  # the folder cannot hold locks: nothing to say
+        info = lock.getLockInfo()
+        pid = next((v for v in (info if isinstance(info, tuple) else ()) if isinstance(v, int)
+                    and not isinstance(v, bool)), None)
+        self.open_elsewhere = pid or -1
+        warn_open_elsewhere(self.window, path, pid)
 
     def _detach(self, document) -> None:
         stack = document.undo_stack
-        for signal, slot in ((stack.indexChanged, self._edited), (stack.cleanChanged, self._clean_changed)):
+        for signal, slot in ((stack.indexChanged, self._edited), (stack.cleanChanged, self._clean_changed),
+                             (document.pathChanged, self._path_changed)):
             try:
                 signal.disconnect(slot)
             except (RuntimeError, TypeError):
@@ -297,8 +343,9 @@ class RecoveryController(QObject):
 
     def _write(self, document) -> Path:
         key = document.recovery_key
-        if not key:
-            key = key_for_path(document.path) if document.path else f"untitled-{uuid.uuid4().hex[:16]}"
+        if not key:  # this app's own copy: another app on the same file writes another one
+            key = f"{key_for_path(document.path)}-{self.session[:12]}" if document.path else \
+                f"untitled-{uuid.uuid4().hex[:16]}"
         self.directory.mkdir(parents=True, exist_ok=True)
         self._hold_session_lock()
         design = self.directory / f"{key}.rackio"
@@ -378,10 +425,16 @@ class RecoveryController(QObject):
         if self.document is not None:
             self._detach(self.document)
             self.discard_copy_of(self.document)
+            self.document = None  # closed twice (window close, then teardown): nothing to detach
         self._periodic.stop()
-        if self._lock is not None:
-            self._lock.unlock()
-            self._lock = None
+        self.release_locks()
+
+    def release_locks(self) -> None:
+        for name in ("_file_lock", "_lock"):
+            lock = getattr(self, name)
+            if lock is not None:
+                lock.unlock()
+                setattr(self, name, None)
 
     # ------------------------------------------------------------ recovery
     def pending(self) -> list[RecoveryEntry]:
@@ -457,6 +510,7 @@ class RecoveryController(QObject):
         path = str(Path(entry.original_path).resolve()) if entry.original_path else None
         document = Document(topology, path, parent=self.window)
         document.recovery_key = entry.key  # the copy stays until this design is saved or closed
+        document.remember_disk()  # Save writes it back over the file as it is now, and asks if it changes
         document.mark_modified()
         self.window.set_document(document)
         if path:
@@ -465,6 +519,25 @@ class RecoveryController(QObject):
             f"Restored {Path(path).name if path else 'the untitled design'} from its recovery copy; "
             "save to keep it.")
         return True
+
+
+def warn_open_elsewhere(window, path: str, pid: int | None) -> None:
+    """The file is already open in another running RackIO Designer: say so, without blocking
+    (a status message and a note). Tests replace this function to record the warning."""
+    who = f"another RackIO Designer (process {pid})" if pid else "another RackIO Designer"
+    name = Path(path).name
+    # After the window's own "Opened NAME", which would hide it.
+    QTimer.singleShot(0, window, lambda: window.show_message(f"{name} is also open in {who}."))
+    note = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                       f"{name} is already open in {who}.\n\nBoth windows can change it: saving in one "
+                       "replaces what the other saved (RackIO asks before overwriting a file that "
+                       "changed on disk). Each keeps its own recovery copy.",
+                       QMessageBox.StandardButton.Ok, window)
+    note.setObjectName("openElsewhereNote")
+    note.setTextFormat(Qt.TextFormat.PlainText)
+    note.setWindowModality(Qt.WindowModality.NonModal)
+    note.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    note.show()
 
 
 def ask_recovery(window, entry: RecoveryEntry) -> str:

@@ -67,8 +67,7 @@ def crashed_session(qtbot, tmp_path, directory: Path, path: Path | None, value: 
     controller = other.recovery
     controller._detach(controller.document)
     controller.document = None
-    controller._lock.unlock()  # the lock of a dead process is stale: as good as gone
-    controller._lock = None
+    controller.release_locks()  # the locks of a dead process are stale: as good as gone
     other.document.undo_stack.setClean()
     return other
 
@@ -98,7 +97,7 @@ def test_an_edit_is_autosaved_two_seconds_later(qtbot, window, rdir, rack):
     waited = time.monotonic() - started
     assert 1.8 <= waited <= 4.0, waited
     (name,) = copies(rdir)
-    assert name == recovery.key_for_path(str(rack)) + ".rackio"
+    assert name == f"{recovery.key_for_path(str(rack))}-{window.recovery.session[:12]}.rackio"
     assert dumps(load(rdir / name)) == snapshot(window)
     header = header_of(rdir)
     assert header["original_path"] == str(rack.resolve())
