@@ -339,7 +339,8 @@ class ExportDialog(QDialog):
         """Render and write ``path``; a failure is reported in a message box."""
         doc = self._document()
         try:
-            rendered = render.export_file(path, doc.topology, doc.solution, self.options())
+            rendered = render.export_file(path, doc.topology, doc.solution, self.options(),
+                                          inputs=[doc.path] if doc.path else [])  # never over the project
         except ExportError as exc:
             QMessageBox.warning(self, "Export Diagram", f"Cannot export: {exc}")
             return False
@@ -386,7 +387,7 @@ def export_report(window, folder: str | None = None) -> list[Path]:
         if answer != QMessageBox.StandardButton.Yes:
             return []
     try:
-        paths = write_report_csv(folder, name, solution, doc.topology)
+        paths = write_report_csv(folder, name, solution, doc.topology, inputs=[doc.path] if doc.path else [])
     except OSError as exc:
         where = exc.filename or folder
         QMessageBox.critical(window, "Export Report (CSV)", f"Could not write into {where}: {exc.strerror or exc}.")

@@ -232,3 +232,14 @@ def test_paste_of_text_no_file_can_hold_is_refused(window, escaped):
     assert ids == [] and error and "label" in error and "surrogate" in error
     assert state(window) == before
     snapshot(window).encode("utf-8")  # still saveable
+
+
+def test_export_dialog_never_writes_over_the_open_project(window, rack, monkeypatch):
+    from designer.ui.export import ExportDialog
+
+    assert window.open_path(str(rack), ask=False)
+    link = rack.with_name("picture.png")
+    link.symlink_to(rack.name)
+    dialog = ExportDialog(window)
+    assert dialog.write(str(link)) is False
+    assert rack.read_bytes() == MAIL.read_bytes()
