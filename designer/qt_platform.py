@@ -9,6 +9,7 @@ nothing is claimed.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
 import subprocess
@@ -110,13 +111,38 @@ def packages_for(libraries: list[str]) -> list[str]:
     return out
 
 
-def problem(environ=None, platform: str | None = None, plugin: Path | None = None, ldd=None) -> str | None:
+def display_problem(environ=None) -> str | None:
+    """Why the X display in DISPLAY cannot be used (no server there, not allowed), or None.
+    Asked with libxcb itself, as Qt would; where libxcb cannot be loaded nothing is claimed."""
+    environ = os.environ if environ is None else environ
+    display = environ.get("DISPLAY")
+    if not display:
+        return None
+    try:
+        lib = ctypes.CDLL("libxcb.so.1")
+        lib.xcb_connect.restype = ctypes.c_void_p
+        lib.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+        lib.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+        lib.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    except (OSError, AttributeError):
+        return None
+    connection = lib.xcb_connect(os.fsencode(display), None)
+    failed = lib.xcb_connection_has_error(connection)
+    lib.xcb_disconnect(connection)
+    if not failed:
+        return None
+    return (f"cannot open the designer window: cannot connect to the X display {display!r} "
+            "(is an X server running there, and may this user use it?)")
+
+
+def problem(environ=None, platform: str | None = None, plugin: Path | None = None, ldd=None,
+            check_display: bool = True) -> str | None:
     """One sentence saying why the designer window cannot open here, or None."""
     if not will_use_xcb(environ, platform):
         return None
     missing = missing_libraries(plugin, ldd)
     if not missing:
-        return None
+        return display_problem(environ) if check_display else None
     packages = packages_for(missing)
     unknown = [lib for lib in missing if lib not in DEBIAN_PACKAGES]
     how = f"install them with: sudo apt-get install {' '.join(packages)}" if packages else \

@@ -11,6 +11,7 @@ in its own column so that a column never mixes units.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 from pathlib import Path
@@ -117,6 +118,11 @@ def report_paths(folder: str | Path, name: str) -> dict[str, Path]:
 def check_folder(folder: str | Path) -> None:
     """Raise OSError (with the path) when the folder cannot take the tables."""
     path = Path(folder)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "the path is a loop of symbolic links", str(path)) from None
     if path.exists() and not path.is_dir():
         raise NotADirectoryError(20, "is not a folder", str(path))
     if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):

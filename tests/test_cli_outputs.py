@@ -149,6 +149,7 @@ def test_a_socket_is_refused(capsys, project, tmp_path):
     ["upgrade", "{project}", "-o", "{loop}"],
     ["sweep", "{project}", "--csv", "{loop}"],
     ["export", "{project}", "-o", "{loop}.png"],
+    ["solve", "{project}", "--csv", "{loop}"],
 ])
 def test_a_loop_of_symbolic_links_is_one_error_line(capsys, project, tmp_path, argv):
     for a, b in (("loop", "loop2"), ("loop2", "loop"), ("loop.png", "loop2.png"), ("loop2.png", "loop.png")):

@@ -66,8 +66,22 @@ def test_xcb_chosen_explicitly_is_probed(tmp_path):
     plugin.write_bytes(b"")
     assert qt_platform.problem({"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "w"}, "linux", plugin,
                                fake_ldd(LDD_MISSING))
-    assert qt_platform.problem({"DISPLAY": ":0"}, "linux", plugin, fake_ldd(LDD_FINE)) is None
-    assert qt_platform.problem({"DISPLAY": ":0"}, "linux", plugin, fake_ldd(None)) is None  # no ldd: no claim
+    fine = dict(plugin=plugin, check_display=False)
+    assert qt_platform.problem({"DISPLAY": ":0"}, "linux", ldd=fake_ldd(LDD_FINE), **fine) is None
+    assert qt_platform.problem({"DISPLAY": ":0"}, "linux", ldd=fake_ldd(None), **fine) is None  # no ldd: no claim
+
+
+def free_display() -> str:
+    number = next(n for n in range(7700, 7800) if not os.path.exists(f"/tmp/.X11-unix/X{n}"))
+    return f":{number}"
+
+
+def test_a_display_without_an_x_server_is_one_sentence_too(tmp_path):
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"")
+    display = free_display()
+    text = qt_platform.problem({"DISPLAY": display}, "linux", plugin, fake_ldd(LDD_FINE))
+    assert text and f"cannot connect to the X display {display!r}" in text and "\n" not in text
 
 
 def test_rackio_window_without_the_libraries_is_one_error_line_and_exit_2(monkeypatch, capsys):
@@ -109,9 +123,14 @@ def test_export_with_a_display_but_without_the_libraries_draws_offscreen(monkeyp
     qt_platform.render_headless_if_needed(environ)
     assert environ["QT_QPA_PLATFORM"] == "offscreen"
     monkeypatch.setattr(qt_platform, "run_ldd", fake_ldd(LDD_FINE))
+    monkeypatch.setattr(qt_platform, "display_problem", lambda environ=None: None)
     working = {"DISPLAY": ":99"}
     qt_platform.render_headless_if_needed(working)
-    assert "QT_QPA_PLATFORM" not in working
+    assert "QT_QPA_PLATFORM" not in working  # a working display is used as it is
+    monkeypatch.setattr(qt_platform, "display_problem", lambda environ=None: "no X server")
+    dead = {"DISPLAY": ":99"}
+    qt_platform.render_headless_if_needed(dead)
+    assert dead["QT_QPA_PLATFORM"] == "offscreen"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or qt_platform.xcb_plugin() is None,

@@ -179,7 +179,7 @@ def write_atomic(path: str | os.PathLike, data: bytes, before_replace: Callable[
         _copy_owner_and_mode(tmp, info)
         if before_replace is not None:
             before_replace(real)
-        os.replace(tmp, real)
+        replace_and_clean(tmp, real)
     except BaseException as exc:
         if fd >= 0:
             os.close(fd)
