@@ -359,14 +359,16 @@ def format_table(topo, solution, top: int = 10) -> str:
 def cmd_sweep(args) -> int:
     from .solver.sweep import sweep
 
+    from .fileformat.atomic import same_file
+
     topo = load(args.file)
-    result = sweep(topo, to=args.to, steps=args.steps)
     if args.csv:
         _check_writable(args.csv, args.file)
     if args.png:
         _check_writable(args.png, args.file)
-    if args.csv and args.png and same_file_or_name(args.csv, args.png):
+    if args.csv and args.png and same_file(args.csv, args.png):
         raise UsageError(f"--csv and --png name the same file {args.png}")
+    result = sweep(topo, to=args.to, steps=args.steps)
     lines = [f"{'scale':>8}  {'peak util':>9}  {'VMM cores':>10}  {'missed':>6}  peak resource"]
     for row in result.rows:
         lines.append(
@@ -422,12 +424,6 @@ def _check_writable(path: str, *inputs: str) -> None:
     if target.other_links:
         print(f"note: {path} has {target.other_links} other hard link{'s' * (target.other_links != 1)}, "
               "which keep the previous version", file=sys.stderr)
-
-
-def same_file_or_name(a: str, b: str) -> bool:
-    from .fileformat.atomic import same_file
-
-    return os.path.realpath(a) == os.path.realpath(b) or same_file(a, b)
 
 
 # ---------------------------------------------------------------- generate

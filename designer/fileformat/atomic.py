@@ -105,6 +105,7 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
     """Refuse, with an OSError naming ``path``, an output that would damage something or cannot
     be written; otherwise say where the bytes go. Nothing is written."""
     path = Path(path)
+    inputs = list(inputs)
     try:
         info: os.stat_result | None = os.stat(path)
     except FileNotFoundError:
@@ -119,15 +120,11 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
             raise _error(errno.EISDIR, "the path is a folder", path)
         if kind is not None:
             if stream_ok and kind in ("FIFO (named pipe)", "character device"):
-                for source in inputs:
-                    if same_file(path, source):
-                        raise _error(errno.EINVAL, f"this output is the input file {source}; choose another output", path)
+                _refuse_inputs(path, inputs)
                 return Target(path, path, info, True)
             raise _error(errno.EINVAL, f"the path is a {kind}, not a regular file", path)
     real = Path(os.path.realpath(path))
-    for source in inputs:
-        if same_file(path, source) or (info is None and os.path.realpath(source) == str(real)):
-            raise _error(errno.EINVAL, f"this output is the input file {source}; choose another output", path)
+    _refuse_inputs(path, inputs)
     folder = real.parent
     if not folder.is_dir():
         raise _error(errno.ENOENT, "the folder does not exist", path)
@@ -136,6 +133,12 @@ def check_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = 
     if info is not None and is_read_only(info, real):
         raise _error(errno.EACCES, "the file is read-only", path)
     return Target(path, real, info, False)
+
+
+def _refuse_inputs(path: Path, inputs: list) -> None:
+    for source in inputs:
+        if same_file(path, source):
+            raise _error(errno.EINVAL, f"this output is the input file {source}; choose another output", path)
 
 
 def target_tag(name: str) -> str:
@@ -169,7 +172,10 @@ def write_atomic(path: str | os.PathLike, data: bytes, before_replace: Callable[
         _write_in_place(target, data)
         return target
     real, info = target.real, target.info
-    fd, tmp = _create_temp(real)
+    try:
+        fd, tmp = _create_temp(real)
+    except OSError as exc:  # a read-only folder or file system, a full disk
+        raise _renamed(exc, Path(path)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fd = -1
