@@ -42,10 +42,12 @@ def cmd_import(args) -> int:
     from .libvirt.xmlsafe import LibvirtError
     from .model.topology import ModelError, Topology
 
+    from .fileformat.atomic import check_output
+
     target = Path(args.into or args.output)
-    inputs = {Path(p).resolve() for p in args.paths} | ({Path(args.rates).resolve()} if args.rates else set())
-    if target.resolve() in inputs:
-        raise _UsageError(f"{target} is one of the inputs; choose another output")
+    # The one output check (docs/safety.md, "Writing files"): never an input (also through a link),
+    # a device, a loop of links or a read-only file.
+    check_output(target, [*args.paths, *([args.rates] if args.rates else [])])
     if target.is_dir():
         raise _UsageError(f"{target} is a folder")
     folder = target.parent if str(target.parent) else Path(".")

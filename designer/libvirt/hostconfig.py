@@ -452,19 +452,20 @@ def write_file(path: Path, data: bytes) -> None:
 def write_tree(out_dir: str | os.PathLike, files: dict[str, bytes], inputs: list[str | os.PathLike]) -> list[Path]:
     """Write ``files`` under ``out_dir``; refuse (OSError) before writing anything if one would
     replace an input. Each file is written atomically; files not named are left alone."""
+    from ..fileformat.atomic import check_output, same_file
+
     out = Path(out_dir)
-    protected = {Path(p).resolve() for p in inputs}
-    if out.resolve() in protected:
+    if any(same_file(out, p) for p in inputs):
         raise IsADirectoryError(21, "the output folder is an input file", str(out))
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(20, "not a folder", str(out))
     targets = []
     for rel in sorted(files):
         target = out / rel
-        if target.resolve() in protected:
-            raise FileExistsError(17, "would replace the input file", str(target))
         if target.is_dir():
             raise IsADirectoryError(21, "is a folder", str(target))
+        if target.parent.is_dir():
+            check_output(target, inputs)  # never an input (also a hard link of one), a device or a link loop
         targets.append((target, files[rel]))
     out.mkdir(exist_ok=True)
     written = []

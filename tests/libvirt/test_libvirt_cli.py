@@ -133,7 +133,7 @@ def test_import_refuses_to_write_over_an_input(tmp_path, capsys):
     domain.write_text("<domain><name>g</name></domain>")
     before = domain.read_bytes()
     code, _, err = _run(capsys, "import", "libvirt", str(domain), "--into", str(domain))
-    assert code == 2 and "is one of the inputs" in err
+    assert code == 2 and "is the input file" in err
     assert domain.read_bytes() == before
 
 
@@ -201,7 +201,7 @@ def test_host_config_never_writes_over_its_input(tmp_path, capsys):
     out.mkdir()
     (out / "kvm01.sh").symlink_to(project)  # a script name that leads back to the design
     code, _, err = _run(capsys, "host-config", str(project), "-o", str(out))
-    assert code == 2 and "would replace the input file" in err
+    assert code == 2 and "is the input file" in err
     assert project.read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["kvm01.sh"]  # nothing else was written either
 
