@@ -68,7 +68,9 @@ def test_solve_prints_a_table_naming_the_saturated_port(capsys, spec_file):
     server_line = next(line for line in out.splitlines() if line.split()[:1] == ["h1"])
     assert server_line.split() == ["h1", "0.625", "2.000", "31.2", "%"]  # 31.25 % printed to one decimal
     assert "Guarantees missed (0)" in out
-    assert "Problems (0)" in out
+    # The full port is the one problem (SPEC §10 saturated), named on its NIC.
+    assert "Problems (1)" in out
+    assert "saturated" in out and "h1n0: port:h1n0:0:tx is full: 10 of 10 Gbit/s; it limits 2" in out
 
 
 def test_solve_json_is_the_spec_report(capsys, spec_file):
@@ -116,7 +118,10 @@ def test_solve_json_is_the_spec_report(capsys, spec_file):
     assert server["vmm_capacity_cores"] == 2
     assert server["vmm_utilization"] == pytest.approx(0.3125, abs=1e-9)
     assert report["admission"] == []
-    assert report["problems"] == []
+    # SPEC §10: the full port is a warning on its NIC; both flows on it are held back by it.
+    (saturated,) = report["problems"]
+    assert (saturated["code"], saturated["severity"], saturated["element"]) == ("saturated", "warning", "h1n0")
+    assert "port:h1n0:0:tx" in saturated["message"] and "limits 2 of the 2 flows" in saturated["message"]
 
 
 def test_solve_scale_doubles_demand(capsys, spec_file):
@@ -167,7 +172,7 @@ def test_strict_ignores_warnings_and_info(capsys, tmp_path):
     code, out, _ = run(capsys, "solve", path, "--json", "--strict")
     assert code == 0
     severities = {p["code"]: p["severity"] for p in json.loads(out)["problems"]}
-    assert severities == {"floor-above-cap": "warning", "parallel-links": "info"}
+    assert severities == {"floor-above-cap": "warning", "parallel-links": "info", "saturated": "warning"}
 
 
 # ---------------------------------------------------------------------- sweep

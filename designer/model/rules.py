@@ -35,6 +35,11 @@ PROBLEM_CODES: dict[str, tuple[str, str]] = {
     "floor-above-cap": (WARNING, "a guaranteed minimum above the rate cap; the cap wins"),
     "parallel-links": (INFO, "several cables join the same two nodes; traffic uses the one with the smallest id"),
     "rack-collision": (ERROR, "two elements occupy the same rack unit"),
+    # SPEC §10 (1.1)
+    "guarantee-unsupported": (ERROR, "a VF guarantee on a NIC whose driver cannot enforce a VF minimum"),
+    "cap-unsupported": (WARNING, "a VF cap on a NIC whose driver cannot enforce a VF maximum"),
+    "guarantee-exceeds-port": (WARNING, "a guaranteed minimum above the capacity of a resource on its route"),
+    "saturated": (WARNING, "a resource at 100 % of its capacity at the design's demand"),
     "rack-overflow": (ERROR, "an element reaches beyond the top of its rack"),
 }
 
@@ -60,6 +65,7 @@ def check_design(topo: Topology) -> list[Problem]:
     elements = topo.elements
 
     vf_count: dict[str, int] = defaultdict(int)
+    vf_port_count: dict[tuple[str, int], int] = defaultdict(int)
     for element in elements.values():
         if element.KIND == "vf":
             vf_count[element.parent] += 1  # type: ignore[attr-defined]
@@ -71,7 +77,20 @@ def check_design(topo: Topology) -> list[Problem]:
                 found.append(problem("bad-port", element.id,
                                      f"VF {element.id} is on port {element.port}, but NIC {nic.id} has only "
                                      f"ports 0–{nic.ports - 1}."))
-            if element.max_gbps > 0 and element.min_gbps > element.max_gbps:
+            vf_port_count[(nic.id, element.port)] += 1
+            hardware = _hardware(nic)
+            if element.min_gbps > 0 and not nic.vf_min_rate:
+                found.append(problem("guarantee-unsupported", element.id,
+                                     f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s, but NIC {nic.id} "
+                                     f"({hardware}) cannot enforce a VF minimum (min_tx_rate); it is solved "
+                                     f"as no guarantee."))
+            if element.max_gbps > 0 and not nic.vf_max_rate:
+                found.append(problem("cap-unsupported", element.id,
+                                     f"VF {element.id} is capped at {element.max_gbps:g} Gbit/s, but NIC {nic.id} "
+                                     f"({hardware}) cannot enforce a VF maximum (max_tx_rate); it is solved "
+                                     f"without the cap."))
+            if element.max_gbps > 0 and element.min_gbps > element.max_gbps and nic.vf_min_rate \
+                    and nic.vf_max_rate:
                 found.append(problem("floor-above-cap", element.id,
                                      f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s but is capped at "
                                      f"{element.max_gbps:g} Gbit/s; the cap wins."))
@@ -81,6 +100,12 @@ def check_design(topo: Topology) -> list[Problem]:
         if count > nic.max_vfs:
             found.append(problem("vf-limit", nic_id,
                                  f"NIC {nic_id} has {count} VFs but supports at most {nic.max_vfs}."))
+    for (nic_id, port), count in vf_port_count.items():
+        nic = elements[nic_id]
+        if 0 < nic.max_vfs_per_port < count:  # type: ignore[attr-defined]
+            found.append(problem("vf-limit", nic_id,
+                                 f"Port {port} of NIC {nic_id} has {count} VFs but the NIC allows at most "
+                                 f"{nic.max_vfs_per_port} per port."))  # type: ignore[attr-defined]
 
     vf_users: dict[str, list[tuple[str, int]]] = defaultdict(list)
     nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
@@ -167,6 +192,12 @@ def check_design(topo: Topology) -> list[Problem]:
     if topo.racks:
         found.extend(check_racks(topo))
     return found
+
+
+def _hardware(nic: Nic) -> str:
+    """The NIC model and driver as a user names them, e.g. "Intel X710-DA2, driver i40e"."""
+    parts = [nic.model or "model not set", f"driver {nic.driver}" if nic.driver else "driver not set"]
+    return ", ".join(parts)
 
 
 def check_racks(topo: Topology) -> list[Problem]:

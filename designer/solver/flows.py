@@ -20,7 +20,8 @@ from ..model.topology import Topology
 
 MODE_CODES = {"emulated": 0, "paravirtual": 1, "vf": 2, "passthrough": 3}
 MODE_NAMES = tuple(MODE_CODES)
-RESOURCE_KINDS = ("vmm", "pcie", "port", "link")
+# In route order; "nic" (a NIC's own forwarding limit, SPEC §9) sits between PCIe and port.
+RESOURCE_KINDS = ("vmm", "pcie", "nic", "port", "link")
 KIND_CODE = {k: i for i, k in enumerate(RESOURCE_KINDS)}
 
 
@@ -36,6 +37,9 @@ class FlowSet:
     mode: np.ndarray  # index into MODE_NAMES
     demand: np.ndarray
     min_gbps: np.ndarray  # requested guaranteed minimum (before clamping to demand)
+    # False where the NIC's driver cannot enforce the VF minimum (SPEC §9 vf_min_rate):
+    # the flow is solved without a floor, but its requested minimum is still reported.
+    floor_enforced: np.ndarray
     max_gbps: np.ndarray  # cap (inf when none)
     weight: np.ndarray
     kappa: np.ndarray  # VMM cores per Gbit/s (0 for direct I/O)
@@ -234,7 +238,13 @@ def compile_flows(topo: Topology) -> FlowSet:
                 pcie_rx = resources.get(f"pcie:{nic.id}:rx", "pcie", nic.id, nic.pcie_gbps)
                 port_tx = resources.get(f"port:{nic.id}:{port}:tx", "port", nic.id, speed)
                 port_rx = resources.get(f"port:{nic.id}:{port}:rx", "port", nic.id, speed)
-                route = ([pcie_tx, port_tx] + suffix[0], suffix[1] + [port_rx, pcie_rx])
+                if nic.throughput_gbps > 0:
+                    # The NIC's own forwarding limit over all its ports (SPEC §9).
+                    nic_tx = resources.get(f"nic:{nic.id}:tx", "nic", nic.id, nic.throughput_gbps)
+                    nic_rx = resources.get(f"nic:{nic.id}:rx", "nic", nic.id, nic.throughput_gbps)
+                    route = ([pcie_tx, nic_tx, port_tx] + suffix[0], suffix[1] + [port_rx, nic_rx, pcie_rx])
+                else:
+                    route = ([pcie_tx, port_tx] + suffix[0], suffix[1] + [port_rx, pcie_rx])
         return route
 
     unwired: dict[tuple[str, int], list[str]] = {}
@@ -257,12 +267,19 @@ def compile_flows(topo: Topology) -> FlowSet:
             mode = vnic.mode
             route_id = -1
             nic = None
+            enforced = 1.0
             if mode == "vf":
                 vf = elements.get(vnic.vf) if vnic.vf else None
                 if isinstance(vf, VirtualFunction):
                     nic = elements[vf.parent]
                     port = vf.port
                     floor_req, cap_req = vf.min_gbps, vf.max_gbps
+                    # What the driver cannot enforce does not bind the flow (SPEC §9): an
+                    # unenforced cap is no cap; an unenforced minimum is reported, not solved.
+                    if not nic.vf_max_rate:
+                        cap_req = 0.0
+                    if not nic.vf_min_rate:
+                        enforced = 0.0
                 else:
                     port, floor_req, cap_req = 0, 0.0, 0.0
             else:
@@ -304,7 +321,7 @@ def compile_flows(topo: Topology) -> FlowSet:
                         route_id = found  # type: ignore[assignment]
             rows.append((vm_pos, index, mode_codes[mode], tx_d, rx_d, floor_req, cap_req, vnic.weight,
                          vnic.packet_bytes, route_id, 1.0 if (nic is not None and nic.vmdq) else 0.0,
-                         server_index[server_id]))
+                         server_index[server_id], enforced))
 
     for (nic_id, port), users in unwired.items():
         names = ", ".join(dict.fromkeys(users))
@@ -312,7 +329,7 @@ def compile_flows(topo: Topology) -> FlowSet:
                                 f"Port {port} of NIC {nic_id} carries traffic of {names} but has no cable."))
 
     # ---- Expand vNICs into flows (tx before rx) and routes into entries, with numpy.
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), 12)
+    table = np.array(rows, dtype=np.float64).reshape(len(rows), 13)
     n_vnics = table.shape[0]
     has = np.stack([table[:, 3] > 0, table[:, 4] > 0], axis=1).ravel()
     flow_vnic = np.repeat(np.arange(n_vnics), 2)[has]
@@ -322,6 +339,7 @@ def compile_flows(topo: Topology) -> FlowSet:
     mode = col[:, 2].astype(np.int8)
     demand = np.where(is_tx, col[:, 3], col[:, 4])
     min_gbps = np.where(is_tx, col[:, 5], 0.0)
+    floor_enforced = col[:, 12] > 0
     max_gbps = np.where(is_tx & (col[:, 6] > 0), col[:, 6], np.inf)
     tau_by_code = np.array([tau[m] for m in MODE_CODES], dtype=np.float64)
     kappa = tau_by_code[mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
@@ -362,6 +380,9 @@ def compile_flows(topo: Topology) -> FlowSet:
                      hops[flow_dir[e_flow], safe_route[e_flow], hop_idx])
     e_coef = np.where(e_is_vmm, kappa[e_flow], 1.0)
 
+    problems.extend(_guarantees_beyond_route(topo, vm_ids, col, flow_dir, min_gbps, max_gbps, e_flow, e_res,
+                                             e_coef, resources))
+
     return FlowSet(
         vm_names=vm_ids,
         vm=col[:, 0].astype(np.int64),
@@ -370,6 +391,7 @@ def compile_flows(topo: Topology) -> FlowSet:
         mode=mode,
         demand=demand,
         min_gbps=min_gbps,
+        floor_enforced=floor_enforced,
         max_gbps=max_gbps,
         weight=col[:, 7].copy(),
         kappa=kappa,
@@ -387,3 +409,42 @@ def compile_flows(topo: Topology) -> FlowSet:
         server_vmm_resource=vmm_resource,
         problems=problems,
     )
+
+
+def _guarantees_beyond_route(topo, vm_ids, col, flow_dir, min_gbps, max_gbps, e_flow, e_res, e_coef,
+                             resources) -> list[Problem]:
+    """``guarantee-exceeds-port`` (SPEC §10): a guaranteed minimum (after its cap) that needs more
+    than the capacity of a resource on its route, so it cannot hold once demand reaches it.
+    Named on the VF for mode vf (its ``min_gbps`` is the guarantee), else on the VM."""
+    want = np.minimum(min_gbps, max_gbps)
+    if not want.size or not (want > 0).any():
+        return []
+    capacity = np.asarray(resources.capacity, dtype=np.float64)
+    need = e_coef * want[e_flow]
+    over = (need > 0) & (need > capacity[e_res] + 1e-9 * np.maximum(1.0, capacity[e_res]))
+    found: list[Problem] = []
+    hits = np.flatnonzero(over)  # entries are flow-major, so each flow's hits are a run
+    flows_hit, first = np.unique(e_flow[hits], return_index=True)
+    bounds = np.append(first, hits.size)
+    for i, f in enumerate(flows_hit.tolist()):
+        entries = hits[bounds[i]:bounds[i + 1]]
+        # The tightest resource (least capacity per unit of this flow), first on the route on ties.
+        ratio = capacity[e_res[entries]] / e_coef[entries]
+        k = int(entries[int(np.argmin(ratio))])
+        r = int(e_res[k])
+        rid = resources.ids[r]
+        vm_id = vm_ids[int(col[f, 0])]
+        index = int(col[f, 1])
+        flow = f"{vm_id}/{index}/{'rx' if flow_dir[f] else 'tx'}"
+        vnic = topo.elements[vm_id].vnics[index]
+        owner = vnic.vf if vnic.mode == "vf" and vnic.vf else vm_id
+        who = f"VF {owner}" if owner != vm_id else f"VM {vm_id} vNIC {index}"
+        if rid.startswith("vmm:"):
+            detail = (f"needs {need[k]:.6g} cores of {rid}, which has only {capacity[r]:.6g} cores")
+        else:
+            detail = f"but {rid} on its route carries at most {capacity[r]:.6g} Gbit/s"
+        found.append(problem(
+            "guarantee-exceeds-port", owner,
+            f"{who} guarantees {want[f]:.6g} Gbit/s to {flow}, {detail}: the guarantee can never hold "
+            f"at full demand."))
+    return found

@@ -217,12 +217,14 @@ def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,
     n_res = len(flows.resource_ids)
     ef, er, ec = flows.entry_flow, flows.entry_resource, flows.entry_coef
     capacity = flows.capacity
+    # A minimum the driver cannot enforce (SPEC §9) is reported and checked, never reserved.
+    solved_floor = np.where(flows.floor_enforced, floor, 0.0)
 
-    reserved = np.bincount(er, ec * floor[ef], minlength=n_res)
+    reserved = np.bincount(er, ec * solved_floor[ef], minlength=n_res)
     over = reserved > capacity + SATURATION_TOLERANCE * np.maximum(1.0, capacity)
     admission: list[dict] = []
     problems: list[Problem] = list(design_problems or []) + list(flows.problems)
-    admitted = floor.copy()
+    admitted = solved_floor.copy()
     admitted[~routed] = 0.0
     if over.any():
         for r in np.flatnonzero(over):
@@ -271,9 +273,36 @@ def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,
         problems.append(problem(
             "floor-missed", flows.vm_id(f),
             f"{flows.flow_id(f)} gets {rate[f]:.6g} Gbit/s, below its guaranteed {floor[f]:.6g} Gbit/s."))
+    problems.extend(_saturation_problems(flows, solution, scale))
     for sid in flows.server_ids:
         r = flows.server_vmm_resource.get(sid)
         solution.server_vmm_cores[sid] = float(load[r]) if r is not None else 0.0
         server = topo.elements.get(sid)
         solution.vmm_capacity[sid] = float(getattr(server, "vmm_io_cores", 0.0))
     return solution
+
+
+def _saturation_problems(flows: FlowSet, solution: Solution, scale: float) -> list[Problem]:
+    """``saturated`` (SPEC §10): one warning per resource at 100 % of its capacity at the solved
+    demand, named on the element that owns it (NIC, link or server), in report order."""
+    full = np.flatnonzero(solution.saturated)
+    if not full.size:
+        return []
+    n_res = len(flows.resource_ids)
+    stopped = solution.bottleneck[solution.bottleneck >= 0]
+    limited = np.bincount(stopped, minlength=n_res)
+    crossing = solution.resource_flow_count
+    demand = "" if scale == 1.0 else f" at ×{scale:g} demand"
+    found = []
+    for r in sorted(full.tolist(), key=lambda r: (flows.resource_kind[r], r)):
+        rid = flows.resource_ids[r]
+        unit = "cores" if rid.startswith("vmm:") else "Gbit/s"
+        n = int(limited[r])
+        if n:
+            effect = f"it limits {n} of the {int(crossing[r])} flows crossing it"
+        else:
+            effect = f"no flow is held back by it yet ({int(crossing[r])} cross it), but nothing more fits"
+        found.append(problem(
+            "saturated", flows.resource_element[r],
+            f"{rid} is full{demand}: {solution.load[r]:.6g} of {flows.capacity[r]:.6g} {unit}; {effect}."))
+    return found

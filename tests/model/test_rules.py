@@ -57,7 +57,11 @@ def test_clean_design_has_no_problems():
     t.add(VM(id="mail", parent="h1", vnics=[VNic(mode="vf", vf="h1n0v0", tx_gbps=8, rx_gbps=2)]))
     t.add(VM(id="web", parent="h1", vnics=[VNic(mode="paravirtual", nic="h1n0", port=0, tx_gbps=8)]))
     assert check_design(t) == []
-    # Nor does the solver find anything: 8 + 8 on a 10 Gbit/s port gives each 5, and mail's floor is 5.
+    # The solver finds only that the port is full (SPEC §10 saturated): 8 + 8 on a 10 Gbit/s
+    # port gives each 5, mail's floor of 5 holds, and both flows are held back by the port.
+    assert [(p.code, p.severity, p.element) for p in solve(t).problems] == [("saturated", "warning", "h1n0")]
+    # With web at 1 Gbit/s the port carries 8 + 1 < 10 Gbit/s: nothing is full, no problem at all.
+    t.set_vnics("web", [VNic(mode="paravirtual", nic="h1n0", port=0, tx_gbps=1)])
     assert solve(t).problems == []
 
 

@@ -189,6 +189,7 @@ def flowset_for(inst) -> FlowSet:
         mode=np.full(n_flows, 2, dtype=np.int8),
         demand=inst["cap"].copy(),
         min_gbps=inst["floor"].copy(),
+        floor_enforced=np.ones(n_flows, dtype=bool),
         max_gbps=np.full(n_flows, math.inf),
         weight=inst["weight"].copy(),
         kappa=np.zeros(n_flows),
@@ -337,7 +338,9 @@ def test_admission_floors_8_and_4_on_a_10g_port():
     np.testing.assert_allclose(sol.rate, [20 / 3, 10 / 3, 0.0], atol=1e-9)
     assert sol.admission == [{"resource": "port:n0:0:tx", "reserved": 12, "capacity": 10}]
     assert sol.floor_met.tolist() == [False, False, True]
-    assert sorted(p.code for p in sol.problems) == ["floor-missed", "floor-missed", "guarantee-oversubscribed"]
+    # The floors fill the port: it is also reported full (SPEC §10 saturated).
+    assert sorted(p.code for p in sol.problems) == ["floor-missed", "floor-missed", "guarantee-oversubscribed",
+                                                    "saturated"]
     # And the oracle agrees.
     A = np.ones((1, 3))
     _, admitted, rate = oracle_with_admission(A, inst["capacity"], inst["floor"], inst["cap"], inst["weight"])
