@@ -249,7 +249,8 @@ VNIC_FIELDS: list[FieldSpec] = [
     _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="transmit cap (0 = none)"),
     # Shares, like NIOC's; bounded so that weight ratios stay far inside float precision.
     _f("weight", "float", 1.0, minimum=0.001, maximum=1e6, help="share of spare capacity"),
-    _f("packet_bytes", "int", 1500, unit="bytes", minimum=64, maximum=9216, help="mean packet size"),
+    # Up to 64 KiB: with TSO/GSO the VMM handles segmentation-offloaded super-packets (docs/solver.md).
+    _f("packet_bytes", "int", 1500, unit="bytes", minimum=64, maximum=65536, help="mean packet size (up to 65536 with TSO/GSO)"),
     _f("to", "ref", None, optional=True, ref_kind="network", help="network the traffic goes to"),
 ]
 

@@ -311,7 +311,7 @@ INVALID = {
     "vnic-text-rate": (mutate(set_in("mail", "tx_gbps", "8", vnic=0)), ['"mail"', "tx_gbps"]),
     "vnic-bad-mode": (mutate(set_in("web", "mode", "sriov", vnic=0)), ['"web"', "mode", "'sriov'"]),
     "vnic-packet-small": (mutate(set_in("web", "packet_bytes", 63, vnic=0)), ['"web"', "packet_bytes"]),
-    "vnic-packet-large": (mutate(set_in("web", "packet_bytes", 9217, vnic=0)), ['"web"', "packet_bytes"]),
+    "vnic-packet-large": (mutate(set_in("web", "packet_bytes", 65537, vnic=0)), ['"web"', "packet_bytes"]),
     "vnic-weight-zero": (mutate(set_in("web", "weight", 0, vnic=0)), ['"web"', "weight"]),
     "vnic-ref-number": (mutate(set_in("mail", "vf", 7, vnic=0)), ['"mail"', "vf"]),
     "element-not-object": (mutate(lambda d: d["elements"].insert(2, "h0")), ["elements[2]"]),
@@ -670,3 +670,17 @@ def test_nic_capability_fields_round_trip_and_default_to_1_0_behaviour():
         doc["elements"][1] = dict(nic, netdevs=bad)
         with pytest.raises(ProjectFileError, match=says):
             loads(json.dumps(doc))
+
+
+def test_packet_bytes_up_to_64_kib_for_segmentation_offload():
+    from designer.fileformat import ProjectFileError, loads
+
+    def doc(size):
+        return json.dumps({"format": "rackio-project", "version": 1, "elements": [
+            {"id": "h", "kind": "server"},
+            {"id": "g", "kind": "vm", "parent": "h", "vnics": [{"mode": "emulated", "packet_bytes": size}]}],
+            "links": []})
+
+    assert loads(doc(65536)).elements["g"].vnics[0].packet_bytes == 65536
+    with pytest.raises(ProjectFileError, match="packet_bytes' must be a whole number from 64 to 65536, got 65537"):
+        loads(doc(65537))

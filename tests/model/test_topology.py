@@ -542,7 +542,7 @@ def test_set_vnics_copies_the_given_objects():
     (VNic(mode="emulated", nic="n3", tx_gbps=-1), ["'vm3'", "tx_gbps"]),
     (VNic(mode="emulated", nic="n3", rx_gbps=math.nan), ["'vm3'", "rx_gbps"]),
     (VNic(mode="emulated", nic="n3", packet_bytes=63), ["'vm3'", "packet_bytes"]),
-    (VNic(mode="emulated", nic="n3", packet_bytes=9217), ["'vm3'", "packet_bytes"]),
+    (VNic(mode="emulated", nic="n3", packet_bytes=65537), ["'vm3'", "packet_bytes"]),
     (VNic(mode="emulated", nic="n3", to="lan2"), ["'vm3'", "'lan2'"]),
 ])
 def test_set_vnics_refusals(vnic, words):

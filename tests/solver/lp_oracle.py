@@ -146,3 +146,112 @@ def lp_max_min_fair(A, capacity, floor, cap, weight, *, max_rounds=None) -> np.n
         value[stuck] = lb[stuck]
         frozen[stuck] = True
     return value
+
+
+# --------------------------------------------------------------------------------
+# The SPEC as a linear program, straight from a design document.
+#
+# ``spec_problem`` reads a small design (one switch ``tor`` uplinked to one network
+# ``wan``, every NIC port cabled to ``tor``) and writes down, from SPEC §2–§5 and
+# §9 alone, each flow's resources and coefficients, demand, floor and cap. It shares
+# nothing with ``designer.solver``: no routing code, no FlowSet, no numpy tricks.
+
+DEFAULT_TAU = {"emulated": 7.5, "paravirtual": 1.5, "vf": 0.0, "passthrough": 0.0}
+
+
+def spec_problem(doc: dict) -> dict:
+    """Flows (in SPEC order) with their route and numbers; resources with capacities."""
+    by_id = {e["id"]: e for e in doc["elements"]}
+    tor = by_id["tor"]
+    uplink = next(link for link in doc["links"] if {link["a"], link["b"]} == {"tor", "wan"})
+    uplink_id = uplink.get("id", f"{uplink['a']}--{uplink['b']}")
+    ab = "ab" if uplink["a"] == "tor" else "ba"
+    ba = "ba" if ab == "ab" else "ab"
+    capacity: dict[str, float] = {}
+    flows: list[dict] = []
+    for vm in (e for e in doc["elements"] if e["kind"] == "vm"):
+        server = by_id[vm["parent"]]
+        for index, vnic in enumerate(vm["vnics"]):
+            mode = vnic["mode"]
+            if mode == "vf":
+                vf = by_id[vnic["vf"]]
+                nic = by_id[vf["parent"]]
+                port = vf.get("port", 0)
+                minimum, maximum = vf.get("min_gbps", 0.0), vf.get("max_gbps", 0.0)
+                min_enforced = nic.get("vf_min_rate", True)
+                if not nic.get("vf_max_rate", True):
+                    maximum = 0.0  # the driver cannot cap it: no cap
+            else:
+                nic = by_id[vnic["nic"]]
+                port = vnic.get("port", 0)
+                minimum, maximum = vnic.get("min_gbps", 0.0), vnic.get("max_gbps", 0.0)
+                min_enforced = True
+            speed = min(nic.get("port_gbps", 25.0), tor.get("port_gbps", 25.0))
+            tau = DEFAULT_TAU[mode]
+            bytes_ = vnic.get("packet_bytes", 1500)
+            if vnic.get("tx_gbps", 0.0) <= 0 and vnic.get("rx_gbps", 0.0) <= 0:
+                continue
+            # A route is listed in both directions once anything uses it (SPEC §8: every
+            # resource on any route), whichever direction carries traffic.
+            for direction in ("tx", "rx"):
+                capacity[f"pcie:{nic['id']}:{direction}"] = nic.get("pcie_gbps", 63.0)
+                if nic.get("throughput_gbps", 0.0) > 0:
+                    capacity[f"nic:{nic['id']}:{direction}"] = nic["throughput_gbps"]
+                capacity[f"port:{nic['id']}:{port}:{direction}"] = speed
+                capacity[f"link:{uplink_id}:{ab if direction == 'tx' else ba}"] = uplink.get("gbps", 100.0)
+            for direction, demand in (("tx", vnic.get("tx_gbps", 0.0)), ("rx", vnic.get("rx_gbps", 0.0))):
+                if demand <= 0:
+                    continue
+                kappa = tau * 125.0 / bytes_
+                if direction == "rx" and nic.get("vmdq", False):
+                    kappa *= 0.43
+                route: list[tuple[str, float]] = []
+                hops: list[tuple[str, float, float]] = [
+                    (f"pcie:{nic['id']}:{direction}", nic.get("pcie_gbps", 63.0), 1.0)]
+                if nic.get("throughput_gbps", 0.0) > 0:
+                    hops.append((f"nic:{nic['id']}:{direction}", nic["throughput_gbps"], 1.0))
+                hops.append((f"port:{nic['id']}:{port}:{direction}", speed, 1.0))
+                hops.append((f"link:{uplink_id}:{ab if direction == 'tx' else ba}", uplink.get("gbps", 100.0), 1.0))
+                if direction == "rx":
+                    hops.reverse()
+                if kappa > 0:
+                    vmm = (f"vmm:{server['id']}", server.get("vmm_io_cores", 4.0), kappa)
+                    hops = [vmm] + hops if direction == "tx" else hops + [vmm]
+                for rid, cap_r, coef in hops:
+                    capacity[rid] = cap_r
+                    route.append((rid, coef))
+                cap = demand if direction == "rx" or maximum <= 0 else min(demand, maximum)
+                floor = 0.0 if direction == "rx" else min(minimum, demand, cap)
+                flows.append({"id": f"{vm['id']}/{index}/{direction}", "route": route, "demand": demand,
+                              "cap": cap, "floor": floor, "solved_floor": floor if min_enforced else 0.0,
+                              "weight": vnic.get("weight", 1.0)})
+    return {"flows": flows, "capacity": capacity}
+
+
+def spec_allocation(doc: dict) -> dict:
+    """flow id -> (rate, requested floor, floor met), by SPEC §5 admission and allocation."""
+    problem = spec_problem(doc)
+    flows = problem["flows"]
+    rids = sorted(problem["capacity"])
+    row = {rid: i for i, rid in enumerate(rids)}
+    A = np.zeros((len(rids), len(flows)))
+    for f, flow in enumerate(flows):
+        for rid, coef in flow["route"]:
+            A[row[rid], f] += coef
+    c = np.array([problem["capacity"][rid] for rid in rids])
+    floor = np.array([flow["solved_floor"] for flow in flows])
+    cap = np.array([flow["cap"] for flow in flows])
+    weight = np.array([flow["weight"] for flow in flows])
+    admitted = floor.copy()
+    reserved = A @ floor
+    if np.any(reserved > c + 1e-9 * np.maximum(1.0, c)):
+        sub = np.flatnonzero(floor > 0)
+        admitted[sub] = lp_max_min_fair(A[:, sub], c, np.zeros(sub.size), floor[sub], floor[sub])
+    rate = lp_max_min_fair(A, c, admitted, cap, weight)
+    return {
+        "rate": {flow["id"]: float(x) for flow, x in zip(flows, rate)},
+        "floor": {flow["id"]: flow["floor"] for flow in flows},
+        "reserved": {rid: float(v) for rid, v in zip(rids, reserved)},
+        "capacity": problem["capacity"],
+        "paths": {flow["id"]: [rid for rid, _ in flow["route"]] for flow in flows},
+    }

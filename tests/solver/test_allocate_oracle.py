@@ -10,6 +10,7 @@ exactly fill a resource, caps reached exactly when a resource saturates.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -363,3 +364,93 @@ def test_oracle_on_hand_cases():
     for A, c, m, M, w, want in cases:
         got = lp_max_min_fair(A, c, m, M, w)
         np.testing.assert_allclose(got, want, atol=1e-7)
+
+
+# ---------------------------------------- property: SPEC 1.1 NIC fields, end to end
+# Whole designs with the §9 fields drawn at random — throughput_gbps (nic: resources),
+# vf_min_rate and vf_max_rate (unenforced floors and caps), vmdq — solved by the real
+# pipeline (file loader → routing → allocation) and by ``spec_allocation``, which builds
+# the LP from the document by the SPEC's words alone.
+from designer.fileformat import loads  # noqa: E402
+from designer.solver import solve  # noqa: E402
+from lp_oracle import spec_allocation  # noqa: E402
+
+gbit = st.one_of(st.sampled_from([0.0, 5.0, 10.0]), st.floats(0.5, 30.0, allow_nan=False))
+
+
+@st.composite
+def designs(draw):
+    elements = [{"id": "wan", "kind": "network"},
+                {"id": "tor", "kind": "switch", "port_gbps": draw(st.sampled_from([10.0, 25.0, 100.0]))}]
+    links = [{"a": "tor", "b": "wan", "gbps": draw(st.one_of(st.just(40.0), st.floats(5.0, 200.0)))}]
+    vm_count = 0
+    for s in range(draw(st.integers(1, 2))):
+        sid = f"s{s}"
+        elements.append({"id": sid, "kind": "server", "vmm_io_cores": draw(st.sampled_from([0.5, 1.0, 2.0, 8.0]))})
+        nics = []
+        for n in range(draw(st.integers(1, 2))):
+            nid = f"{sid}n{n}"
+            ports = draw(st.integers(1, 2))
+            nic = {"id": nid, "kind": "nic", "parent": sid, "ports": ports,
+                   "port_gbps": draw(st.sampled_from([10.0, 25.0, 100.0])),
+                   "pcie_gbps": draw(st.sampled_from([8.0, 32.0, 63.0])),
+                   "throughput_gbps": draw(st.one_of(st.just(0.0), st.sampled_from([10.0, 30.0]),
+                                                     st.floats(1.0, 60.0))),
+                   "vf_min_rate": draw(st.booleans()), "vf_max_rate": draw(st.booleans()),
+                   "vmdq": draw(st.booleans())}
+            elements.append(nic)
+            nics.append(nic)
+            for p in range(ports):
+                links.append({"a": f"{nid}:{p}", "b": "tor"})
+        for _ in range(draw(st.integers(1, 4))):
+            vm_id = f"vm{vm_count}"
+            vm_count += 1
+            nic = draw(st.sampled_from(nics))
+            port = draw(st.integers(0, nic["ports"] - 1))
+            mode = draw(st.sampled_from(["vf", "vf", "paravirtual", "emulated"]))
+            vnic = {"mode": mode, "tx_gbps": draw(gbit), "rx_gbps": draw(gbit),
+                    "weight": draw(st.sampled_from([0.5, 1.0, 2.0])),
+                    "packet_bytes": draw(st.sampled_from([1500, 9000, 64000]))}
+            limits = {"min_gbps": draw(st.one_of(st.just(0.0), st.floats(0.5, 12.0))),
+                      "max_gbps": draw(st.one_of(st.just(0.0), st.floats(1.0, 20.0)))}
+            if mode == "vf":
+                vf_id = f"{vm_id}vf"
+                elements.append({"id": vf_id, "kind": "vf", "parent": nic["id"], "port": port, **limits})
+                vnic["vf"] = vf_id
+            else:
+                vnic.update(nic=nic["id"], port=port, **limits)
+            elements.append({"id": vm_id, "kind": "vm", "parent": sid, "vnics": [vnic]})
+    return {"format": "rackio-project", "version": 1, "elements": elements, "links": links}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(designs())
+def test_nic_fields_match_the_spec_lp(doc):
+    report = solve(loads(json.dumps(doc))).to_report()
+    want = spec_allocation(doc)
+    got = {f["id"]: f for f in report["flows"]}
+    assert set(got) == set(want["rate"])
+    ids = sorted(got)
+    assert_rates([got[i]["rate_gbps"] for i in ids], [want["rate"][i] for i in ids])
+    for i in ids:
+        assert got[i]["path"] == want["paths"][i]
+        assert got[i]["floor_gbps"] == pytest.approx(want["floor"][i], abs=1e-9)
+        margin = want["rate"][i] - (want["floor"][i] - 1e-6)
+        if abs(margin) > 1e-7:
+            assert got[i]["floor_met"] == (margin > 0)
+    res = {r["id"]: r for r in report["resources"]}
+    assert {rid: r["capacity"] for rid, r in res.items()} == pytest.approx(want["capacity"])
+    for rid, reserved in want["reserved"].items():
+        assert res[rid]["reserved"] == pytest.approx(reserved, abs=1e-9)
+    # The 1.1 problems name exactly the VFs whose minimum or cap the driver cannot enforce.
+    by = {e["id"]: e for e in doc["elements"]}
+    vfs = [e for e in doc["elements"] if e["kind"] == "vf"]
+    unsupported = sorted(v["id"] for v in vfs if v["min_gbps"] > 0 and not by[v["parent"]]["vf_min_rate"])
+    uncapped = sorted(v["id"] for v in vfs if v["max_gbps"] > 0 and not by[v["parent"]]["vf_max_rate"])
+    problems = report["problems"]
+    assert sorted(p["element"] for p in problems if p["code"] == "guarantee-unsupported") == unsupported
+    assert sorted(p["element"] for p in problems if p["code"] == "cap-unsupported") == uncapped
+    # saturated: once per full resource, and never on one with room.
+    full = sorted(rid for rid, r in res.items() if r["load"] >= r["capacity"] - 1e-9 * max(1.0, r["capacity"]))
+    named = sorted(p["message"].split(" ", 1)[0] for p in problems if p["code"] == "saturated")
+    assert named == full
