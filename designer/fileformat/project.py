@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.elements import (
+    netdevs_problem,
     DEFAULT_CORE_US_PER_PACKET,
     ELEMENT_CLASSES,
     MODES,
@@ -486,6 +487,10 @@ def _read_element(raw: Any, position: int) -> Element:
     elif "vnics" in raw:
         known.discard("vnics")
     element = cls(id=eid, **values)
+    if kind == "nic":
+        why = netdevs_problem(element.ports, element.netdevs)  # type: ignore[attr-defined]
+        if why:
+            raise ProjectFileError(f"{where}: field 'netdevs' {why}.")
     element.extra = {k: v for k, v in raw.items() if k not in known}
     if element.extra:
         _check_depth(element.extra, where)

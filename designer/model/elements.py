@@ -32,6 +32,16 @@ def is_valid_netdev(value: object) -> bool:
     return isinstance(value, str) and NETDEV_PATTERN.fullmatch(value) is not None
 
 
+def netdevs_problem(ports: int, netdevs: list[str]) -> str | None:
+    """Why a NIC's interface names do not fit its ports, or None. One name per port (PF),
+    in port order; fewer names than ports is fine (the rest are not named yet), more would
+    name a port the card does not have — host configuration would write a line for it."""
+    if len(netdevs) > ports:
+        return (f"names {len(netdevs)} interfaces ({' '.join(netdevs)}) but the NIC has "
+                f"{ports} port{'s' if ports != 1 else ''}; give one name per port")
+    return None
+
+
 def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and ID_PATTERN.match(value) is not None
 

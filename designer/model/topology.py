@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import networkx as nx
 
 from .elements import (
+    netdevs_problem,
     PARENT_KIND,
     RACKABLE_KINDS,
     VM,
@@ -567,6 +568,11 @@ class Topology:
                 raise ModelError(
                     f"nic {element_id!r}: ports cannot drop to {value} while port {wired[0]} is cabled"
                 )
+        if isinstance(element, Nic) and name in ("ports", "netdevs"):
+            why = netdevs_problem(value if name == "ports" else element.ports,
+                                  value if name == "netdevs" else element.netdevs)
+            if why:
+                raise ModelError(f"nic {element_id!r}: netdevs {why}")
         old = getattr(element, name)
         if name == "parent":
             self.graph.remove_edge(old, element.id, key="contains")

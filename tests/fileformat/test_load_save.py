@@ -684,3 +684,24 @@ def test_packet_bytes_up_to_64_kib_for_segmentation_offload():
     assert loads(doc(65536)).elements["g"].vnics[0].packet_bytes == 65536
     with pytest.raises(ProjectFileError, match="packet_bytes' must be a whole number from 64 to 65536, got 65537"):
         loads(doc(65537))
+
+
+def test_more_interface_names_than_ports_is_refused_whole():
+    from designer.fileformat import ProjectFileError, loads
+    from designer.model import ModelError
+
+    def doc(names, ports=2):
+        return json.dumps({"format": "rackio-project", "version": 1, "elements": [
+            {"id": "h", "kind": "server"},
+            {"id": "n", "kind": "nic", "parent": "h", "ports": ports, "netdevs": names}], "links": []})
+
+    assert loads(doc(["ens1f0"])).elements["n"].netdevs == ["ens1f0"]  # fewer names than ports: fine
+    with pytest.raises(ProjectFileError, match=r'element "n" \(nic\): field .netdevs. names 3 interfaces .* 2 ports'):
+        loads(doc(["a0", "a1", "a2"]))
+    # The editing API keeps the same rule, both ways.
+    topo = loads(doc(["ens1f0", "ens1f1"]))
+    with pytest.raises(ModelError, match="netdevs names 2 interfaces"):
+        topo.set_field("n", "ports", 1)
+    with pytest.raises(ModelError, match="netdevs names 3 interfaces"):
+        topo.set_field("n", "netdevs", ["a", "b", "c"])
+    assert topo.elements["n"].ports == 2 and topo.elements["n"].netdevs == ["ens1f0", "ens1f1"]
