@@ -9,6 +9,7 @@
     rackio upgrade FILE [-o OUT]
     rackio import libvirt PATH... [--host NAME] [--rates CSV] (-o OUT.rackio | --into EXISTING.rackio)
     rackio host-config FILE -o DIR [--server ID] [--date YYYY-MM-DD]
+    rackio catalogue [--json]          the NIC models, what their drivers enforce, and sources
     rackio [FILE]                      open the designer window
     rackio --check-gui [FILE]          open the window headless, check it, close (packaging check)
 
@@ -31,7 +32,7 @@ from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
 
-VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config")
+VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "catalogue")
 
 
 class UsageError(Exception):
@@ -133,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_libvirt import add_parsers as add_libvirt_parsers
 
     add_libvirt_parsers(sub)
+
+    from .cli_catalogue import add_parser as add_catalogue_parser
+
+    add_catalogue_parser(sub)
     return parser
 
 
@@ -146,8 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_gui(args.check_gui or None)
         if args.verb is None:
             return _open_gui([])
+        from .cli_catalogue import cmd_catalogue
+
         handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
-                   "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config}
+                   "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config,
+                   "catalogue": cmd_catalogue}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))

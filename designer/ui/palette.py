@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import catalogue
 from ..resources_access import nic_catalogue
 from . import icons, style
 from .canvas.view import MIME_ELEMENT, encode_payload
@@ -48,16 +49,17 @@ class PaletteTree(QTreeWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, (kind, {}))
             item.setData(0, Qt.ItemDataRole.UserRole + 1, kind)
             item.setToolTip(0, KIND_HINTS[kind])
-        catalogue = QTreeWidgetItem(self, ["NIC catalogue"])
-        catalogue.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        group = QTreeWidgetItem(self, ["NIC catalogue"])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for entry in nic_catalogue():
-            item = QTreeWidgetItem(catalogue, [entry["name"]])
+            item = QTreeWidgetItem(group, [entry["name"]])
             item.setIcon(0, kind_icon("nic"))
             item.setData(0, Qt.ItemDataRole.UserRole + 1, "nic")
-            preset = {k: entry[k] for k in ("model", "ports", "port_gbps", "pcie_gbps", "max_vfs", "sriov") if k in entry}
-            item.setData(0, Qt.ItemDataRole.UserRole, ("nic", preset))
+            item.setData(0, Qt.ItemDataRole.UserRole, ("nic", catalogue.preset(entry)))
             item.setToolTip(0, f"{entry['ports']}×{entry['port_gbps']} Gbit/s, PCIe {entry['pcie_gbps']} Gbit/s, "
-                               f"up to {entry['max_vfs']} VFs. {entry.get('note', '')}\nDrop onto a server.")
+                               f"up to {entry['max_vfs']} VFs, driver {entry['driver']}: VF minimum "
+                               f"{'enforced' if entry['vf_min_rate'] else 'NOT enforced'}. {entry.get('note', '')}"
+                               f"\nDrop onto a server.")
         self.expandAll()
 
     def refresh_icons(self) -> None:

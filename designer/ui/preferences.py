@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ..catalogue import HARDWARE_FIELDS
 from ..resources_access import nic_catalogue
 from . import icons
 from .recovery import DEFAULT_AUTOSAVE_SECONDS, MAX_AUTOSAVE_SECONDS, MIN_AUTOSAVE_SECONDS
@@ -53,7 +54,7 @@ AUTOSAVE_KEY, AUTOSAVE_DEFAULT = "prefs/autosaveSeconds", DEFAULT_AUTOSAVE_SECON
 AUTOSAVE_RANGE = (MIN_AUTOSAVE_SECONDS, MAX_AUTOSAVE_SECONDS)
 NIC_KEY, NIC_DEFAULT = "prefs/defaultNic", "Intel X710-DA2"
 VMM_KEY, VMM_DEFAULT, VMM_RANGE = "prefs/vmmIoCores", 4.0, (0.0, 1024.0)
-NIC_PRESET_FIELDS = ("model", "ports", "port_gbps", "pcie_gbps", "max_vfs", "sriov")
+NIC_PRESET_FIELDS = HARDWARE_FIELDS  # every hardware field of the catalogue entry (SPEC §9)
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 
 
