@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 
+from .catalogue import entry, preset
 from .layout import SWITCH_W, nic_size, server_layout
 from .model.elements import (
     VM,
@@ -34,6 +35,8 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
              mix: list[str] | None = None, seed: int = 1) -> Topology:
     mix = mix or ["vf", "paravirtual"]
     rng = random.Random(seed)
+    # Every generated host has the catalogue's E810-XXVDA2, so its label and limits are true.
+    e810 = preset(entry("Intel E810-XXVDA2") or {})
     elements: list = []
     links: list[Link] = []
     # Uplinks sized like a real leaf/spine: 3:1 oversubscription at the ToR, 2:1 at the core.
@@ -56,8 +59,7 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
             host = Server(id=f"r{r}s{s}", label=f"Host {r}.{s}", rack=rack,
                           rack_u=s if s <= height_u - 2 else None)
             elements.append(host)
-            nic = Nic(id=f"{host.id}n0", parent=host.id, model="Intel E810-XXVDA2", ports=2, port_gbps=25.0,
-                      pcie_gbps=63.0, max_vfs=256)
+            nic = Nic(id=f"{host.id}n0", parent=host.id, **e810)
             elements.append(nic)
             for port in range(2):
                 links.append(Link(a=f"{nic.id}:{port}", b=tor.id))

@@ -423,7 +423,13 @@ def _read_cost_model(raw: Any) -> CostModel:
     if not isinstance(raw, dict):
         raise ProjectFileError("project: field 'cost_model' must be an object.")
     cm = CostModel()
-    cm.extra = {k: v for k, v in raw.items() if k not in ("core_us_per_packet", "vmdq_rx_factor")}
+    cm.extra = {k: v for k, v in raw.items() if k not in ("core_us_per_packet", "vmdq_rx_factor", "preset")}
+    if "preset" in raw:
+        preset = raw["preset"]
+        if not isinstance(preset, str) or len(preset) > 64:
+            raise ProjectFileError("cost_model: field 'preset' must be a preset name (text of at most 64 "
+                                   f"characters), got {repr(preset)[:60]}.")
+        cm.preset = preset  # a label; unknown names (a newer preset) are kept as they are
     _check_depth(cm.extra, "cost_model")
     per_packet = raw.get("core_us_per_packet", {})
     if not isinstance(per_packet, dict):
@@ -579,6 +585,8 @@ def to_document(topo: Topology) -> dict:
         doc["notes"] = topo.notes
     cm = topo.cost_model
     cm_doc: dict[str, Any] = {}
+    if cm.preset:
+        cm_doc["preset"] = cm.preset
     if cm.core_us_per_packet != DEFAULT_CORE_US_PER_PACKET:
         cm_doc["core_us_per_packet"] = {m: _plain(v) for m, v in cm.core_us_per_packet.items()}
     if cm.vmdq_rx_factor != 0.43:

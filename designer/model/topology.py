@@ -638,6 +638,8 @@ class Topology:
             for mode, value in cost_model.core_us_per_packet.items():
                 CORE_US_SPEC.coerce(value)
             COST_MODEL_FIELDS[0].coerce(cost_model.vmdq_rx_factor)
+            if not isinstance(cost_model.preset, str) or len(cost_model.preset) > 64:
+                raise FieldError("preset must be a preset name of at most 64 characters")
         except FieldError as exc:
             raise ModelError(f"cost model: {exc}") from None
         old = self.cost_model

@@ -576,6 +576,23 @@ class Editor:
     def macro(self, commands: list[Command], text: str) -> str | None:
         return self.run(MacroCommand(commands, text))
 
+    def change_nic_model(self, change) -> str | None:
+        """Apply a ``catalogue.ModelChange`` as one undo step: what no longer fits goes first
+        (VFs and cables on missing ports, VFs over the limits, surplus interface names), then
+        the card's fields. A refused change (a guest would lose its device) changes nothing."""
+        if change.refusal:
+            return change.refusal
+        commands: list[Command] = []
+        if change.remove_vfs or change.remove_links:
+            commands.append(RemoveCommand(self.topo, change.remove_vfs, change.remove_links))
+        if change.trim_netdevs is not None:
+            commands.append(SetFieldCommand(self.topo, [change.nic_id], "netdevs", change.trim_netdevs))
+        for name, value in change.values.items():
+            commands.append(SetFieldCommand(self.topo, [change.nic_id], name, value))
+        if not commands:
+            return None
+        return self.macro(commands, f"Make {change.nic_id} a {change.entry_name}")
+
 
 def _apply_preset(element: Element, preset: dict) -> None:
     """Copy preset values (palette, catalogue, drag data) that are valid fields of the element."""

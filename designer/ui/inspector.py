@@ -12,6 +12,7 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QMessageBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -25,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model.elements import MODES, VM
+from .. import catalogue
+from ..model.elements import COST_PRESETS, MODES, VM, Nic, VirtualFunction
 from ..model.schema import (
     CORE_US_SPEC,
     COST_MODEL_FIELDS,
@@ -243,6 +245,17 @@ class InspectorWidget(QScrollArea):
         box = QGroupBox("VMM cost model")
         box_form = QFormLayout(box)
         cm = topo.cost_model
+        presets = QComboBox()
+        presets.setObjectName("costPreset")
+        presets.addItem("Custom values", None)
+        for preset_id, preset in COST_PRESETS.items():
+            presets.addItem(preset.label, preset_id)
+        presets.setCurrentIndex(max(0, presets.findData(cm.matching_preset() or None)))
+        presets.setToolTip("Named cost models (docs/solver.md gives their sources). Choosing one sets the "
+                           "values below; editing a value makes them custom.")
+        presets.activated.connect(lambda i: self._choose_cost_preset(presets.itemData(i)))
+        box_form.addRow("preset", presets)
+        self.field_editors_preset = presets
         for mode in MODES:
             spec = FieldSpec(name=f"{mode} cost", type="float", default=CORE_US_SPEC.default, unit="core·µs/packet",
                              minimum=0, maximum=1e6, help=f"CPU time per packet for {mode} vNICs")
@@ -273,7 +286,16 @@ class InspectorWidget(QScrollArea):
             cm.core_us_per_packet.update(per_packet)
         if vmdq is not None:
             cm.vmdq_rx_factor = vmdq
+        cm.preset = cm.matching_preset()  # an edited value is no longer the preset's
         self._report(self.editor.set_cost_model(cm))
+
+    def _choose_cost_preset(self, preset_id: str | None) -> None:
+        if preset_id is None or preset_id not in COST_PRESETS:
+            return  # "Custom values": keep them
+        cm = COST_PRESETS[preset_id].cost_model(preset_id)
+        cm.extra = copy.deepcopy(self.editor.topo.cost_model.extra)
+        self._report(self.editor.set_cost_model(cm))
+        self.refresh(force=True)
 
     def _build_link(self, layout: QVBoxLayout, link_id: str) -> None:
         link = self.editor.topo.links[link_id]
@@ -308,20 +330,161 @@ class InspectorWidget(QScrollArea):
         form = QFormLayout()
         layout.addLayout(form)
         ids = [e.id for e in elements]
+        single_nic = elements[0] if len(elements) == 1 and isinstance(elements[0], Nic) else None
+        if single_nic is not None:
+            self._build_model_chooser(form, single_nic)
         for spec in specs or []:
             values = [getattr(e, spec.name) for e in elements]
             mixed = any(v != values[0] for v in values)
             fe = FieldEditor(spec, values[0], mixed=mixed)
             fe.setObjectName(f"field_{spec.name}")
-            fe.committed.connect(lambda v, name=spec.name, fe=fe: self._report(self.editor.set_field(ids, name, v), fe))
+            if single_nic is not None and spec.name == "model":
+                fe.committed.connect(lambda v, fe=fe, nic_id=single_nic.id: self._type_model(nic_id, v, fe))
+            else:
+                fe.committed.connect(
+                    lambda v, name=spec.name, fe=fe: self._report(self.editor.set_field(ids, name, v), fe))
             form.addRow(spec.name, fe)
             self.field_editors[spec.name] = fe
             if not mixed:
                 self._updaters.append(
                     lambda fe=fe, name=spec.name, eid=ids[0]: eid in self.editor.topo.elements
                     and fe.set_value(getattr(self.editor.topo.elements[eid], name)))
+        if len(elements) == 1 and isinstance(elements[0], (Nic, VirtualFunction)):
+            self._build_capabilities(layout, elements[0])
         if len(elements) == 1 and isinstance(elements[0], VM):
             self._build_vnics(layout, elements[0])
+
+    # ------------------------------------------------------------ NIC hardware
+    def _build_model_chooser(self, form: QFormLayout, nic: Nic) -> None:
+        """The NIC's model: a catalogue entry (its hardware comes with it) or Custom."""
+        combo = QComboBox()
+        combo.setObjectName("nicModelChooser")
+        combo.addItem("Custom (fields below)", None)
+        for item in catalogue.entries():
+            combo.addItem(item["name"], item["name"])
+            combo.setItemData(combo.count() - 1, f"{catalogue.label(item)} — {item['note']}",
+                              Qt.ItemDataRole.ToolTipRole)
+        current = catalogue.matching_entry(nic)
+        combo.setCurrentIndex(max(0, combo.findData(current["name"])) if current else 0)
+        combo.setToolTip("Choosing a catalogue model sets ports, speeds, PCIe, VF limits and what the driver "
+                         "enforces, as one undo step. Custom keeps the fields as they are.")
+        error = QLabel()
+        error.setObjectName("nicModelError")
+        error.setStyleSheet("color: #c62828; font-size: 11px;")
+        error.setWordWrap(True)
+        error.hide()
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(combo)
+        column.addWidget(error)
+        combo.activated.connect(lambda i, nic_id=nic.id: self._choose_model(nic_id, combo.itemData(i), combo, error))
+        form.addRow("catalogue", box)
+        self.model_chooser = combo
+        self.model_error = error
+        self._updaters.append(lambda nic_id=nic.id: self._restore_chooser(nic_id, combo))
+
+    def _choose_model(self, nic_id: str, name: str | None, combo: QComboBox | None = None,
+                      error: QLabel | None = None) -> str | None:
+        """Make NIC ``nic_id`` the catalogue model ``name``; returns why not, or None."""
+        nic = self.editor.topo.elements.get(nic_id)
+        if name is None or not isinstance(nic, Nic):
+            return None  # Custom: the fields stay as they are
+        item = catalogue.entry(name)
+        if item is None:
+            return None
+        change = catalogue.plan_model_change(self.editor.topo, nic_id, item)
+        reason = change.refusal
+        if reason is None and change.removes_anything:
+            text = (f"Making {nic_id} a {name} removes what no longer fits:\n\n"
+                    + "\n".join(f"• {why}" for why in change.reasons) + "\n\nChange the model and remove them?")
+            answer = QMessageBox.warning(self, "Change NIC model", text,
+                                         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                         QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Yes:
+                self._restore_chooser(nic_id, combo)
+                return "cancelled"
+        if reason is None:
+            reason = self.editor.change_nic_model(change)
+        if reason:
+            self._restore_chooser(nic_id, combo)
+            if error is not None:
+                error.setText(reason)
+                error.show()
+            self.statusMessage.emit(reason)
+        return reason
+
+    def _restore_chooser(self, nic_id: str, combo: QComboBox | None) -> None:
+        nic = self.editor.topo.elements.get(nic_id)
+        if combo is not None and isinstance(nic, Nic):
+            current = catalogue.matching_entry(nic)
+            combo.setCurrentIndex(max(0, combo.findData(current["name"])) if current else 0)
+
+    def _type_model(self, nic_id: str, text: str, fe: FieldEditor) -> None:
+        """A typed model name that is a catalogue model brings that model's hardware with it,
+        so the canvas label never names a card the fields do not describe."""
+        named = [item for item in catalogue.entries() if item["model"] == text]
+        nic = self.editor.topo.elements.get(nic_id)
+        if not named or (isinstance(nic, Nic) and catalogue.matching_entry(nic) in named):
+            self._report(self.editor.set_field([nic_id], "model", text), fe)
+        elif len(named) > 1:
+            self._report(f"Several catalogue models are called {text} "
+                         f"({', '.join(item['name'] for item in named)}): choose one in the catalogue list.", fe)
+        else:
+            reason = self._choose_model(nic_id, named[0]["name"])
+            if reason and reason != "cancelled":
+                fe.show_error(reason)
+
+    def _build_capabilities(self, layout: QVBoxLayout, element) -> None:
+        """One sentence per thing the NIC's driver can or cannot enforce (SPEC §9), kept
+        up to date as the fields change."""
+        note = QLabel()
+        note.setObjectName("nicCapabilities")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #607d8b;")
+        layout.addWidget(note)
+        self.capabilities = note
+
+        def update(element_id=element.id):
+            current = self.editor.topo.elements.get(element_id)
+            if current is not None:
+                note.setText(self._capability_text(current))
+
+        update()
+        self._updaters.append(update)
+
+    def _capability_text(self, element) -> str:
+        topo = self.editor.topo
+        nic = element if isinstance(element, Nic) else topo.elements.get(element.parent)
+        if not isinstance(nic, Nic):
+            return ""
+        driver = f"driver {nic.driver}" if nic.driver else "driver not set"
+        lines = []
+        if isinstance(element, VirtualFunction):
+            if element.min_gbps > 0:
+                lines.append(f"Guarantee {element.min_gbps:g} Gbit/s: "
+                             + ("enforced by the NIC (min_tx_rate)." if nic.vf_min_rate else
+                                f"NOT enforced — NIC {nic.id} ({driver}) cannot hold a VF minimum, so it is "
+                                f"reported, not guaranteed."))
+            if element.max_gbps > 0:
+                lines.append(f"Cap {element.max_gbps:g} Gbit/s: "
+                             + ("enforced by the NIC (max_tx_rate)." if nic.vf_max_rate else
+                                f"NOT enforced — NIC {nic.id} ({driver}) cannot cap a VF, so it is ignored."))
+            if not lines:
+                lines.append(f"No guarantee and no cap: the VF shares port {element.port} of {nic.id} fairly.")
+        else:
+            lines.append(f"VF minimums (min_gbps) are {'enforced' if nic.vf_min_rate else 'NOT enforced'} "
+                         f"by this card ({driver}); VF caps (max_gbps) are "
+                         f"{'enforced' if nic.vf_max_rate else 'NOT enforced'}.")
+            lines.append(f"VFs: at most {nic.max_vfs} on the card"
+                         + (f" and {nic.max_vfs_per_port} per port." if nic.max_vfs_per_port else ", any port."))
+            lines.append(f"Forwarding limit: {nic.throughput_gbps:g} Gbit/s per direction over all ports."
+                         if nic.throughput_gbps > 0 else
+                         "No forwarding limit of its own: only ports and PCIe limit it.")
+            if nic.netdevs:
+                lines.append("Host interfaces: " + ", ".join(f"port {i} = {name}" for i, name in enumerate(nic.netdevs))
+                             + ".")
+        return "\n".join(lines)
 
     def _build_vnics(self, layout: QVBoxLayout, vm: VM) -> None:
         topo = self.editor.topo
