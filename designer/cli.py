@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 1 when any error-severity problem exists")
     p.add_argument("--top", type=_count(1, 100000), default=10, help="how many worst resources to list")
     p.add_argument("--csv", metavar="DIR",
-                   help="also write NAME-flows.csv, NAME-resources.csv and NAME-servers.csv into DIR")
+                   help="also write NAME-flows.csv, NAME-resources.csv, NAME-servers.csv and NAME-problems.csv into DIR")
 
     p = sub.add_parser("export", help="draw the design as a PNG, SVG, PDF or draw.io file (no display needed)")
     p.add_argument("file")

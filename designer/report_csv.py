@@ -1,4 +1,4 @@
-"""The solve report as three CSV tables — flows, resources, servers — with units in
+"""The solve report as four CSV tables — flows, resources, servers, problems — with units in
 the column names (``demand_gbps``, ``utilization_pct``, ``vmm_cores``).
 
 Used by ``rackio solve FILE --csv DIR`` and by File → Export Report (CSV)… in the
@@ -19,12 +19,13 @@ from pathlib import Path
 from .fileformat.atomic import write_atomic
 from .model.elements import MODES
 
-TABLES = ("flows", "resources", "servers")
+TABLES = ("flows", "resources", "servers", "problems")
 
 FLOW_COLUMNS = [
-    "flow", "vm", "vnic", "direction", "mode", "demand_gbps", "floor_gbps", "admitted_floor_gbps",
-    "cap_gbps", "rate_gbps", "floor_met", "vmm_cores", "routed", "bottleneck", "path",
+    "flow", "vm", "vnic", "direction", "mode", "demand_gbps", "floor_gbps", "floor_enforced",
+    "admitted_floor_gbps", "cap_gbps", "rate_gbps", "floor_met", "vmm_cores", "routed", "bottleneck", "path",
 ]
+PROBLEM_COLUMNS = ["code", "severity", "element", "message"]
 RESOURCE_COLUMNS = [
     "resource", "kind", "element", "capacity_gbps", "load_gbps", "reserved_gbps",
     "capacity_cores", "load_cores", "reserved_cores", "utilization_pct", "saturated",
@@ -56,10 +57,13 @@ def _bool(value) -> str:
 
 def flow_rows(solution) -> list[list[str]]:
     rows = []
-    for r in solution.flow_records():
+    # "no" where the NIC's driver cannot enforce the VF minimum (SPEC §9): floor_gbps is then
+    # what was asked for, and admitted_floor_gbps is 0.
+    enforced = solution.flows.floor_enforced.tolist()
+    for f, r in enumerate(solution.flow_records()):
         rows.append([
             r["id"], r["vm"], str(r["vnic"]), r["direction"], r["mode"],
-            _num(r["demand_gbps"]), _num(r["floor_gbps"]), _num(r["admitted_floor_gbps"]),
+            _num(r["demand_gbps"]), _num(r["floor_gbps"]), _bool(enforced[f]), _num(r["admitted_floor_gbps"]),
             _num(r["cap_gbps"]), _num(r["rate_gbps"]), _bool(r["floor_met"]), _num(r["vmm_cores"]),
             _bool(r["routed"]), r["bottleneck"] or "", " > ".join(r["path"]),
         ])
@@ -93,6 +97,10 @@ def server_rows(solution, topology=None) -> list[list[str]]:
     return rows
 
 
+def problem_rows(solution) -> list[list[str]]:
+    return [[p.code, p.severity, p.element, p.message] for p in solution.problems]
+
+
 def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -107,6 +115,7 @@ def report_tables(solution, topology=None) -> dict[str, str]:
         "flows": _csv_text(FLOW_COLUMNS, flow_rows(solution)),
         "resources": _csv_text(RESOURCE_COLUMNS, resource_rows(solution)),
         "servers": _csv_text(SERVER_COLUMNS, server_rows(solution, topology)),
+        "problems": _csv_text(PROBLEM_COLUMNS, problem_rows(solution)),
     }
 
 
@@ -130,7 +139,7 @@ def check_folder(folder: str | Path) -> None:
 
 
 def write_report_csv(folder: str | Path, name: str, solution, topology=None, **write_options) -> list[Path]:
-    """Write the three tables into ``folder`` (created when missing), each atomically.
+    """Write the four tables into ``folder`` (created when missing), each atomically.
 
     ``write_options`` go to write_atomic (``inputs`` never to replace, ``stream_ok``)."""
     check_folder(folder)

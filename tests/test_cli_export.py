@@ -184,7 +184,7 @@ def read_csv(path: Path) -> tuple[list[str], list[dict]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def test_solve_csv_writes_three_tables_matching_the_solver(tmp_path, capsys):
+def test_solve_csv_writes_four_tables_matching_the_solver(tmp_path, capsys):
     folder = tmp_path / "new" / "reports"
     code, out_csv, err = run(capsys, "solve", MAIL, "--csv", folder)
     assert (code, err) == (0, "")
@@ -193,7 +193,7 @@ def test_solve_csv_writes_three_tables_matching_the_solver(tmp_path, capsys):
     topo = load(MAIL)
     solution = solve(topo)
     assert sorted(p.name for p in folder.iterdir()) == [
-        "mail-rack-flows.csv", "mail-rack-resources.csv", "mail-rack-servers.csv"]
+        "mail-rack-flows.csv", "mail-rack-problems.csv", "mail-rack-resources.csv", "mail-rack-servers.csv"]
 
     header, flows = read_csv(folder / "mail-rack-flows.csv")
     assert {"flow", "demand_gbps", "rate_gbps", "floor_gbps", "vmm_cores", "bottleneck"} <= set(header)
@@ -226,6 +226,16 @@ def test_solve_csv_writes_three_tables_matching_the_solver(tmp_path, capsys):
         assert float(row["vmm_utilization_pct"]) == pytest.approx(rec["vmm_utilization"] * 100, abs=1e-3)
         by_mode = sum(float(row[c]) for c in header if c.startswith("vmm_cores_"))
         assert by_mode == pytest.approx(rec["vmm_cores"], abs=1e-5)
+    header, problems = read_csv(folder / "mail-rack-problems.csv")
+    assert header == ["code", "severity", "element", "message"]
+    assert [(r["code"], r["severity"], r["element"], r["message"]) for r in problems] == [
+        (p.code, p.severity, p.element, p.message) for p in solution.problems]
+    # The example's database VF asks a minimum of an i40e card: not enforced, and said so in both tables.
+    assert ("guarantee-unsupported", "error", "h2n0v0") in [(r["code"], r["severity"], r["element"]) for r in problems]
+    db = next(r for r in flows if r["flow"] == "db/0/tx")
+    assert (db["floor_gbps"], db["floor_enforced"], db["admitted_floor_gbps"]) == ("4", "no", "0")
+    mail = next(r for r in flows if r["flow"] == "mail/0/tx")
+    assert (mail["floor_gbps"], mail["floor_enforced"], mail["admitted_floor_gbps"]) == ("5", "yes", "5")
     # The hand-checkable figure from the example: the mail host's VMM is full.
     assert next(r for r in servers if r["server"] == "h1")["vmm_utilization_pct"] == "100"
 
@@ -235,7 +245,7 @@ def test_solve_csv_with_json_keeps_the_json(tmp_path, capsys):
 
     code, out, _err = run(capsys, "solve", MAIL, "--json", "--csv", tmp_path)
     assert code == 0 and json.loads(out)["format"] == "rackio-report"
-    assert len(list(tmp_path.glob("*.csv"))) == 3
+    assert len(list(tmp_path.glob("*.csv"))) == 4  # flows, resources, servers, problems
 
 
 def test_solve_csv_into_a_file_is_refused(tmp_path, capsys):

@@ -138,16 +138,22 @@ def test_cancelled_file_chooser_writes_nothing(dialog, dialogs, tmp_path):
 
 
 # ------------------------------------------------------------------ CSV report
-def test_export_report_writes_three_tables(window, tmp_path, monkeypatch):
+def test_export_report_writes_four_tables(window, tmp_path, monkeypatch):
     open_example(window)
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
     window.act_export_report.trigger()
     names = sorted(p.name for p in tmp_path.iterdir() if p.name != "recovery")  # recovery: the window's locks
-    assert names == ["mail-rack-flows.csv", "mail-rack-resources.csv", "mail-rack-servers.csv"]
+    assert names == ["mail-rack-flows.csv", "mail-rack-problems.csv", "mail-rack-resources.csv",
+                     "mail-rack-servers.csv"]
     with (tmp_path / "mail-rack-flows.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == len(window.document.solution.flow_records())
     assert "demand_gbps" in rows[0]
+    with (tmp_path / "mail-rack-problems.csv").open(newline="") as fh:
+        problems = list(csv.DictReader(fh))
+    assert [(p["code"], p["element"]) for p in problems] == [
+        (p.code, p.element) for p in window.document.solution.problems]
+    assert ("guarantee-unsupported", "h2n0v0") in [(p["code"], p["element"]) for p in problems]
 
 
 def test_export_report_asks_before_replacing(window, tmp_path, dialogs, monkeypatch):
@@ -158,7 +164,7 @@ def test_export_report_asks_before_replacing(window, tmp_path, dialogs, monkeypa
     assert export_report(window, str(tmp_path)) == []
     assert existing.read_text() == "old"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    assert len(export_report(window, str(tmp_path))) == 3
+    assert len(export_report(window, str(tmp_path))) == 4  # flows, resources, servers, problems
     assert existing.read_text().startswith("flow,")
 
 

@@ -267,6 +267,7 @@ class VmOverlay:
     floor: float = 0.0
     floor_met: bool = True
     has_flows: bool = False
+    floor_unenforced: bool = False  # a VF minimum its NIC's driver cannot enforce (SPEC §9)
 
     @property
     def throttled(self) -> bool:
@@ -490,7 +491,9 @@ class VmItem(ElementItem):
         painter.setFont(_font(6.8))
         line1 = (f"↑{style.format_gbps(ov.tx_rate)}/{ov.tx_demand:.3g}  "
                  f"↓{style.format_gbps(ov.rx_rate)}/{ov.rx_demand:.3g} G")
-        if ov.floor > 0:
+        if ov.floor > 0 and ov.floor_unenforced:
+            line2 = f"✗ min {style.format_gbps(ov.floor)} G not enforced"
+        elif ov.floor > 0:
             line2 = ("✓ " if ov.floor_met else "✗ ") + f"min {style.format_gbps(ov.floor)} G"
         else:
             line2 = "full demand" if not throttled else "throttled"
@@ -510,7 +513,7 @@ class VmItem(ElementItem):
         ov = self.overlay
         if ov is None or not ov.has_flows:
             return QColor(style.KIND_COLORS["vm"])
-        if not ov.floor_met:
+        if not ov.floor_met or ov.floor_unenforced:
             return QColor(style.ERROR_COLOR)
         return QColor("#ef6c00") if ov.throttled else QColor(style.OK_COLOR)
 

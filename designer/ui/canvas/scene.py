@@ -429,9 +429,11 @@ class DesignScene(QGraphicsScene):
         def sums(values, mask):
             return np.bincount(fs.vm[mask], values[mask], minlength=n_vm)
 
+        unenforced = (sol.floor > 0) & ~fs.floor_enforced  # a VF minimum the NIC cannot hold (SPEC §9)
         columns = [sums(sol.rate, tx), sums(sol.demand, tx), sums(sol.rate, ~tx), sums(sol.demand, ~tx),
-                   sums(sol.floor, tx), np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm)]
-        matrix = np.column_stack(columns) if n_vm else np.zeros((0, 6))
+                   sums(sol.floor, tx), np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm),
+                   np.bincount(fs.vm, unenforced.astype(float), minlength=n_vm)]
+        matrix = np.column_stack(columns) if n_vm else np.zeros((0, 7))
         names = list(fs.vm_names)
         return names, {name: i for i, name in enumerate(names)}, matrix
 
@@ -442,8 +444,8 @@ class DesignScene(QGraphicsScene):
         i = table[1].get(vm_id)
         if i is None:
             return None
-        tr, td, rr, rd, floor, missed = table[2][i].tolist()
-        return VmOverlay(tr, td, rr, rd, floor, missed == 0, True)
+        tr, td, rr, rd, floor, missed, unenforced = table[2][i].tolist()
+        return VmOverlay(tr, td, rr, rd, floor, missed == 0, True, unenforced > 0)
 
     def _apply_vm_overlays(self, table, servers: set[str] | None) -> None:
         """Badges of the guests. A re-solve touches only guests whose numbers changed;
@@ -486,7 +488,10 @@ class DesignScene(QGraphicsScene):
         for f in np.flatnonzero(fs.vm == index):
             b = int(sol.bottleneck[f])
             text = f"{fs.flow_id(f)} ({fs.mode_name(f)}): {sol.rate[f]:.3f} of {sol.demand[f]:.3f} Gbit/s"
-            if sol.floor[f] > 0:
+            if sol.floor[f] > 0 and not fs.floor_enforced[f]:
+                text += (f", asks {sol.floor[f]:.3f} but its NIC cannot enforce a VF minimum "
+                         f"{'(met for now)' if sol.floor_met[f] else '✗ MISSED'}")
+            elif sol.floor[f] > 0:
                 text += f", guaranteed {sol.floor[f]:.3f} {'✓' if sol.floor_met[f] else '✗ MISSED'}"
             if not fs.routed[f]:
                 text += " — no route"
