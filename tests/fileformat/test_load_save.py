@@ -705,3 +705,28 @@ def test_more_interface_names_than_ports_is_refused_whole():
     with pytest.raises(ModelError, match="netdevs names 3 interfaces"):
         topo.set_field("n", "netdevs", ["a", "b", "c"])
     assert topo.elements["n"].ports == 2 and topo.elements["n"].netdevs == ["ens1f0", "ens1f1"]
+
+
+def test_cost_model_preset_is_a_label_next_to_the_values():
+    from designer.fileformat import ProjectFileError, dumps, loads
+    from designer.model.elements import COST_PRESETS
+
+    def doc(cost_model):
+        return json.dumps({"format": "rackio-project", "version": 1, "cost_model": cost_model,
+                           "elements": [], "links": []})
+
+    topo = loads(doc({"preset": "virtio-tso", "core_us_per_packet": {"paravirtual": 0.384}}))
+    assert topo.cost_model.preset == "virtio-tso"
+    assert topo.cost_model.core_us_per_packet == COST_PRESETS["virtio-tso"].core_us_per_packet
+    assert topo.cost_model.matching_preset() == "virtio-tso"
+    written = json.loads(dumps(topo))["cost_model"]
+    assert written["preset"] == "virtio-tso" and written["core_us_per_packet"]["paravirtual"] == 0.384
+    # The values rule: a preset name whose values were edited solves with the values written.
+    odd = loads(doc({"preset": "virtio-tso", "core_us_per_packet": {"paravirtual": 2.0}}))
+    assert odd.cost_model.core_us_per_packet["paravirtual"] == 2.0 and odd.cost_model.matching_preset() == ""
+    # An unknown (newer) preset name is kept; a non-text one is refused with the field named.
+    assert loads(doc({"preset": "dpdk-vhost"})).cost_model.preset == "dpdk-vhost"
+    with pytest.raises(ProjectFileError, match="cost_model: field 'preset' must be a preset name"):
+        loads(doc({"preset": 3}))
+    # No preset, default values: nothing written, as before.
+    assert "cost_model" not in json.loads(dumps(loads(doc({}))))

@@ -5,6 +5,7 @@ by hand in the comments; none is copied from solver output."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -277,3 +278,28 @@ def test_under_capacity_design_has_no_saturated_problem():
     # ×2 demand fills the port: the warning says at which scale.
     (p,) = problems(report_of(doc, scale=2.0), "saturated")
     assert "at ×2 demand" in p["message"]
+
+
+# ------------------------------------------------- 1.0 designs solve as before
+GOLDEN = Path(__file__).resolve().parent / "golden"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("design, golden", [
+    ("tests/spec_example.json", "spec_example-1.0-report.json"),
+    ("tests/fileformat/fixtures/v0-project.json", "v0-project-1.0-report.json"),
+])
+def test_designs_without_the_new_fields_solve_byte_identically(capsys, design, golden):
+    """`rackio solve --json` of the 1.0 designs, as printed before SPEC 1.1 (kept in golden/),
+    is unchanged except for the saturated warning 1.1 requires on the full 10 G port."""
+    from designer.cli import main
+
+    assert main(["solve", "--json", str(ROOT / design)]) == 0
+    now = capsys.readouterr().out
+    before = (GOLDEN / golden).read_text(encoding="utf-8")
+    saturated = {"code": "saturated", "severity": "warning", "element": "h1n0",
+                 "message": "port:h1n0:0:tx is full: 10 of 10 Gbit/s; it limits 2 of the 2 flows crossing it."}
+    old = json.loads(before)
+    assert old["problems"] == []
+    old["problems"] = [saturated]
+    assert now == json.dumps(old, indent=2) + "\n"
