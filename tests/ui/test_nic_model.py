@@ -182,3 +182,17 @@ def test_cost_model_presets(qtbot, window):
     window.document.undo_stack.undo()
     window.document.undo_stack.undo()
     assert topo.cost_model.preset == "" and topo.cost_model.core_us_per_packet["paravirtual"] == 1.5
+
+
+def test_the_badge_says_when_a_vf_minimum_is_not_enforced(qtbot, window):
+    open_example(window)
+    window.document.solve_now()
+    window.scene.flush()
+    qtbot.waitUntil(lambda: window.scene.element_item("db").overlay is not None, timeout=3000)
+    db = window.scene.element_item("db").overlay
+    mail = window.scene.element_item("mail").overlay
+    # The database asks 4 Gbit/s of an i40e VF: met today (6 ≥ 4) but not enforced.
+    assert db.floor == 4 and db.floor_met and db.floor_unenforced
+    assert mail.floor == 5 and mail.floor_met and not mail.floor_unenforced
+    assert "cannot enforce a VF minimum (met for now)" in window.scene.vm_tooltip("db")
+    assert "guaranteed 5.000 ✓" in window.scene.vm_tooltip("mail")

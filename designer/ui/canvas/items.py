@@ -505,6 +505,11 @@ class VmItem(ElementItem):
             painter.setFont(font)
         _draw_elided(painter, strip.adjusted(2, 1, -2, -12), Qt.AlignmentFlag.AlignCenter, line1)
         painter.setFont(_font(6.8))
+        advance = QFontMetricsF(painter.font()).horizontalAdvance(line2)
+        if advance > strip.width() - 4:  # "✗ min 4.00 G not enforced" shrinks to fit as well
+            font = painter.font()
+            font.setPointSizeF(max(5.0, font.pointSizeF() * 0.94 * (strip.width() - 4) / advance))
+            painter.setFont(font)
         painter.setPen(color)
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
 
