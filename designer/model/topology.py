@@ -474,6 +474,11 @@ class Topology:
             raise ModelError(f"a link with id {link.id!r} already exists")
         if link.id in self.elements:
             raise ModelError(f"link {link.id!r}: the id is already used by a {self.elements[link.id].KIND}")
+        if link.gbps is not None:
+            try:
+                link_field_spec("gbps").coerce(link.gbps)
+            except FieldError as exc:
+                raise ModelError(f"link {link.id!r}: gbps {exc}") from None
         kinds = []
         for end in link.ends():
             element = self.elements.get(end)

@@ -795,3 +795,16 @@ def test_copy_is_deep_and_silent():
     assert to_document(clone) != to_document(t)
     t.move("tor", 0, 0)
     assert len(events) == 1
+
+
+def test_a_cable_with_a_negative_capacity_is_refused():
+    # Found by the paste fuzzing once the examples changed: the edit API let it in, the file
+    # writer then wrote a document the loader refuses.
+    from designer.model import ModelError
+
+    t = Topology()
+    t.add(Switch(id="a"))
+    t.add(Switch(id="b"))
+    with pytest.raises(ModelError, match="gbps must be"):
+        t.connect(Link(a="a", b="b", gbps=-1.0))
+    assert t.links == {}
