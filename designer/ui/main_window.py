@@ -35,6 +35,7 @@ from .document import Document
 from .editor import Editor
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
+from .plain import plain
 from .problems import ProblemsWidget
 
 FILE_FILTER = "RackIO projects (*.rackio);;All files (*)"
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.view.itemActivated.connect(self._activate_element)
 
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setObjectName("solveSummary")
         self.statusBar().addPermanentWidget(self.summary)
 
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
         if doc is None or not doc.modified:
             return True
         answer = QMessageBox.warning(
-            self, APP_NAME, f"{doc.display_name} has unsaved changes.",
+            self, APP_NAME, plain(f"{doc.display_name} has unsaved changes."),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
@@ -417,7 +419,7 @@ class MainWindow(QMainWindow):
         try:
             document = Document.open(path, parent=self)
         except ProjectFileError as exc:
-            QMessageBox.critical(self, APP_NAME, f"Cannot open {Path(path).name}:\n\n{exc}")
+            QMessageBox.critical(self, APP_NAME, plain(f"Cannot open {Path(path).name}:\n\n{exc}"))
             return False
         if as_template:
             document.path = None  # an example opens as a new, unsaved design
@@ -440,6 +442,7 @@ class MainWindow(QMainWindow):
         self.show_message(f"Converted {name} from format version {version}; saving writes version "
                           f"{CURRENT_VERSION} (the old file is kept as {name}.bak).")
         note = QMessageBox(QMessageBox.Icon.Information, APP_NAME, text, QMessageBox.StandardButton.Ok, self)
+        note.setTextFormat(Qt.TextFormat.PlainText)
         note.setObjectName("migrationNote")
         note.setWindowModality(Qt.WindowModality.NonModal)
         note.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -471,9 +474,9 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             from .recovery import describe_os_error
 
-            QMessageBox.critical(self, APP_NAME, f"Could not save {Path(path).name}: {describe_os_error(exc)}."
-                                 f"\n\n{exc.filename or path}\n\n"
-                                 "The previous file is unchanged and your design is still open.")
+            QMessageBox.critical(self, APP_NAME, plain(f"Could not save {Path(path).name}: {describe_os_error(exc)}."
+                                                       f"\n\n{exc.filename or path}\n\n"
+                                                       "The previous file is unchanged and your design is still open."))
             return False
         self.add_recent(self.document.path)
         self.show_message(f"Saved {Path(path).name}")

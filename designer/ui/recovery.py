@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QLockFile, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from ..fileformat import ProjectFileError, dumps
 from ..fileformat.project import load, write_atomic
+from .plain import plain
 
 RECOVERY_FORMAT = "rackio-recovery"
 DEBOUNCE_MS = 2000
@@ -447,8 +448,8 @@ class RecoveryController(QObject):
             topology = load(entry.design)
         except ProjectFileError as exc:
             QMessageBox.critical(self.window, APP_NAME,
-                                 f"The recovery copy cannot be read:\n\n{exc}\n\nIt was moved to "
-                                 f"{self.directory / 'discarded'}.")
+                                 plain(f"The recovery copy cannot be read:\n\n{exc}\n\nIt was moved to "
+                                       f"{self.directory / 'discarded'}."))
             self.set_aside(entry.design, entry.header)
             return False
         if not self.window.maybe_save():
@@ -474,6 +475,7 @@ def ask_recovery(window, entry: RecoveryEntry) -> str:
     box.setObjectName("recoveryDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(f"Recover design — {APP_NAME}")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the title and path come from the file: never markup
     box.setText(entry.describe())
     box.setInformativeText("Restore opens the recovered design; save it to keep it. "
                            "A discarded copy is kept in the discarded folder next to it.")
@@ -528,9 +530,9 @@ def handle_exception(window, exc_type, exc, tb) -> None:
             saved = "Your design has no unsaved changes."
         QMessageBox.critical(
             window, APP_NAME,
-            f"Something went wrong inside RackIO Designer:\n\n{summary}\n\n{saved}\n\n"
-            "RackIO Designer keeps running. The details are in "
-            f"{controller.directory / 'last-error.txt'}.")
+            plain(f"Something went wrong inside RackIO Designer:\n\n{summary}\n\n{saved}\n\n"
+                  "RackIO Designer keeps running. The details are in "
+                  f"{controller.directory / 'last-error.txt'}."))
     except Exception:  # noqa: BLE001 - the handler of last resort must not raise
         traceback.print_exc(file=sys.stderr)
     finally:

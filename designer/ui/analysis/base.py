@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
 from ...fileformat.project import write_atomic
 from .. import style
+from ..plain import plain
 
 # Rows a horizontal bar plot shows before it scrolls; the rest is a wheel or drag away.
 DEFAULT_VISIBLE_ROWS = 20
@@ -189,7 +190,7 @@ class AnalysisPanel(QWidget):
         try:
             (self.export_png if kind == "png" else self.export_csv)(path)
         except OSError as exc:
-            QMessageBox.critical(self, title, f"Could not write {Path(path).name}:\n\n{exc.strerror or exc}")
+            QMessageBox.critical(self, title, plain(f"Could not write {Path(path).name}:\n\n{exc.strerror or exc}"))
             return
         self.statusMessage.emit(f"Wrote {Path(path).name}")
 
