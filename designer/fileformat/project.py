@@ -47,7 +47,7 @@ from ..model.schema import (
     link_field_spec,
 )
 from ..model.topology import Topology
-from .migrations import CURRENT_VERSION, migrate
+from .migrations import CURRENT_VERSION, MigrationError, migrate
 
 FORMAT = "rackio-project"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -245,8 +245,9 @@ def check_header_and_migrate(doc: Any) -> dict:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProjectFileError(f"not a project file: version must be a whole number, got {version!r}."[:300])
     if version > CURRENT_VERSION:
+        shown = version if version < 10**9 else "over 1000000000"  # never echo a 4,000-digit number
         raise ProjectFileError(
-            f"this file was made by a newer RackIO (format version {version}); "
+            f"this file was made by a newer RackIO (format version {shown}); "
             f"this version reads format versions up to {CURRENT_VERSION}."
         )
     if version < 0:
@@ -255,6 +256,10 @@ def check_header_and_migrate(doc: Any) -> dict:
         return migrate(doc)
     except ProjectFileError:
         raise
+    except MigrationError as exc:
+        raise ProjectFileError(str(exc)) from None
+    except RecursionError:
+        raise ProjectFileError(f"version {version} file could not be migrated: it is nested too deeply.") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProjectFileError(f"version {version} file could not be migrated: {exc}.") from None
 
@@ -279,6 +284,10 @@ def build_topology(doc: dict) -> Topology:
         if not isinstance(value, str):
             raise ProjectFileError(f"project: field {name!r} must be text.")
     cost_model = _read_cost_model(doc.get("cost_model", {}))
+    if "elements" not in doc and ("links" in doc or "racks" in doc):
+        # Only an empty design may leave ``elements`` out; otherwise say so, not what follows from it.
+        raise ProjectFileError("project: field 'elements' is missing; it lists the design's elements "
+                               "(write \"elements\": [] for an empty design).")
     raw_elements = doc.get("elements", [])
     raw_links = doc.get("links", [])
     if not isinstance(raw_elements, list):
