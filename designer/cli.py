@@ -30,6 +30,7 @@ from typing import Sequence
 from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
+from .textsafe import csv_row, terminal_text
 
 VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config")
 
@@ -279,7 +280,7 @@ def _pct(u: float) -> str:
 
 def format_table(topo, solution, top: int = 10) -> str:
     out = io.StringIO()
-    title = topo.title or "Untitled design"
+    title = terminal_text(topo.title or "Untitled design")  # no escape sequences reach the terminal
     fs = solution.flows
     out.write(f"{title}\n")
     out.write(
@@ -334,7 +335,7 @@ def format_table(topo, solution, top: int = 10) -> str:
     problems = solution.problems
     out.write(f"\nProblems ({len(problems)})\n")
     for p in problems[: max(top, 20)]:
-        out.write(f"  {p.severity:<7}  {p.code:<24}  {p.element}: {p.message}\n")
+        out.write(f"  {p.severity:<7}  {p.code:<24}  {p.element}: {terminal_text(p.message)}\n")
     if len(problems) > max(top, 20):
         out.write(f"  … {len(problems) - max(top, 20)} more\n")
     if not problems:
@@ -434,7 +435,7 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return buf.getvalue()
 
 

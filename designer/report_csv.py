@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .fileformat.project import write_atomic
 from .model.elements import MODES
+from .textsafe import csv_row
 
 TABLES = ("flows", "resources", "servers")
 
@@ -96,7 +97,7 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # a label "=cmd|…" is text, never a formula
     return buffer.getvalue()
 
 

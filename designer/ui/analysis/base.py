@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
 from ...fileformat.project import write_atomic
+from ...textsafe import csv_row
 from .. import style
 from ..plain import plain
 
@@ -27,7 +28,7 @@ def csv_text(header: list[str], rows: list[list]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # a label "=cmd|…" is text, never a formula
     return buf.getvalue()
 
 
