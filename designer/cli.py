@@ -401,12 +401,15 @@ def _check_writable(path: str) -> None:
 
 # ---------------------------------------------------------------- generate
 def cmd_generate(args) -> int:
-    from .generate import generate
+    from .generate import generate, size_problem
 
     mix = [m.strip() for m in args.mix.split(",") if m.strip()]
     bad = [m for m in mix if m not in MODES]
     if not mix or bad:
         raise UsageError(f"--mix takes modes from {', '.join(MODES)}, got {args.mix!r}")
+    too_big = size_problem(args.racks, args.servers_per_rack, args.vms_per_server, mix)
+    if too_big:
+        raise UsageError(too_big)
     _check_writable(args.output)
     topo = generate(args.racks, args.servers_per_rack, args.vms_per_server, mix=mix, seed=args.seed)
     save(topo, args.output)
