@@ -208,3 +208,33 @@ def test_migration_leaves_its_input_alone_and_keeps_unknown_fields():
     assert doc == before
     assert out["x-tool"] == before["x-tool"] and out["title"] == V0["name"] and "name" not in out
     assert len(out["elements"]) == len(V0["nodes"]) and len(out["links"]) == len(V0["cables"])
+
+
+# ------------------------------------------------------- §3.8 loader memory
+def test_a_file_of_empty_objects_is_refused_before_parsing(tmp_path):
+    import tracemalloc
+
+    from designer.fileformat import load
+
+    path = tmp_path / "empties.rackio"
+    body = b",".join([b"{}"] * (4 * 2**20))  # 12 MiB of "{}," elements
+    path.write_bytes(b'{"format": "rackio-project", "version": 1, "elements": [' + body + b'], "links": []}')
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProjectFileError, match="under 20 bytes each"):
+            load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * size, f"peak {peak / 2**20:.0f} MiB for a {size / 2**20:.0f} MiB file"
+
+
+def test_real_designs_pass_the_prescan():
+    from designer.fileformat import dumps
+    from designer.generate import generate
+
+    topo = generate(4, 50, 40, mix=["emulated"])
+    compact = json.dumps(json.loads(dumps(topo)), separators=(",", ":"))
+    assert len(compact) > 2**20  # large enough to be scanned
+    assert len(loads(compact).elements) == len(topo.elements)
