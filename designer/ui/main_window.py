@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
         self.view.editor = self.editor
         self.scene.selectionChanged.connect(self._selection_changed)
         document.solved.connect(self._on_solved)
+        document.solveFailed.connect(self._on_solve_failed)
         document.modifiedChanged.connect(lambda _m: self._update_title())
         document.pathChanged.connect(lambda _p: self._update_title())
         document.modelChanged.connect(self._on_model_changed)
@@ -378,6 +379,19 @@ class MainWindow(QMainWindow):
             f" · {solution.guarantees_missed} guarantee{'s' * (solution.guarantees_missed != 1)} missed"
             f" · {errors} error{'s' * (errors != 1)}"
             f" · solved in {self.document.last_solve_seconds * 1000:.1f} ms")
+
+    def _on_solve_failed(self, reason: str) -> None:
+        """No numbers rather than stale ones: the overlay is cleared and the failure is said in the
+        summary, the status bar and the Problems dock (docs/safety.md)."""
+        if self.scene is None:
+            return
+        from ..model.rules import Problem
+
+        self.scene.set_solution(None)
+        self.problems.set_problems([Problem("solve-failed", "error", "",
+                                            f"the design could not be solved ({reason}); no figures are shown")])
+        self.summary.setText("Solve failed: no figures")
+        self.show_message(f"The design could not be solved: {reason}")
 
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)

@@ -512,6 +512,7 @@ class RackPanel(QWidget):
             try:
                 self._document.modelChanged.disconnect(self._on_model_changed)
                 self._document.solved.disconnect(self._on_solved)
+                self._document.solveFailed.disconnect(self._on_solved)
             except (RuntimeError, TypeError):
                 pass
         if self._topology_scene is not None:
@@ -523,6 +524,7 @@ class RackPanel(QWidget):
         self._topology_scene = self.main.scene
         document.modelChanged.connect(self._on_model_changed)
         document.solved.connect(self._on_solved)
+        document.solveFailed.connect(self._on_solved)  # redrawn without the stale overlay
         self.main.scene.selectionChanged.connect(self._topology_selection_changed)
         self.scene.clear()
         self.scene.drawing = None
