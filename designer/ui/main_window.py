@@ -316,10 +316,11 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
         old = self.document
+        old_scene = self.scene
         if old is not None:
             old.close()
-            if self.scene is not None:
-                self.scene.detach()
+            if old_scene is not None:
+                old_scene.detach()
         self.document = document
         self.scene = DesignScene(document.topology, self)
         self.view.setScene(self.scene)
@@ -353,6 +354,11 @@ class MainWindow(QMainWindow):
         self.documentChanged.emit(document)
         if old is not None:
             old.deleteLater()
+        if old_scene is not None:
+            # The old scene and its items go with their document (they lived as children of the
+            # window until it closed before): no signal of theirs reaches a half-destroyed window.
+            old_scene.blockSignals(True)
+            old_scene.deleteLater()
 
     def _update_title(self) -> None:
         doc = self.document

@@ -1,0 +1,63 @@
+"""Issue 12 §4: replacing the document deletes the old scene and its items.
+
+Before, every open left the previous DesignScene alive as a child of the window (5 scenes
+after 4 opens), with its items, timers and signal connections, until the window itself was
+destroyed, when all of them went at once."""
+
+from __future__ import annotations
+
+import gc
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication
+
+from designer.ui.canvas.scene import DesignScene
+
+from .helpers import MAIL, TWO_RACK
+
+
+def live_scenes() -> list[DesignScene]:
+    gc.collect()
+    return [obj for obj in gc.get_objects() if isinstance(obj, DesignScene) and shiboken6.isValid(obj)]
+
+
+def settle() -> None:
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
+
+
+def test_replacing_the_document_ten_times_leaves_one_scene(window):
+    counts = []
+    for round_ in range(10):
+        assert window.open_path(str(MAIL if round_ % 2 else TWO_RACK), ask=False, remember=False)
+        window.scene.flush()
+        settle()
+        scenes = live_scenes()
+        counts.append((len(scenes), sum(len(s.items()) for s in scenes)))
+    assert {n for n, _ in counts} == {1}, counts
+    assert window.scene in live_scenes()
+    # The items do not pile up: the count after each open is that of the design shown.
+    mail_items = {items for n, (_, items) in enumerate(counts) if n % 2}
+    rack_items = {items for n, (_, items) in enumerate(counts) if not n % 2}
+    assert len(mail_items) == 1 and len(rack_items) == 1, counts
+    # New designs too.
+    for _ in range(3):
+        window.file_new()
+        settle()
+    assert len(live_scenes()) == 1
+
+
+def test_the_window_still_works_after_its_scenes_were_replaced(window, qtbot):
+    for _ in range(3):
+        assert window.open_path(str(MAIL), ask=False, remember=False)
+    settle()
+    window.scene.select_ids(["h1"])
+    assert window.inspector.ids == ["h1"] or window.scene.selected_ids() == ["h1"]
+    assert window.editor.set_field(["h1"], "vmm_io_cores", 3.0) is None
+    window.edit_undo()
+    assert window.document.topology["h1"].vmm_io_cores == 2.0
+    window.central_tabs.setCurrentWidget(window.rack_panel)
+    qtbot.wait(50)
+    window.central_tabs.setCurrentIndex(0)
