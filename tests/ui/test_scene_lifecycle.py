@@ -61,3 +61,36 @@ def test_the_window_still_works_after_its_scenes_were_replaced(window, qtbot):
     window.central_tabs.setCurrentWidget(window.rack_panel)
     qtbot.wait(50)
     window.central_tabs.setCurrentIndex(0)
+
+
+def test_a_worker_thread_holds_no_reference_to_its_job(qtbot):
+    """A job dropped while its worker runs is deleted at once, in the GUI thread; before, the
+    worker's closure kept it, so its last reference (and the QObject) died in the worker."""
+    import threading
+    import weakref
+
+    from designer.ui.analysis.base import BackgroundJob
+
+    release = threading.Event()
+    job = BackgroundJob("test")
+    results = []
+    job.finished.connect(lambda generation, result: results.append(result))
+    job.start(lambda cancelled, report: release.wait(5) and "late")
+    ref = weakref.ref(job)
+    thread = job._thread
+    del job
+    gc.collect()
+    assert ref() is None, "the worker kept the job alive"
+    release.set()
+    thread.join(5)
+    QApplication.processEvents()
+    assert results == []
+
+    # A job that lives delivers its result and its progress in the GUI thread.
+    job = BackgroundJob("test2")
+    seen = []
+    job.progress.connect(lambda g, f: seen.append(("progress", f, threading.current_thread() is threading.main_thread())))
+    job.finished.connect(lambda g, r: seen.append(("finished", r, threading.current_thread() is threading.main_thread())))
+    job.start(lambda cancelled, report: report(0.5) or 42)
+    qtbot.waitUntil(lambda: any(k == "finished" for k, _, _ in seen), timeout=5000)
+    assert seen == [("progress", 0.5, True), ("finished", 42, True)]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import threading
+import weakref
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
@@ -228,13 +231,48 @@ def row_limits(view: pg.ViewBox, rows: int) -> None:
     view.setLimits(yMin=-1.0, yMax=max(rows, 1) + 0.5, minYRange=3, maxYRange=max(rows, 1) + 1.5)
 
 
+class _Relay(QObject):
+    """Carries worker results into the GUI thread. One per application, parented to it, so a
+    worker thread never holds a reference to a QObject that could be destroyed: the last
+    reference to a job (and to its panel) is always dropped in the GUI thread (issue 12 §4)."""
+
+    delivered = Signal(int, str, int, object)  # job key, "finished" or "progress", generation, value
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.jobs: dict[int, weakref.ReferenceType] = {}
+        self.delivered.connect(self._dispatch)  # receiver in the GUI thread: a queued connection
+
+    def _dispatch(self, key: int, kind: str, generation: int, value: object) -> None:
+        ref = self.jobs.get(key)
+        job = ref() if ref is not None else None
+        if job is None or not shiboken6.isValid(job):
+            return
+        if kind == "finished":
+            job.finished.emit(generation, value)
+        else:
+            job.progress.emit(generation, value)
+
+
+_relay: _Relay | None = None
+_job_keys = itertools.count(1)
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None or not shiboken6.isValid(_relay):
+        _relay = _Relay(QCoreApplication.instance())
+    return _relay
+
+
 class BackgroundJob(QObject):
     """Runs one function at a time in a worker thread; a new start cancels the previous run.
 
     ``fn(cancelled, progress)`` gets a callable that says whether to stop and one to
     report progress (0–1); its return value (or the exception it raised) arrives in
     the GUI thread through ``finished(generation, result)``. Results of cancelled or
-    superseded runs never arrive.
+    superseded runs never arrive. The worker reaches the job only by its key, through the
+    application's relay: it holds no Qt object of its own.
     """
 
     finished = Signal(int, object)
@@ -246,6 +284,9 @@ class BackgroundJob(QObject):
         self.generation = 0
         self._flag: threading.Event | None = None
         self._thread: threading.Thread | None = None
+        self._key = next(_job_keys)
+        self._relay = _the_relay()
+        self._relay.jobs[self._key] = weakref.ref(self)
 
     def start(self, fn: Callable) -> int:
         self.cancel()
@@ -253,25 +294,25 @@ class BackgroundJob(QObject):
         generation = self.generation
         flag = threading.Event()
         self._flag = flag
+        relay, key = self._relay, self._key
+
+        def deliver(kind: str, value: object) -> None:
+            try:
+                relay.delivered.emit(key, kind, generation, value)
+            except RuntimeError:  # the application is gone
+                flag.set()
 
         def report(fraction: float) -> None:
             if not flag.is_set():
-                try:
-                    self.progress.emit(generation, float(fraction))
-                except RuntimeError:
-                    flag.set()
+                deliver("progress", float(fraction))
 
         def run() -> None:
             try:
                 result = fn(flag.is_set, report)
             except Exception as exc:  # delivered to the GUI, which shows it
                 result = exc
-            if flag.is_set():
-                return
-            try:
-                self.finished.emit(generation, result)
-            except RuntimeError:  # the receiver went away with its window
-                pass
+            if not flag.is_set():
+                deliver("finished", result)
 
         thread = threading.Thread(target=run, name=f"rackio-{self.name}", daemon=True)
         self._thread = thread
