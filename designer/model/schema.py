@@ -180,7 +180,7 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int) and abs(value) >= 10**30:
         digits = len(str(abs(value))) if abs(value) < 10**4000 else "over 4000"
-        return f"{'-' if value < 0 else ''}a number of {digits} digits"
+        return f"a {'negative ' if value < 0 else ''}number of {digits} digits"
     if isinstance(value, float) and value == 0:
         return "0"
     if isinstance(value, (list, tuple)):
