@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import itertools
 import threading
@@ -13,7 +14,7 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
@@ -242,6 +243,28 @@ class _Relay(QObject):
         super().__init__(parent)
         self.jobs: dict[int, weakref.ReferenceType] = {}
         self.delivered.connect(self._dispatch)  # receiver in the GUI thread: a queued connection
+        # Python's cyclic garbage collector runs in whichever thread happens to allocate. Run in a
+        # worker (a sweep allocates a lot), it freed unreachable Qt objects there: a QObject
+        # destroyed outside its thread cannot stop its timers, and the next timer event in the GUI
+        # thread went to freed memory (the test suite's SIGSEGV in QTimerInfoList::activateTimers).
+        # So, once workers exist, collection happens only here, in the GUI thread, on a timer
+        # (as pyqtgraph's GarbageCollector does), with the thresholds the automatic one had.
+        self._gc_thresholds = gc.get_threshold()
+        gc.disable()
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(GC_INTERVAL_MS)
+        self._gc_timer.timeout.connect(self.collect_garbage)
+        self._gc_timer.start()
+
+    def collect_garbage(self) -> None:
+        young, middle, old = gc.get_count()
+        first, second, third = self._gc_thresholds
+        if young > first:
+            gc.collect(0)
+            if middle > second:
+                gc.collect(1)
+                if old > third:
+                    gc.collect(2)
 
     def _dispatch(self, key: int, kind: str, generation: int, value: object) -> None:
         ref = self.jobs.get(key)
@@ -254,6 +277,7 @@ class _Relay(QObject):
             job.progress.emit(generation, value)
 
 
+GC_INTERVAL_MS = 500
 _relay: _Relay | None = None
 _job_keys = itertools.count(1)
 
