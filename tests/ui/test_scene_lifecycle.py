@@ -94,3 +94,37 @@ def test_a_worker_thread_holds_no_reference_to_its_job(qtbot):
     job.start(lambda cancelled, report: report(0.5) or 42)
     qtbot.waitUntil(lambda: any(k == "finished" for k, _, _ in seen), timeout=5000)
     assert seen == [("progress", 0.5, True), ("finished", 42, True)]
+
+
+def test_garbage_is_collected_in_the_gui_thread_never_in_a_worker(qtbot):
+    """The SIGSEGV's cause: a worker's allocations ran the cyclic GC in the worker, which freed
+    unreachable Qt objects there (their timers then fired into freed memory)."""
+    import threading
+
+    from designer.ui.analysis.base import GC_INTERVAL_MS, BackgroundJob
+
+    job = BackgroundJob("gc-test")
+    assert not gc.isenabled()
+    freed_in: list[str] = []
+
+    class Cyclic:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            freed_in.append(threading.current_thread().name)
+
+    gc.collect()
+    Cyclic()  # unreachable at once, but only the cyclic collector can free it
+
+    def allocate(cancelled, report):
+        junk = [[i] for i in range(300_000)]  # far past the collector's threshold
+        return len(junk)
+
+    job.start(allocate)
+    job._thread.join(10)
+    assert freed_in == []  # not freed in the worker
+    keep = [[i] for i in range(5_000)]  # the GUI thread's own allocations pass the threshold
+    qtbot.wait(3 * GC_INTERVAL_MS)  # and the timer collects, here
+    del keep
+    assert freed_in == [threading.main_thread().name]
