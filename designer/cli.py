@@ -31,6 +31,7 @@ from typing import Sequence
 from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
+from .textsafe import csv_row, terminal_text
 
 VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "catalogue")
 
@@ -300,7 +301,7 @@ def _pct(u: float) -> str:
 
 def format_table(topo, solution, top: int = 10) -> str:
     out = io.StringIO()
-    title = topo.title or "Untitled design"
+    title = terminal_text(topo.title or "Untitled design")  # no escape sequences reach the terminal
     fs = solution.flows
     out.write(f"{title}\n")
     out.write(
@@ -355,7 +356,7 @@ def format_table(topo, solution, top: int = 10) -> str:
     problems = solution.problems
     out.write(f"\nProblems ({len(problems)})\n")
     for p in problems[: max(top, 20)]:
-        out.write(f"  {p.severity:<7}  {p.code:<24}  {p.element}: {p.message}\n")
+        out.write(f"  {p.severity:<7}  {p.code:<24}  {p.element}: {terminal_text(p.message)}\n")
     if len(problems) > max(top, 20):
         out.write(f"  … {len(problems) - max(top, 20)} more\n")
     if not problems:
@@ -436,12 +437,15 @@ def _check_writable(path: str, *inputs: str) -> None:
 
 # ---------------------------------------------------------------- generate
 def cmd_generate(args) -> int:
-    from .generate import generate
+    from .generate import generate, size_problem
 
     mix = [m.strip() for m in args.mix.split(",") if m.strip()]
     bad = [m for m in mix if m not in MODES]
     if not mix or bad:
         raise UsageError(f"--mix takes modes from {', '.join(MODES)}, got {args.mix!r}")
+    too_big = size_problem(args.racks, args.servers_per_rack, args.vms_per_server, mix)
+    if too_big:
+        raise UsageError(too_big)
     _check_writable(args.output)
     topo = generate(args.racks, args.servers_per_rack, args.vms_per_server, mix=mix, seed=args.seed)
     save(topo, args.output, stream_ok=True)
@@ -470,7 +474,7 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return buf.getvalue()
 
 

@@ -50,10 +50,11 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
     rack_list = [Rack(id=f"rack{r}", label=f"Rack {r}", height_u=height_u) for r in range(1, racks + 1)]
     for r in range(1, racks + 1):
         rack = f"rack{r}"
-        tor = Switch(id=f"r{r}-tor", label=f"Rack {r} ToR", ports=max(48, servers_per_rack * 2), port_gbps=25.0,
+        tor = Switch(id=f"r{r}-tor", label=f"Rack {r} ToR", ports=48, port_gbps=25.0,
                      rack=rack, rack_u=height_u)
         elements.append(tor)
         links.append(Link(a=tor.id, b="core", gbps=tor_uplink))
+        cables_before = len(links)  # every link added for this rack from here on is a NIC cable to the ToR
         hosts = []
         for s in range(1, servers_per_rack + 1):
             host = Server(id=f"r{r}s{s}", label=f"Host {r}.{s}", rack=rack,
@@ -64,6 +65,7 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
             for port in range(2):
                 links.append(Link(a=f"{nic.id}:{port}", b=tor.id))
             vfs_per_port = {0: 0, 1: 0}
+            nic_sizes = []
             for v in range(1, vms_per_server + 1):
                 mode = rng.choice(mix)
                 port = v % 2
@@ -76,12 +78,21 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
                     vfs_per_port[port] += 1
                     vnic = VNic(mode="vf", vf=vf_id, tx_gbps=tx, rx_gbps=rx)
                 elif mode == "passthrough":
-                    vnic = VNic(mode="paravirtual", nic=nic.id, port=port, tx_gbps=tx, rx_gbps=rx)
+                    # A passed-through NIC belongs to its guest alone: each such guest gets its own,
+                    # cabled to the ToR like the host's NIC.
+                    own = Nic(id=f"{host.id}pt{v}", parent=host.id, model="Intel E810-XXVDA2", ports=2,
+                              port_gbps=25.0, pcie_gbps=63.0, sriov=False, max_vfs=256)
+                    elements.append(own)
+                    for own_port in range(2):
+                        links.append(Link(a=f"{own.id}:{own_port}", b=tor.id))
+                    nic_sizes.append(nic_size(2, {}))
+                    vnic = VNic(mode="passthrough", nic=own.id, port=port, tx_gbps=tx, rx_gbps=rx)
                 else:
                     vnic = VNic(mode=mode, nic=nic.id, port=port, tx_gbps=tx, rx_gbps=rx)
                 elements.append(VM(id=f"{host.id}vm{v}", parent=host.id, vnics=[vnic]))
-            box = server_layout([nic_size(2, vfs_per_port)], vms_per_server)
+            box = server_layout([nic_size(2, vfs_per_port)] + nic_sizes, vms_per_server)
             hosts.append((host, box["width"], box["height"]))
+        tor.ports = min(4096, max(48, len(links) - cables_before))
         columns.append((tor, hosts))
 
     # Place: racks side by side, each rack's servers in a block under its ToR, about
@@ -104,3 +115,43 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
     links.insert(0, Link(a="core", b="wan", gbps=core_uplink))
     title = f"Generated: {racks} racks × {servers_per_rack} servers × {vms_per_server} VMs"
     return Topology.build(elements, links, title=title, check=False, racks=rack_list)
+
+
+def _digits(n: int) -> int:
+    return len(str(max(1, n)))
+
+
+def size_problem(racks: int, servers_per_rack: int, vms_per_server: int, mix: list[str] | None = None) -> str | None:
+    """Why a design of this size cannot be generated (its file would be refused on load), or None.
+
+    Decided from the counts alone, before anything is built: the element and link counts are
+    bounded exactly (a VM has at most one VF or passed-through NIC of its own), the file size is
+    estimated from a small sample generated with the same mix, its per-VM and per-server bytes
+    grown by the longer ids of the real size."""
+    from .fileformat.project import MAX_ELEMENTS, MAX_FILE_BYTES, MAX_LINKS, dumps
+
+    mix = mix or ["vf", "paravirtual"]
+    servers = racks * servers_per_rack
+    vms = servers * vms_per_server
+    own_device = any(m in ("vf", "passthrough") for m in mix)
+    elements = 2 + racks + servers * 2 + vms * (2 if own_device else 1)
+    links = 1 + racks + servers * 2 + (vms * 2 if "passthrough" in mix else 0)
+    if elements > MAX_ELEMENTS:
+        return (f"{racks} racks × {servers_per_rack} servers × {vms_per_server} VMs makes up to {elements:,} "
+                f"elements; a project holds at most {MAX_ELEMENTS:,}")
+    if links > MAX_LINKS:
+        return f"that size makes up to {links:,} cables; a project holds at most {MAX_LINKS:,}"
+    sample_vms = 8
+    empty = len(dumps(generate(1, 2, 0, mix=mix)))
+    one = len(dumps(generate(1, 1, 0, mix=mix)))
+    full = len(dumps(generate(1, 2, sample_vms, mix=mix)))
+    per_server = empty - one
+    per_vm = (full - empty) / (2 * sample_vms)
+    longer = _digits(racks) - 1 + _digits(servers_per_rack) - 1  # each VM repeats its server's id ~6 times
+    per_vm += 6 * longer + 3 * (_digits(vms_per_server) - 1)
+    per_server += 8 * longer
+    estimate = one + racks * 400 + servers * per_server + vms * per_vm
+    if estimate > MAX_FILE_BYTES:
+        return (f"{racks} racks × {servers_per_rack} servers × {vms_per_server} VMs would be a file of about "
+                f"{estimate / 2**20:,.0f} MiB; project files over {MAX_FILE_BYTES // 2**20} MiB are refused")
+    return None

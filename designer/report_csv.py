@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .fileformat.atomic import write_atomic
 from .model.elements import MODES
+from .textsafe import csv_row
 
 TABLES = ("flows", "resources", "servers", "problems")
 
@@ -105,7 +106,7 @@ def _csv_text(header: list[str], rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # a label "=cmd|…" is text, never a formula
     return buffer.getvalue()
 
 

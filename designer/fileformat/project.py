@@ -50,7 +50,7 @@ from ..model.schema import (
 )
 from ..model.topology import Topology
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
-from .migrations import CURRENT_VERSION, migrate
+from .migrations import CURRENT_VERSION, MigrationError, migrate
 
 FORMAT = "rackio-project"
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -81,7 +81,9 @@ def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
                 f"{path.name} is {size / 2**20:.0f} MiB; project files over {MAX_FILE_BYTES // 2**20} MiB are refused."
             )
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(size + 1)  # not read(MAX_FILE_BYTES + 1): that allocates 256 MiB for every file
+            if len(data) > size:  # the file grew since stat()
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except IsADirectoryError:
         raise ProjectFileError(f"{path} is a folder, not a project file.") from None
     except FileNotFoundError:
@@ -199,10 +201,32 @@ def _describe_path(doc: Any, path: tuple, what: str) -> str:
     return f"{head}: field {name[:80]!r} {what}."
 
 
+# Every JSON object or list costs Python at least 56 bytes however short its text ("{}" is 2), so a
+# file packed with tiny containers would take many times its size in memory before any check could
+# run (100 MB of "{}," elements: 2.7 GB). A design's objects average 45–120 bytes of text; a file
+# whose objects and lists average under MIN_BYTES_PER_CONTAINER is refused from a count of its
+# brackets, before parsing (docs/safety.md, "Resource limits").
+MIN_BYTES_PER_CONTAINER = 20
+PRESCAN_FROM_BYTES = 1 << 20
+
+
+def _prescan(data: bytes | str) -> None:
+    size = len(data)
+    if size < PRESCAN_FROM_BYTES:
+        return
+    opening = (b"{", b"[") if isinstance(data, (bytes, bytearray)) else ("{", "[")
+    containers = data.count(opening[0]) + data.count(opening[1])  # type: ignore[arg-type]
+    if containers * MIN_BYTES_PER_CONTAINER > size:
+        raise ProjectFileError(
+            f"not a project file: {containers:,} objects and lists in {size / 2**20:.0f} MiB, "
+            f"under {MIN_BYTES_PER_CONTAINER} bytes each, is not a design (refused before parsing).")
+
+
 def parse_json(data: bytes | str) -> Any:
     if isinstance(data, (bytes, bytearray)):
         if len(data) > MAX_FILE_BYTES:
             raise ProjectFileError(f"project files over {MAX_FILE_BYTES // 2**20} MiB are refused.")
+        _prescan(data)
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
         try:
@@ -210,6 +234,7 @@ def parse_json(data: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise ProjectFileError(f"not a project file: the bytes at offset {exc.start} are not UTF-8 text.") from None
     else:
+        _prescan(data)
         text = data
     try:
         doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
@@ -279,8 +304,9 @@ def check_header_and_migrate(doc: Any) -> dict:
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProjectFileError(f"not a project file: version must be a whole number, got {version!r}."[:300])
     if version > CURRENT_VERSION:
+        shown = version if version < 10**9 else "over 1000000000"  # never echo a 4,000-digit number
         raise ProjectFileError(
-            f"this file was made by a newer RackIO (format version {version}); "
+            f"this file was made by a newer RackIO (format version {shown}); "
             f"this version reads format versions up to {CURRENT_VERSION}."
         )
     if version < 0:
@@ -289,6 +315,10 @@ def check_header_and_migrate(doc: Any) -> dict:
         return migrate(doc)
     except ProjectFileError:
         raise
+    except MigrationError as exc:
+        raise ProjectFileError(str(exc)) from None
+    except RecursionError:
+        raise ProjectFileError(f"version {version} file could not be migrated: it is nested too deeply.") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ProjectFileError(f"version {version} file could not be migrated: {exc}.") from None
 
@@ -313,6 +343,10 @@ def build_topology(doc: dict) -> Topology:
         if not isinstance(value, str):
             raise ProjectFileError(f"project: field {name!r} must be text.")
     cost_model = _read_cost_model(doc.get("cost_model", {}))
+    if "elements" not in doc and ("links" in doc or "racks" in doc):
+        # Only an empty design may leave ``elements`` out; otherwise say so, not what follows from it.
+        raise ProjectFileError("project: field 'elements' is missing; it lists the design's elements "
+                               "(write \"elements\": [] for an empty design).")
     raw_elements = doc.get("elements", [])
     raw_links = doc.get("links", [])
     if not isinstance(raw_elements, list):

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+# \A…\Z, not ^…$: "$" also matches before a trailing newline, so "n:1\n" would pass.
+ID_PATTERN = re.compile(r"\A[A-Za-z0-9_.\-]{1,64}\Z")
 # Link ids default to "<a>--<b>", and an end may be "<nic>:<port>", so they also allow ':'.
-LINK_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{1,140}$")
+LINK_ID_PATTERN = re.compile(r"\A[A-Za-z0-9_.:\-]{1,140}\Z")
 
 MODES = ("emulated", "paravirtual", "vf", "passthrough")
 SOFTWARE_MODES = ("emulated", "paravirtual")
@@ -280,7 +281,7 @@ KINDS = tuple(ELEMENT_CLASSES)
 PARENT_KIND = {"nic": "server", "vf": "nic", "vm": "server"}
 
 
-PORT_INDEX = re.compile(r"^(0|[1-9][0-9]{0,3})$")
+PORT_INDEX = re.compile(r"\A(0|[1-9][0-9]{0,3})\Z")
 
 
 def split_port_end(end: str) -> tuple[str, int] | None:

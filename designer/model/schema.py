@@ -18,6 +18,12 @@ class FieldError(ValueError):
     """A value that does not fit its field; the message says what is expected."""
 
 
+# Physical bounds (docs/file-format.md, "Bounds"): far above any real device, and small enough
+# that every sum the solver forms (2,000,000 elements × 64 vNICs × the bound) stays a finite float.
+MAX_GBPS = 1_000_000.0  # 1 Pbit/s per rate field
+MAX_CORES = 100_000
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
@@ -48,7 +54,7 @@ class FieldSpec:
         if t == "float" and type(value) is float or t == "int" and type(value) is int:
             if (self.minimum is None or value > self.minimum or (value == self.minimum and not self.exclusive_minimum)) \
                     and (self.maximum is None or value <= self.maximum) and value == value and value - value == 0:
-                return value
+                return value + 0 if t == "float" else value  # + 0: -0.0 becomes 0.0
         if value is None:
             if self.optional:
                 return None
@@ -62,15 +68,24 @@ class FieldSpec:
                 raise FieldError(f"must be {self.expected()}, got {_show(value)}")
             if isinstance(value, float) and not math.isfinite(value):
                 raise FieldError(f"must be a finite number, got {_show(value)}")
+            # Bounds first: an integer too large for a float (10**400) is refused, never converted.
+            if self.maximum is not None and value > self.maximum:
+                raise FieldError(f"must be {self.expected()}, got {_show(value)}")
+            if self.minimum is not None and value < self.minimum:
+                raise FieldError(f"must be {self.expected()}, got {_show(value)}")
             if t == "int":
                 if isinstance(value, float):
                     if not value.is_integer():
                         raise FieldError(f"must be a whole number, got {_show(value)}")
                     value = int(value)
             else:
-                value = float(value)
+                try:
+                    value = float(value)
+                except OverflowError:
+                    raise FieldError(f"must be {self.expected()}, got {_show(value)}") from None
                 if not math.isfinite(value):
                     raise FieldError(f"must be a finite number, got {_show(value)}")
+                value += 0.0  # -0.0 becomes 0.0: never shown or written as "-0"
             if self.minimum is not None:
                 if value < self.minimum or (self.exclusive_minimum and value <= self.minimum):
                     raise FieldError(f"must be {self.expected()}, got {_show(value)}")
@@ -172,10 +187,16 @@ def _fmt(x: float | None) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value echoed in a message, cut short: a 4,000-digit number is not repeated whole."""
     if isinstance(value, str):
         return repr(value) if len(value) <= 40 else repr(value[:37] + "...")
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        digits = len(str(abs(value))) if abs(value) < 10**4000 else "over 4000"
+        return f"a {'negative ' if value < 0 else ''}number of {digits} digits"
+    if isinstance(value, float) and value == 0:
+        return "0"
     if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, dict):
@@ -197,14 +218,14 @@ KIND_FIELDS: dict[str, list[FieldSpec]] = {
     "network": [],
     "switch": [
         _f("ports", "int", 48, minimum=1, maximum=4096, help="number of ports for NIC cables"),
-        _f("port_gbps", "float", 25.0, unit="Gbit/s", minimum=0, help="speed of each port"),
+        _f("port_gbps", "float", 25.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="speed of each port"),
         _f("rack", "str", None, optional=True, help="id of the rack the switch sits in"),
         _f("rack_u", "int", None, optional=True, minimum=1, maximum=1000, help="lowest U occupied (1 = bottom)"),
         _f("height_u", "int", 1, unit="U", minimum=1, maximum=100, help="height in rack units"),
     ],
     "server": [
-        _f("cores", "int", 32, unit="cores", minimum=1, maximum=100000, help="CPU cores of the host"),
-        _f("vmm_io_cores", "float", 4.0, unit="cores", minimum=0, help="CPU the VMM may spend on I/O"),
+        _f("cores", "int", 32, unit="cores", minimum=1, maximum=MAX_CORES, help="CPU cores of the host"),
+        _f("vmm_io_cores", "float", 4.0, unit="cores", minimum=0, maximum=MAX_CORES, help="CPU the VMM may spend on I/O"),
         _f("iommu", "bool", True, help="VT-d enabled (needed for passthrough)"),
         _f("rack", "str", None, optional=True, help="id of the rack the server sits in"),
         _f("rack_u", "int", None, optional=True, minimum=1, maximum=1000, help="lowest U occupied (1 = bottom)"),
@@ -214,8 +235,8 @@ KIND_FIELDS: dict[str, list[FieldSpec]] = {
         _f("parent", "ref", "", ref_kind="server", help="server the NIC sits in"),
         _f("model", "str", "", help="NIC model"),
         _f("ports", "int", 2, minimum=1, maximum=16, help="physical ports"),
-        _f("port_gbps", "float", 25.0, unit="Gbit/s", minimum=0, help="speed of each port"),
-        _f("pcie_gbps", "float", 63.0, unit="Gbit/s", minimum=0, help="usable PCIe bandwidth per direction"),
+        _f("port_gbps", "float", 25.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="speed of each port"),
+        _f("pcie_gbps", "float", 63.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="usable PCIe bandwidth per direction"),
         _f("sriov", "bool", True, help="SR-IOV enabled"),
         _f("max_vfs", "int", 64, minimum=0, maximum=65535, help="virtual functions the NIC supports"),
         _f("vmdq", "bool", False, help="VMDq queue sorting (lowers VMM receive cost)"),
@@ -230,8 +251,8 @@ KIND_FIELDS: dict[str, list[FieldSpec]] = {
     "vf": [
         _f("parent", "ref", "", ref_kind="nic", help="NIC the VF belongs to"),
         _f("port", "int", 0, minimum=0, maximum=15, help="NIC port the VF sends on"),
-        _f("min_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="guaranteed minimum transmit rate"),
-        _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="transmit cap (0 = none)"),
+        _f("min_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="guaranteed minimum transmit rate"),
+        _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="transmit cap (0 = none)"),
     ],
     "vm": [
         _f("parent", "ref", "", ref_kind="server", help="server the guest runs on"),
@@ -243,10 +264,10 @@ VNIC_FIELDS: list[FieldSpec] = [
     _f("vf", "ref", None, optional=True, ref_kind="vf", help="virtual function (mode vf)"),
     _f("nic", "ref", None, optional=True, ref_kind="nic", help="NIC used (uplink or passed-through device)"),
     _f("port", "int", 0, minimum=0, maximum=15, help="NIC port used"),
-    _f("tx_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="offered transmit load"),
-    _f("rx_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="offered receive load"),
-    _f("min_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="guaranteed minimum transmit rate"),
-    _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, help="transmit cap (0 = none)"),
+    _f("tx_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="offered transmit load"),
+    _f("rx_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="offered receive load"),
+    _f("min_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="guaranteed minimum transmit rate"),
+    _f("max_gbps", "float", 0.0, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, help="transmit cap (0 = none)"),
     # Shares, like NIOC's; bounded so that weight ratios stay far inside float precision.
     _f("weight", "float", 1.0, minimum=0.001, maximum=1e6, help="share of spare capacity"),
     # Up to 64 KiB: with TSO/GSO the VMM handles segmentation-offloaded super-packets (docs/solver.md).
@@ -257,7 +278,9 @@ VNIC_FIELDS: list[FieldSpec] = [
 LINK_FIELDS: list[FieldSpec] = [
     _f("a", "end", None),
     _f("b", "end", None),
-    _f("gbps", "float", None, unit="Gbit/s", minimum=0, optional=True, help="capacity (empty = default)"),
+    # > 0: a cable of no capacity is no cable ("gbps": -0.0 read as "capacity -0"); null = the default.
+    _f("gbps", "float", None, unit="Gbit/s", minimum=0, maximum=MAX_GBPS, exclusive_minimum=True, optional=True,
+       help="capacity (empty = default)"),
     _f("id", "ref", None, ref_kind="link"),
 ]
 

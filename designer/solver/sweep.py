@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.topology import Topology
+from ..textsafe import csv_cell
 from .flows import compile_flows
 from .solve import Solution, allocate
 
@@ -40,7 +41,7 @@ class SweepResult:
         w.writerow(["scale", "peak_utilization", "peak_resource", "vmm_cores",
                     "guarantees_missed", "saturated_resources"])
         for r in self.rows:
-            w.writerow([f"{r.scale:.6g}", f"{r.peak_utilization:.9g}", r.peak_resource or "",
+            w.writerow([f"{r.scale:.6g}", f"{r.peak_utilization:.9g}", csv_cell(r.peak_resource or ""),
                         f"{r.vmm_cores:.9g}", r.guarantees_missed, r.saturated])
         return buf.getvalue()
 

@@ -41,6 +41,7 @@ def disk_state(path: str) -> tuple[int, int, str] | None:
 class Document(QObject):
     modelChanged = Signal(object)  # ModelEvent
     solved = Signal(object)  # Solution
+    solveFailed = Signal(str)  # why; ``solution`` is then None, never the previous numbers
     modifiedChanged = Signal(bool)
     pathChanged = Signal(str)
 
@@ -98,7 +99,10 @@ class Document(QObject):
             self.solution = solve(self.topology)
             self.solve_error = None
         except Exception as exc:  # a solver bug must never take the editor down
-            self.solve_error = f"{type(exc).__name__}: {exc}"
+            self.solve_error = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            self.solution = None  # the old numbers describe another design: never shown as this one's
+            self.last_solve_seconds = time.perf_counter() - start
+            self.solveFailed.emit(self.solve_error)
             return None
         finally:
             self.last_solve_seconds = time.perf_counter() - start

@@ -35,7 +35,7 @@ from ..model.elements import (
     VNic,
     split_port_end,
 )
-from ..model.schema import FieldError, field_spec
+from ..model.schema import FieldError, field_spec, link_field_spec
 from ..model.topology import Topology
 from .canvas.items import (
     ElementItem,
@@ -415,8 +415,11 @@ class Editor:
                     ends = []
                     break
             if len(ends) == 2:
-                link = Link(a=ends[0], b=ends[1], gbps=raw.get("gbps") if isinstance(raw.get("gbps"), (int, float))
-                            and not isinstance(raw.get("gbps"), bool) else None)
+                try:  # the loader's rule (> 0, at most 1 Pbit/s, or null), so the design always saves
+                    gbps = link_field_spec("gbps").coerce(raw.get("gbps"))
+                except FieldError as exc:
+                    return f"The clipboard's cable {raw['a'][:40]} – {raw['b'][:40]}: field 'gbps' {exc}.", []
+                link = Link(a=ends[0], b=ends[1], gbps=gbps)
                 if link.id in self.topo.links or any(link.id == n.id for n in new_links):
                     link.id = self.fresh_id(link.id + "-", taken)
                 new_links.append(link)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from ..report_csv import report_paths, write_report_csv
 from . import render
+from .plain import plain
 from .render import ExportError, ExportOptions
 
 PREVIEW_SIZE = QSize(440, 330)
@@ -342,11 +343,11 @@ class ExportDialog(QDialog):
             rendered = render.export_file(path, doc.topology, doc.solution, self.options(),
                                           inputs=[doc.path] if doc.path else [])  # never over the project
         except ExportError as exc:
-            QMessageBox.warning(self, "Export Diagram", f"Cannot export: {exc}")
+            QMessageBox.warning(self, "Export Diagram", plain(f"Cannot export: {exc}"))
             return False
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            QMessageBox.critical(self, "Export Diagram", f"Could not write {path}: {reason}.")
+            QMessageBox.critical(self, "Export Diagram", plain(f"Could not write {path}: {reason}."))
             return False
         self.written_path = path
         self.settings.setValue("export/folder", str(Path(path).parent))
@@ -369,7 +370,7 @@ def export_report(window, folder: str | None = None) -> list[Path]:
     solution = doc.solve_now() if (doc.solve_pending() or doc.solution is None) else doc.solution
     if solution is None:
         QMessageBox.warning(window, "Export Report (CSV)",
-                            f"The design could not be solved, so there is no report: {doc.solve_error}")
+                            plain(f"The design could not be solved, so there is no report: {doc.solve_error}"))
         return []
     if folder is None:
         start = str(window.settings.value("export/reportFolder", "") or "")
@@ -382,7 +383,7 @@ def export_report(window, folder: str | None = None) -> list[Path]:
     existing = [p.name for p in report_paths(folder, name).values() if p.exists()]
     if existing:
         answer = QMessageBox.question(
-            window, "Export Report (CSV)", f"Replace {', '.join(existing)} in {folder}?",
+            window, "Export Report (CSV)", plain(f"Replace {', '.join(existing)} in {folder}?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer != QMessageBox.StandardButton.Yes:
             return []
@@ -390,7 +391,7 @@ def export_report(window, folder: str | None = None) -> list[Path]:
         paths = write_report_csv(folder, name, solution, doc.topology, inputs=[doc.path] if doc.path else [])
     except OSError as exc:
         where = exc.filename or folder
-        QMessageBox.critical(window, "Export Report (CSV)", f"Could not write into {where}: {exc.strerror or exc}.")
+        QMessageBox.critical(window, "Export Report (CSV)", plain(f"Could not write into {where}: {exc.strerror or exc}."))
         return []
     window.settings.setValue("export/reportFolder", str(folder))
     window.show_message(f"Wrote {', '.join(p.name for p in paths)} in {folder}.")

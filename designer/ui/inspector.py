@@ -37,6 +37,7 @@ from ..model.schema import (
     fields_for,
     link_field_spec,
 )
+from .plain import markup
 from .style import KIND_LABELS, MODE_LABELS
 
 MIXED = "(mixed)"
@@ -68,6 +69,7 @@ class FieldEditor(QWidget):
         row.setSpacing(4)
         layout.addLayout(row)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet("color: #c62828; font-size: 11px;")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -222,7 +224,8 @@ class InspectorWidget(QScrollArea):
         self.setWidget(page)
 
     def _heading(self, layout: QVBoxLayout, text: str, sub: str = "") -> None:
-        title = QLabel(f"<b>{text}</b>" + (f"<br><span style='color:#607d8b'>{sub}</span>" if sub else ""))
+        # Names and labels come from the file: escaped, so they show as text, never as markup.
+        title = QLabel(f"<b>{markup(text)}</b>" + (f"<br><span style='color:#607d8b'>{markup(sub)}</span>" if sub else ""))
         title.setTextFormat(Qt.TextFormat.RichText)
         title.setWordWrap(True)
         layout.addWidget(title)

@@ -35,6 +35,7 @@ from .document import Document
 from .editor import Editor
 from .inspector import InspectorWidget
 from .palette import PaletteWidget
+from .plain import plain
 from .problems import ProblemsWidget
 
 FILE_FILTER = "RackIO projects (*.rackio);;All files (*)"
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         self.view.itemActivated.connect(self._activate_element)
 
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setObjectName("solveSummary")
         self.statusBar().addPermanentWidget(self.summary)
 
@@ -314,10 +316,11 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------------- document
     def set_document(self, document: Document) -> None:
         old = self.document
+        old_scene = self.scene
         if old is not None:
             old.close()
-            if self.scene is not None:
-                self.scene.detach()
+            if old_scene is not None:
+                old_scene.detach()
         self.document = document
         self.scene = DesignScene(document.topology, self)
         self.view.setScene(self.scene)
@@ -325,6 +328,7 @@ class MainWindow(QMainWindow):
         self.view.editor = self.editor
         self.scene.selectionChanged.connect(self._selection_changed)
         document.solved.connect(self._on_solved)
+        document.solveFailed.connect(self._on_solve_failed)
         document.modifiedChanged.connect(lambda _m: self._update_title())
         document.pathChanged.connect(lambda _p: self._update_title())
         document.modelChanged.connect(self._on_model_changed)
@@ -350,6 +354,11 @@ class MainWindow(QMainWindow):
         self.documentChanged.emit(document)
         if old is not None:
             old.deleteLater()
+        if old_scene is not None:
+            # The old scene and its items go with their document (they lived as children of the
+            # window until it closed before): no signal of theirs reaches a half-destroyed window.
+            old_scene.blockSignals(True)
+            old_scene.deleteLater()
 
     def _update_title(self) -> None:
         doc = self.document
@@ -377,6 +386,19 @@ class MainWindow(QMainWindow):
             f" · {errors} error{'s' * (errors != 1)}"
             f" · solved in {self.document.last_solve_seconds * 1000:.1f} ms")
 
+    def _on_solve_failed(self, reason: str) -> None:
+        """No numbers rather than stale ones: the overlay is cleared and the failure is said in the
+        summary, the status bar and the Problems dock (docs/safety.md)."""
+        if self.scene is None:
+            return
+        from ..model.rules import Problem
+
+        self.scene.set_solution(None)
+        self.problems.set_problems([Problem("solve-failed", "error", "",
+                                            f"the design could not be solved ({reason}); no figures are shown")])
+        self.summary.setText("Solve failed: no figures")
+        self.show_message(f"The design could not be solved: {reason}")
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 8000)
 
@@ -387,7 +409,7 @@ class MainWindow(QMainWindow):
         if doc is None or not doc.modified:
             return True
         answer = QMessageBox.warning(
-            self, APP_NAME, f"{doc.display_name} has unsaved changes.",
+            self, APP_NAME, plain(f"{doc.display_name} has unsaved changes."),
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
@@ -417,7 +439,7 @@ class MainWindow(QMainWindow):
         try:
             document = Document.open(path, parent=self)
         except ProjectFileError as exc:
-            QMessageBox.critical(self, APP_NAME, f"Cannot open {Path(path).name}:\n\n{exc}")
+            QMessageBox.critical(self, APP_NAME, plain(f"Cannot open {Path(path).name}:\n\n{exc}"))
             return False
         if as_template:
             document.path = None  # an example opens as a new, unsaved design
@@ -440,6 +462,7 @@ class MainWindow(QMainWindow):
         self.show_message(f"Converted {name} from format version {version}; saving writes version "
                           f"{CURRENT_VERSION} (the old file is kept as {name}.bak).")
         note = QMessageBox(QMessageBox.Icon.Information, APP_NAME, text, QMessageBox.StandardButton.Ok, self)
+        note.setTextFormat(Qt.TextFormat.PlainText)
         note.setObjectName("migrationNote")
         note.setWindowModality(Qt.WindowModality.NonModal)
         note.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -478,9 +501,9 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             from .recovery import describe_os_error
 
-            QMessageBox.critical(self, APP_NAME, f"Could not save {Path(path).name}: {describe_os_error(exc)}."
-                                 f"\n\n{exc.filename or path}\n\n"
-                                 "The previous file is unchanged and your design is still open.")
+            QMessageBox.critical(self, APP_NAME, plain(f"Could not save {Path(path).name}: {describe_os_error(exc)}."
+                                                       f"\n\n{exc.filename or path}\n\n"
+                                                       "The previous file is unchanged and your design is still open."))
             return False
         self.add_recent(self.document.path)
         links = written.other_links if written is not None else 0

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 from ..model.rules import Problem
+from .plain import plain
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_MARK = {"error": "●", "warning": "▲", "info": "ℹ"}
@@ -42,7 +43,7 @@ class ProblemsWidget(QListWidget):
             item = QListWidgetItem(f"{SEVERITY_MARK.get(p.severity, '•')} {p.code} — {p.element}: {p.message}")
             item.setForeground(SEVERITY_COLOR.get(p.severity, QColor("#212121")))
             item.setData(Qt.ItemDataRole.UserRole, p.element)
-            item.setToolTip(p.message)
+            item.setToolTip(plain(p.message))
             self.addItem(item)
         if len(self.problems) > 2000:
             more = QListWidgetItem(f"… and {len(self.problems) - 2000} more (see rackio solve)")

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import QMessageBox
 from ..fileformat import ProjectFileError, dumps
 from ..fileformat.atomic import write_atomic
 from ..fileformat.project import load
+from .plain import plain
 
 RECOVERY_FORMAT = "rackio-recovery"
 DEBOUNCE_MS = 2000
@@ -51,6 +52,7 @@ DEFAULT_AUTOSAVE_SECONDS = 60
 MIN_AUTOSAVE_SECONDS, MAX_AUTOSAVE_SECONDS = 5, 3600
 KEEP_DISCARDED = 10
 MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_TITLE = 200  # the header's title is only shown in the dialog; the copy holds the whole one
 APP_NAME = "RackIO Designer"
 
 RESTORE, OPEN_ORIGINAL, DISCARD, LATER = "restore", "original", "discard", "later"
@@ -107,7 +109,10 @@ class RecoveryEntry:
         return bool(self.original_path) and Path(self.original_path).is_file()
 
     def describe(self) -> str:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
+        try:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.saved_at))
+        except (OverflowError, OSError, ValueError):
+            when = "an unknown time"
         if not self.original_path:
             what = f"the untitled design “{self.title or 'Untitled'}”"
             why = "It was never saved to a file."
@@ -126,7 +131,7 @@ def _read_header(path: Path) -> dict | None:
         if path.stat().st_size > MAX_HEADER_BYTES:
             return None
         doc = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(doc, dict) or doc.get("format") != RECOVERY_FORMAT:
         return None
@@ -150,7 +155,7 @@ def read_entries(directory: Path) -> list[RecoveryEntry]:
         saved_at = header.get("saved_at")
         title = header.get("title")
         session = header.get("session")
-        if not isinstance(saved_at, (int, float)) or isinstance(saved_at, bool):
+        if not _plausible_time(saved_at):  # 1e300 or Infinity in a damaged header: the copy's own time
             try:
                 saved_at = design.stat().st_mtime
             except OSError:
@@ -162,6 +167,16 @@ def read_entries(directory: Path) -> list[RecoveryEntry]:
             session=session if isinstance(session, str) and session.isalnum() else None))
     entries.sort(key=lambda e: e.saved_at, reverse=True)
     return entries
+
+
+def _plausible_time(value: object) -> bool:
+    """A time a header may hold: a finite number from 1970 to a day from now."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return 0 <= float(value) <= time.time() + 86400
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def session_alive(directory: Path, session: str | None) -> bool:
@@ -352,17 +367,21 @@ class RecoveryController(QObject):
         if document.path and design.exists() and os.path.samefile(design, document.path):
             raise OSError(17, "the recovery copy would replace the open file itself", str(design))
         write_atomic(design, dumps(document.topology).encode("utf-8"))
+        title = document.topology.title
         header = {
             "format": RECOVERY_FORMAT,
             "version": 1,
             "original_path": document.path,
-            "title": document.topology.title,
+            # Cut: a header over MAX_HEADER_BYTES is not read, which would lose the original path.
+            "title": title if len(title) <= MAX_HEADER_TITLE else title[:MAX_HEADER_TITLE - 1] + "…",
             "saved_at": time.time(),
             "saved_at_text": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "session": self.session,
             "pid": os.getpid(),
         }
-        write_atomic(design.with_suffix(".json"), (json.dumps(header, ensure_ascii=False) + "\n").encode("utf-8"))
+        # ASCII with escapes: a file name that is not UTF-8 (held as surrogate escapes) is written as
+        # \udcXX and reads back as the same name, where encoding it as UTF-8 would fail every autosave.
+        write_atomic(design.with_suffix(".json"), (json.dumps(header, ensure_ascii=True) + "\n").encode("ascii"))
         document.recovery_key = key
         return design
 
@@ -493,6 +512,23 @@ class RecoveryController(QObject):
             done.append((entry, action))
         return done
 
+    def original_from_recent(self, entry: RecoveryEntry) -> str | None:
+        """The file a copy without a readable header belongs to: its key is a hash of the file's
+        path, so the recent files (and the open design) are matched against it."""
+        if not entry.key.startswith("file-"):
+            return None
+        candidates = list(getattr(self.window, "recent_files", lambda: [])())
+        document = self.window.document
+        if document is not None and document.path:
+            candidates.insert(0, document.path)
+        for candidate in candidates:
+            try:
+                if isinstance(candidate, str) and entry.key.startswith(key_for_path(candidate)):
+                    return candidate
+            except (OSError, ValueError, RuntimeError):
+                continue
+        return None
+
     def restore(self, entry: RecoveryEntry) -> bool:
         """Open the recovered design, modified, under its original path (Save writes it back)."""
         from .document import Document
@@ -501,13 +537,14 @@ class RecoveryController(QObject):
             topology = load(entry.design)
         except ProjectFileError as exc:
             QMessageBox.critical(self.window, APP_NAME,
-                                 f"The recovery copy cannot be read:\n\n{exc}\n\nIt was moved to "
-                                 f"{self.directory / 'discarded'}.")
+                                 plain(f"The recovery copy cannot be read:\n\n{exc}\n\nIt was moved to "
+                                       f"{self.directory / 'discarded'}."))
             self.set_aside(entry.design, entry.header)
             return False
         if not self.window.maybe_save():
             return False
-        path = str(Path(entry.original_path).resolve()) if entry.original_path else None
+        original = entry.original_path or self.original_from_recent(entry)
+        path = str(Path(original).resolve()) if original else None
         document = Document(topology, path, parent=self.window)
         document.recovery_key = entry.key  # the copy stays until this design is saved or closed
         document.remember_disk()  # Save writes it back over the file as it is now, and asks if it changes
@@ -548,6 +585,7 @@ def ask_recovery(window, entry: RecoveryEntry) -> str:
     box.setObjectName("recoveryDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(f"Recover design — {APP_NAME}")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the title and path come from the file: never markup
     box.setText(entry.describe())
     box.setInformativeText("Restore opens the recovered design; save it to keep it. "
                            "A discarded copy is kept in the discarded folder next to it.")
@@ -602,9 +640,9 @@ def handle_exception(window, exc_type, exc, tb) -> None:
             saved = "Your design has no unsaved changes."
         QMessageBox.critical(
             window, APP_NAME,
-            f"Something went wrong inside RackIO Designer:\n\n{summary}\n\n{saved}\n\n"
-            "RackIO Designer keeps running. The details are in "
-            f"{controller.directory / 'last-error.txt'}.")
+            plain(f"Something went wrong inside RackIO Designer:\n\n{summary}\n\n{saved}\n\n"
+                  "RackIO Designer keeps running. The details are in "
+                  f"{controller.directory / 'last-error.txt'}."))
     except Exception:  # noqa: BLE001 - the handler of last resort must not raise
         traceback.print_exc(file=sys.stderr)
     finally:

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 from ..fileformat.atomic import write_atomic
 from ..model.elements import split_port_end
 from ..model.topology import Topology
+from ..textsafe import clean_xml_document
 from . import style
 
 FORMATS = ("png", "svg", "pdf", "drawio")
@@ -443,7 +444,8 @@ def render_svg(topology: Topology, solution, options: ExportOptions) -> Rendered
             finally:
                 painter.end()
             buffer.close()
-            return Rendered(bytes(data.data()), "svg", page.size.width(), page.size.height(), _info(page, 1.0))
+            # Labels, title, author and notes may hold control characters XML forbids: dropped here.
+            return Rendered(clean_xml_document(bytes(data.data())), "svg", page.size.width(), page.size.height(), _info(page, 1.0))
         finally:
             page.close()
 

@@ -89,6 +89,7 @@ class AnalysisDocks(QObject):
     # ----------------------------------------------------------- following
     def _document_changed(self, document) -> None:
         document.solved.connect(self._solved)
+        document.solveFailed.connect(lambda _reason: self._solved(None))  # no stale plots
         self.window.scene.selectionChanged.connect(self._selection_timer.start)
         for panel in (self.utilisation, self.vmm, self.guarantees):
             panel.selected = []

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import itertools
 import threading
+import weakref
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
 from ...fileformat.atomic import write_atomic
+from ...textsafe import csv_row
 from .. import style
+from ..plain import plain
 
 # Rows a horizontal bar plot shows before it scrolls; the rest is a wheel or drag away.
 DEFAULT_VISIBLE_ROWS = 20
@@ -26,7 +32,7 @@ def csv_text(header: list[str], rows: list[list]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)  # a label "=cmd|…" is text, never a formula
     return buf.getvalue()
 
 
@@ -189,7 +195,7 @@ class AnalysisPanel(QWidget):
         try:
             (self.export_png if kind == "png" else self.export_csv)(path)
         except OSError as exc:
-            QMessageBox.critical(self, title, f"Could not write {Path(path).name}:\n\n{exc.strerror or exc}")
+            QMessageBox.critical(self, title, plain(f"Could not write {Path(path).name}:\n\n{exc.strerror or exc}"))
             return
         self.statusMessage.emit(f"Wrote {Path(path).name}")
 
@@ -226,13 +232,71 @@ def row_limits(view: pg.ViewBox, rows: int) -> None:
     view.setLimits(yMin=-1.0, yMax=max(rows, 1) + 0.5, minYRange=3, maxYRange=max(rows, 1) + 1.5)
 
 
+class _Relay(QObject):
+    """Carries worker results into the GUI thread. One per application, parented to it, so a
+    worker thread never holds a reference to a QObject that could be destroyed: the last
+    reference to a job (and to its panel) is always dropped in the GUI thread (issue 12 §4)."""
+
+    delivered = Signal(int, str, int, object)  # job key, "finished" or "progress", generation, value
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.jobs: dict[int, weakref.ReferenceType] = {}
+        self.delivered.connect(self._dispatch)  # receiver in the GUI thread: a queued connection
+        # Python's cyclic garbage collector runs in whichever thread happens to allocate. Run in a
+        # worker (a sweep allocates a lot), it freed unreachable Qt objects there: a QObject
+        # destroyed outside its thread cannot stop its timers, and the next timer event in the GUI
+        # thread went to freed memory (the test suite's SIGSEGV in QTimerInfoList::activateTimers).
+        # So, once workers exist, collection happens only here, in the GUI thread, on a timer
+        # (as pyqtgraph's GarbageCollector does), with the thresholds the automatic one had.
+        self._gc_thresholds = gc.get_threshold()
+        gc.disable()
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(GC_INTERVAL_MS)
+        self._gc_timer.timeout.connect(self.collect_garbage)
+        self._gc_timer.start()
+
+    def collect_garbage(self) -> None:
+        young, middle, old = gc.get_count()
+        first, second, third = self._gc_thresholds
+        if young > first:
+            gc.collect(0)
+            if middle > second:
+                gc.collect(1)
+                if old > third:
+                    gc.collect(2)
+
+    def _dispatch(self, key: int, kind: str, generation: int, value: object) -> None:
+        ref = self.jobs.get(key)
+        job = ref() if ref is not None else None
+        if job is None or not shiboken6.isValid(job):
+            return
+        if kind == "finished":
+            job.finished.emit(generation, value)
+        else:
+            job.progress.emit(generation, value)
+
+
+GC_INTERVAL_MS = 500
+_relay: _Relay | None = None
+_job_keys = itertools.count(1)
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None or not shiboken6.isValid(_relay):
+        _relay = _Relay(QCoreApplication.instance())
+    return _relay
+
+
 class BackgroundJob(QObject):
     """Runs one function at a time in a worker thread; a new start cancels the previous run.
 
     ``fn(cancelled, progress)`` gets a callable that says whether to stop and one to
     report progress (0–1); its return value (or the exception it raised) arrives in
     the GUI thread through ``finished(generation, result)``. Results of cancelled or
-    superseded runs never arrive.
+    superseded runs never arrive. The worker reaches the job only by its key, through the
+    application's relay: it holds no Qt object of its own.
     """
 
     finished = Signal(int, object)
@@ -244,6 +308,9 @@ class BackgroundJob(QObject):
         self.generation = 0
         self._flag: threading.Event | None = None
         self._thread: threading.Thread | None = None
+        self._key = next(_job_keys)
+        self._relay = _the_relay()
+        self._relay.jobs[self._key] = weakref.ref(self)
 
     def start(self, fn: Callable) -> int:
         self.cancel()
@@ -251,25 +318,25 @@ class BackgroundJob(QObject):
         generation = self.generation
         flag = threading.Event()
         self._flag = flag
+        relay, key = self._relay, self._key
+
+        def deliver(kind: str, value: object) -> None:
+            try:
+                relay.delivered.emit(key, kind, generation, value)
+            except RuntimeError:  # the application is gone
+                flag.set()
 
         def report(fraction: float) -> None:
             if not flag.is_set():
-                try:
-                    self.progress.emit(generation, float(fraction))
-                except RuntimeError:
-                    flag.set()
+                deliver("progress", float(fraction))
 
         def run() -> None:
             try:
                 result = fn(flag.is_set, report)
             except Exception as exc:  # delivered to the GUI, which shows it
                 result = exc
-            if flag.is_set():
-                return
-            try:
-                self.finished.emit(generation, result)
-            except RuntimeError:  # the receiver went away with its window
-                pass
+            if not flag.is_set():
+                deliver("finished", result)
 
         thread = threading.Thread(target=run, name=f"rackio-{self.name}", daemon=True)
         self._thread = thread

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QHeader
 from ...model.topology import Topology
 from ...solver import Solution
 from .. import style
+from ..plain import plain
 from .base import AnalysisPanel, RowAxis, reveal_rows, row_limits, row_plot, scroll_to_top
 from .data import FlowTable, flow_table, related_flows
 
@@ -78,8 +79,8 @@ class FlowModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and not t.met[f]:
             return QBrush(style.ERROR_COLOR)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (f"{t.ids[f]} of {t.vm[f]} on {t.server[f]}: {t.rate[f]:.3f} of {t.demand[f]:.3f} Gbit/s"
-                    + (f", guaranteed {t.floor[f]:.3f}" if t.floor[f] > 0 else ""))
+            return plain(f"{t.ids[f]} of {t.vm[f]} on {t.server[f]}: {t.rate[f]:.3f} of {t.demand[f]:.3f} Gbit/s"
+                         + (f", guaranteed {t.floor[f]:.3f}" if t.floor[f] > 0 else ""))
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -128,6 +129,7 @@ class GuaranteesPanel(AnalysisPanel):
         self.only_box.setObjectName("guaranteesOnly")
         self.only_box.toggled.connect(lambda _on: self.refresh(scroll=True))
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setObjectName("guaranteesSummary")
         controls.addWidget(self.only_box)
         controls.addWidget(self.summary, 1)

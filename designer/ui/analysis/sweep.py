@@ -24,6 +24,7 @@ from ...fileformat.project import build_topology, to_document
 from ...model.topology import Topology
 from ...solver.sweep import SweepResult, sweep
 from .. import style
+from ..plain import markup
 from .base import AnalysisPanel, BackgroundJob, png_bytes, style_plot_item
 from .data import resource_element_id
 
@@ -58,7 +59,7 @@ class SweepFigure:
         row = 0
         self.title_label = None
         if title is not None:
-            self.title_label = layout.addLabel(title, row=0, col=0, colspan=3 if columns else 1, size="12pt")
+            self.title_label = layout.addLabel(markup(title), row=0, col=0, colspan=3 if columns else 1, size="12pt")
             row = 1
         cells = [(row, 0), (row, 1), (row, 2)] if columns else [(row, 0), (row + 1, 0), (row + 2, 0)]
         self.plots: list[pg.PlotItem] = [layout.addPlot(row=r, col=c) for r, c in cells]
@@ -108,7 +109,7 @@ class SweepFigure:
             plot.setTitle(title, color=fg.name(), size="9pt")
             style_plot_item(plot)
         if self.title_label is not None:
-            self.title_label.setText(self.title, color=fg.name(), size="12pt")
+            self.title_label.setText(markup(self.title), color=fg.name(), size="12pt")
         colors = (style.utilization_color(0.8), style.MODE_COLORS["paravirtual"], style.ERROR_COLOR)
         for curve, color in zip(self.curves, colors):
             curve.setPen(pg.mkPen(color, width=2))
@@ -318,11 +319,13 @@ class SweepPanel(AnalysisPanel):
         self.stop_button.clicked.connect(self.stop)
         controls.addWidget(self.stop_button)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("sweepStatus")
         controls.addWidget(self.status, 1)
         self.layout_.addLayout(controls)
         self.layout_.addWidget(self.graphics, 1)
         self.readout = QLabel()
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setObjectName("sweepReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout_.addWidget(self.readout)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 from ...model.topology import Topology
 from ...solver import Solution
 from .. import style
+from ..plain import plain
 from .base import AnalysisPanel, RowAxis, reveal_rows, row_limits, row_plot, scroll_to_top
 from .data import KIND_TITLES, ResourceTable, related_resources, resource_table
 
@@ -43,6 +44,7 @@ class UtilisationPanel(AnalysisPanel):
         self.scope_box.addItem("All racks and servers", None)
         self.scope_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.summary = QLabel()
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setObjectName("utilisationSummary")
         controls.addWidget(QLabel("Show"))
         controls.addWidget(self.kind_box)
@@ -244,7 +246,7 @@ class UtilisationPanel(AnalysisPanel):
             text += f"; requested {t.requested[r]:.3f}"
         if t.saturated[r]:
             text += "\nSATURATED"
-        self.graphics.setToolTip(text)
+        self.graphics.setToolTip(plain(text))
 
     # ----------------------------------------------------------------- export
     def csv_data(self):

@@ -20,6 +20,7 @@ from ...fileformat.project import to_document
 from ...model.topology import Topology
 from ...solver import Solution
 from .. import style
+from ..plain import plain
 from .base import AnalysisPanel, row_plot, BackgroundJob, RowAxis, row_limits, scroll_to_top
 from .data import VMM_MODES, VmmTable, WhatIf, sriov_what_if, vmm_table, what_if_vms
 
@@ -43,6 +44,7 @@ class VmmPanel(AnalysisPanel):
                                     "port, re-solve, and draw the VMM load that results under each bar.")
         self.what_if_box.toggled.connect(self._what_if_toggled)
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setObjectName("vmmStatus")
         self.status.setWordWrap(True)
         controls.addWidget(self.what_if_box)
@@ -295,7 +297,7 @@ class VmmPanel(AnalysisPanel):
         after = self.what_if_values() if self.what_if_box.isChecked() else None
         if after is not None:
             parts.append(f"with SR-IOV: {after[row].sum():.3f} cores")
-        self.graphics.setToolTip("\n".join(parts))
+        self.graphics.setToolTip(plain("\n".join(parts)))
 
     # --------------------------------------------------------------- export
     def csv_data(self):

@@ -18,6 +18,7 @@ from ...model.elements import Network, Server, Switch, split_port_end
 from ...model.topology import ModelEvent, Topology
 from ...solver import Solution
 from .. import style
+from ..plain import show_scene_tooltip
 from .items import (
     CableItem,
     ElementItem,
@@ -71,6 +72,9 @@ class DesignScene(QGraphicsScene):
 
     def detach(self) -> None:
         self.topology.unsubscribe(self.on_model_event)
+
+    def helpEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        show_scene_tooltip(self, event)  # labels from the file are shown as text, never as HTML
 
     # ---------------------------------------------------------------- building
     def rebuild_all(self) -> None:

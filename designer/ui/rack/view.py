@@ -36,6 +36,7 @@ from ...model.elements import DEFAULT_RACK_HEIGHT_U, Rack, is_valid_id
 from ...model.racks import free_slot, is_racked, placement_problem, span_text, unracked
 from ...model.topology import Topology
 from .. import style
+from ..plain import show_scene_tooltip
 from ..commands import (
     AddRackCommand,
     Command,
@@ -60,6 +61,9 @@ class RackScene(QGraphicsScene):
         self.drawing: RackDrawing | None = None
         self.hint = None
         self.ghost: QGraphicsRectItem | None = None
+
+    def helpEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        show_scene_tooltip(self, event)  # rack titles and labels are shown as text, never as HTML
 
     def rebuild(self, topology: Topology, solution, overlay: bool) -> None:
         selected = set(self.selected_ids())
@@ -383,6 +387,7 @@ class RackDialog(QDialog):
         self.height.setSuffix(" U")
         self.height.setValue(rack.height_u if rack else DEFAULT_RACK_HEIGHT_U)
         self.error = QLabel()
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
         self.error.setStyleSheet("color: #c62828;")
         self.error.setWordWrap(True)
         form.addRow("Id", self.id_edit)
@@ -507,6 +512,7 @@ class RackPanel(QWidget):
             try:
                 self._document.modelChanged.disconnect(self._on_model_changed)
                 self._document.solved.disconnect(self._on_solved)
+                self._document.solveFailed.disconnect(self._on_solved)
             except (RuntimeError, TypeError):
                 pass
         if self._topology_scene is not None:
@@ -518,6 +524,7 @@ class RackPanel(QWidget):
         self._topology_scene = self.main.scene
         document.modelChanged.connect(self._on_model_changed)
         document.solved.connect(self._on_solved)
+        document.solveFailed.connect(self._on_solved)  # redrawn without the stale overlay
         self.main.scene.selectionChanged.connect(self._topology_selection_changed)
         self.scene.clear()
         self.scene.drawing = None
