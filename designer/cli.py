@@ -234,7 +234,7 @@ def cmd_solve(args) -> int:
                 _check_writable(str(path), args.file)
     solution = solve(topo, scale=args.scale)
     if args.json:
-        json.dump(solution.to_report(), sys.stdout, indent=2)
+        solution.write_report(sys.stdout)  # the same text as json.dump(to_report(), indent=2), streamed
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(topo, solution, top=args.top))
