@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import io
 import json
 import os
@@ -225,6 +226,7 @@ def cmd_solve(args) -> int:
     from .solver import solve
 
     topo = load(args.file)
+    gc.freeze()  # the design lives until the process exits: no collection needs to walk it again
     if args.csv:
         from .report_csv import check_folder, report_paths
 
