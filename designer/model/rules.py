@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .elements import Nic, Server, split_port_end
-from .racks import describe, members, span, span_text
+from .racks import describe, members_by_rack, span, span_text
 from .topology import Topology
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -174,8 +174,9 @@ def check_racks(topo: Topology) -> list[Problem]:
     written: ``rack_u`` starts at 1), ``rack-collision`` once per overlapping pair,
     named on the higher of the two (the later in the file on a tie)."""
     found: list[Problem] = []
+    racked = members_by_rack(topo)
     for rack in topo.racks.values():
-        placed = members(topo, rack.id)
+        placed = racked[rack.id]
         name = rack.display_name()
         for element in placed:
             low, high = span(element)
