@@ -125,7 +125,7 @@ t0 = time.perf_counter(); c0 = time.process_time()
 ok = window.open_path(sys.argv[1], ask=False, remember=False)
 app.processEvents()
 t1 = time.perf_counter()
-print(json.dumps({"open_s": t1 - t0, "cpu_s": time.process_time() - c0, "ok": ok}))
+print(json.dumps({"open_s": t1 - t0, "cpu_s": time.process_time() - c0, "ok": ok}), flush=True)
 window.document.undo_stack.setClean()
 window.close()
 """
@@ -141,11 +141,14 @@ def run(code: str, path: Path, timeout: float) -> dict:
         proc.communicate()
         return {"error": f"did not finish in {timeout:.0f} s"}
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        lines = err.decode(errors="replace").strip().splitlines()
-        return {"error": lines[-1] if lines else f"exit {proc.returncode}", "wall_s": wall}
-    result = json.loads(out.decode().strip().splitlines()[-1])
+    lines = out.decode().strip().splitlines()
+    if not lines or not lines[-1].startswith("{"):
+        errors = err.decode(errors="replace").strip().splitlines()
+        return {"error": errors[-1] if errors else f"exit {proc.returncode}", "wall_s": wall}
+    result = json.loads(lines[-1])
     result["wall_s"] = wall
+    if proc.returncode != 0:  # the figures were printed; the process failed afterwards
+        result["exit"] = proc.returncode
     return result
 
 
@@ -189,6 +192,8 @@ def main() -> int:
                            if what == "solve" else f"open {result['open_s']:.2f} s")
                 extra = (f"; {result['flows']} flows, {result['entries']} route entries, "
                          f"{result['problems']} problems, {result['racks']} racks") if what == "solve" else ""
+                if "exit" in result:
+                    extra += f" (then exited with status {result['exit']})"
                 print(f"{case:>22} {what:5} {size:6.1f} MiB  {figures} (CPU {result['cpu_s']:.2f} s, "
                       f"process {result['wall_s']:.2f} s), peak RSS {result['rss_mib']:.0f} MiB{extra}", flush=True)
     return 0
