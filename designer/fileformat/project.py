@@ -470,12 +470,12 @@ def _read_cost_model(raw: Any) -> CostModel:
 
 
 @functools.lru_cache(maxsize=None)
-def _element_fields(kind: str) -> tuple[list[FieldSpec], frozenset[str]]:
-    """The field specs of a kind, and every key the reader takes (the rest is kept as
-    ``extra``; ``vnics`` is a field of a VM only)."""
+def _element_fields(kind: str) -> tuple[list[FieldSpec], frozenset[str], dict[str, FieldSpec]]:
+    """The field specs of a kind, every key the reader takes (the rest is kept as ``extra``;
+    ``vnics`` is a field of a VM only), and the specs by name."""
     specs = fields_for(kind)
     known = {"id", "kind"} | {s.name for s in specs} | ({"vnics"} if kind == "vm" else set())
-    return specs, frozenset(known)
+    return specs, frozenset(known), {s.name: s for s in specs}
 
 
 def _read_element(raw: Any, position: int) -> Element:
@@ -498,16 +498,24 @@ def _read_element(raw: Any, position: int) -> Element:
         raise ProjectFileError(
             f"{where}: field 'kind' must be one of {', '.join(ELEMENT_CLASSES)}, got {repr(kind)[:60]}."
         )
-    values: dict[str, Any] = {}
-    specs, known = _element_fields(kind)
-    try:  # one handler for the loop rather than a call per field: this runs for every field of a file
-        for spec in specs:
-            if spec.name in raw:
-                values[spec.name] = spec.coerce(raw[spec.name])
-            elif spec.name == "parent":
-                raise ProjectFileError(f"{where}: field 'parent' is missing; a {kind} must name its {PARENT_KIND[kind]}.")
-    except FieldError as exc:
-        raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
+    specs, known, by_name = _element_fields(kind)
+    try:  # the fields the element has, in one pass; most elements write only a few of theirs
+        values: dict[str, Any] = {name: by_name[name].coerce(value) for name, value in raw.items() if name in by_name}
+        valid = "parent" in raw or "parent" not in by_name
+    except FieldError:
+        valid = False
+    if not valid:
+        # Something is wrong: walk the fields in their order, so the first problem is the one named.
+        values = {}
+        try:  # one handler for the loop rather than a call per field
+            for spec in specs:
+                if spec.name in raw:
+                    values[spec.name] = spec.coerce(raw[spec.name])
+                elif spec.name == "parent":
+                    raise ProjectFileError(
+                        f"{where}: field 'parent' is missing; a {kind} must name its {PARENT_KIND[kind]}.")
+        except FieldError as exc:
+            raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
     if "x" in values and values["x"] is not None and abs(values["x"]) > 1e9:
         raise ProjectFileError(f"{where}: field 'x' is beyond ±1e9.")
     if "y" in values and values["y"] is not None and abs(values["y"]) > 1e9:
@@ -526,19 +534,25 @@ def _read_element(raw: Any, position: int) -> Element:
     return element
 
 
+_VNIC_SPECS = {spec.name: spec for spec in VNIC_FIELDS}
+
+
 def _read_vnic(raw: Any, where: str, index: int) -> VNic:
     at = f"{where}: vnics[{index}]"
     if not isinstance(raw, dict):
         raise ProjectFileError(f"{at} must be an object.")
     if "mode" not in raw:
         raise ProjectFileError(f"{at} field 'mode' is missing (emulated, paravirtual, vf or passthrough).")
-    values = {}
-    try:
-        for spec in VNIC_FIELDS:
-            if spec.name in raw:
-                values[spec.name] = spec.coerce(raw[spec.name])
-    except FieldError as exc:
-        raise ProjectFileError(f"{at}: field {spec.name!r} {exc}.") from None
+    try:  # the fields the vNIC has, in one pass
+        values = {name: _VNIC_SPECS[name].coerce(value) for name, value in raw.items() if name in _VNIC_SPECS}
+    except FieldError:
+        values = {}
+        try:  # walk the fields in their order, so the first problem is the one named
+            for spec in VNIC_FIELDS:
+                if spec.name in raw:
+                    values[spec.name] = spec.coerce(raw[spec.name])
+        except FieldError as exc:
+            raise ProjectFileError(f"{at}: field {spec.name!r} {exc}.") from None
     vnic = VNic(**values)
     vnic.extra = {k: v for k, v in raw.items() if k not in values}
     if vnic.extra:
