@@ -136,12 +136,15 @@ def _reject_constant(name: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
+    out = dict(pairs)  # built in C; a repeated key shows as a shorter dict
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             raise _Refused(f"not a valid project: the key {key!r} appears twice in one object.")
-        out[key] = value
-    return out
+        seen.add(key)
+    raise AssertionError("a shorter dict without a repeated key")  # pragma: no cover
 
 
 class _Constant:

@@ -18,6 +18,8 @@ import json
 from json.encoder import encode_basestring_ascii as _quote  # the C function where Python has it
 from typing import TYPE_CHECKING, Iterator, TextIO
 
+import numpy as np
+
 from .flows import MODE_NAMES, RESOURCE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,18 +41,19 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
-def _num_texts(values, memo: dict[float, str]) -> list[str]:
-    """``_num`` (rounded to 1e-9, no negative zero) of every value, as JSON text."""
-    out = []
-    append = out.append
-    get = memo.get
-    for v in values.tolist():
-        text = get(v)
-        if text is None:
-            r = round(v, 9)
-            text = memo[v] = "0.0" if r == 0 else _float_text(r)
-        append(text)
-    return out
+def _num_texts(values: np.ndarray) -> list[str]:
+    """``_num`` (rounded to 1e-9, no negative zero) of every value, as JSON text.
+
+    Each distinct value is rounded and written once (Python's ``round``, exactly as
+    ``_num``), then spread back to every position by numpy."""
+    if values.size == 0:
+        return []
+    distinct, where = np.unique(values, return_inverse=True)
+    texts = []
+    for v in distinct.tolist():
+        r = round(v, 9)
+        texts.append("0.0" if r == 0 else _float_text(r))
+    return np.array(texts, dtype=object)[where.reshape(-1)].tolist()
 
 
 def _nested(value, depth: int) -> str:
@@ -77,7 +80,6 @@ def _list(records: Iterator[str], indent: str) -> Iterator[str]:
 
 def _flow_texts(sol: "Solution") -> Iterator[str]:
     fs = sol.flows
-    memo: dict[float, str] = {}
     quoted_res = [_quote(r) for r in fs.resource_ids]
     names = fs.vm_names
     quoted_vm = [_quote(v) for v in names]
@@ -87,16 +89,17 @@ def _flow_texts(sol: "Solution") -> Iterator[str]:
     mode = fs.mode.tolist()
     quoted_mode = [_quote(m) for m in MODE_NAMES]
     rate = sol.rate
-    demand, floor, cap = _num_texts(sol.demand, memo), _num_texts(sol.floor, memo), _num_texts(sol.cap, memo)
-    rate_t = _num_texts(rate, memo)
-    admitted = _num_texts(sol.admitted_floor, memo)
-    cores = _num_texts(fs.kappa * rate, memo)
+    demand, floor, cap = _num_texts(sol.demand), _num_texts(sol.floor), _num_texts(sol.cap)
+    rate_t = _num_texts(rate)
+    admitted = _num_texts(sol.admitted_floor)
+    cores = _num_texts(fs.kappa * rate)
     met = sol.floor_met.tolist()
     routed = fs.routed.tolist()
     bottleneck = sol.bottleneck.tolist()
     start = fs.flow_entry_start.tolist()
     entry_res = fs.entry_resource.tolist()
     path_sep = ",\n        "
+    template = _FLOW_TEMPLATE
     for f in range(fs.n_flows):
         lo, hi = start[f], start[f + 1]
         if lo == hi:
@@ -105,32 +108,28 @@ def _flow_texts(sol: "Solution") -> Iterator[str]:
             path = "[\n        " + path_sep.join([quoted_res[r] for r in entry_res[lo:hi]]) + "\n      ]"
         b = bottleneck[f]
         d = direction[f]
-        yield (
-            '{\n      "id": ' + _quote(f"{names[vm[f]]}/{vnic[f]}/{'rx' if d else 'tx'}")
-            + ',\n      "vm": ' + quoted_vm[vm[f]]
-            + ',\n      "vnic": ' + int.__repr__(vnic[f])
-            + (',\n      "direction": "rx"' if d else ',\n      "direction": "tx"')
-            + ',\n      "mode": ' + quoted_mode[mode[f]]
-            + ',\n      "demand_gbps": ' + demand[f]
-            + ',\n      "floor_gbps": ' + floor[f]
-            + ',\n      "cap_gbps": ' + cap[f]
-            + ',\n      "rate_gbps": ' + rate_t[f]
-            + (',\n      "floor_met": true' if met[f] else ',\n      "floor_met": false')
-            + ',\n      "bottleneck": ' + (quoted_res[b] if b >= 0 else "null")
-            + ',\n      "path": ' + path
-            + ',\n      "admitted_floor_gbps": ' + admitted[f]
-            + ',\n      "vmm_cores": ' + cores[f]
-            + (',\n      "routed": true\n    }' if routed[f] else ',\n      "routed": false\n    }')
+        yield template % (
+            _quote(f"{names[vm[f]]}/{vnic[f]}/{'rx' if d else 'tx'}"), quoted_vm[vm[f]], vnic[f],
+            '"rx"' if d else '"tx"', quoted_mode[mode[f]], demand[f], floor[f], cap[f], rate_t[f],
+            "true" if met[f] else "false", quoted_res[b] if b >= 0 else "null", path, admitted[f], cores[f],
+            "true" if routed[f] else "false",
         )
+
+
+_FLOW_TEMPLATE = (
+    '{\n      "id": %s,\n      "vm": %s,\n      "vnic": %d,\n      "direction": %s,\n      "mode": %s,'
+    '\n      "demand_gbps": %s,\n      "floor_gbps": %s,\n      "cap_gbps": %s,\n      "rate_gbps": %s,'
+    '\n      "floor_met": %s,\n      "bottleneck": %s,\n      "path": %s,\n      "admitted_floor_gbps": %s,'
+    '\n      "vmm_cores": %s,\n      "routed": %s\n    }'
+)
 
 
 def _resource_texts(sol: "Solution") -> Iterator[str]:
     fs = sol.flows
-    memo: dict[float, str] = {}
     kind = fs.resource_kind.tolist()
     quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
-    capacity, load = _num_texts(fs.capacity, memo), _num_texts(sol.load, memo)
-    util, reserved = _num_texts(sol.utilization, memo), _num_texts(sol.reserved, memo)
+    capacity, load = _num_texts(fs.capacity), _num_texts(sol.load)
+    util, reserved = _num_texts(sol.utilization), _num_texts(sol.reserved)
     saturated = sol.saturated.tolist()
     ids, elements = fs.resource_ids, fs.resource_element
     for r in sorted(range(len(ids)), key=lambda r: (kind[r], r)):
