@@ -100,6 +100,7 @@ class Topology:
         self.racks: dict[str, Rack] = {}
         self.graph = nx.MultiDiGraph()
         self._port_cable: dict[tuple[str, int], str] = {}
+        self._link_position: dict[str, int] | None = None  # link id -> index in ``links``; None: stale
         self._listeners: list[Listener] = []
         self.revision = 0
 
@@ -227,7 +228,14 @@ class Topology:
             for u, v, key, rel in self.graph.out_edges(element_id, keys=True, data="relation")
             if rel == "cable"
         }
-        return [link for lid, link in self.links.items() if lid in ids]
+        if len(ids) <= 1:
+            return [self.links[lid] for lid in ids if lid in self.links]
+        # In file order, without walking every cable of the design for each element (the
+        # canvas asks this of every switch: quadratic in a long chain of switches).
+        position = self._link_position
+        if position is None or len(position) != len(self.links):
+            position = self._link_position = {lid: i for i, lid in enumerate(self.links)}
+        return [self.links[lid] for lid in sorted(ids, key=lambda lid: position.get(lid, -1)) if lid in self.links]
 
     def users_of(self, device_id: str) -> list[tuple[VM, int]]:
         """The (VM, vNIC index) pairs attached to a VF or NIC."""
@@ -303,6 +311,7 @@ class Topology:
                 self.graph.add_edges_from((parent, child, "contains", {"relation": "contains"}) for child in ordered)
 
     def _graph_add_link(self, link: Link) -> None:
+        self._link_position = None
         nodes, ports = [], []
         for end in link.ends():
             if end in self.elements:
@@ -317,6 +326,7 @@ class Topology:
         self.graph.add_edge(nodes[0], nodes[1], key=link.id, relation="cable", ports=tuple(ports))
 
     def _graph_remove_link(self, link: Link) -> None:
+        self._link_position = None
         for end in link.ends():
             split = split_port_end(end) if end not in self.elements else None
             if split is not None and self._port_cable.get(split) == link.id:
