@@ -101,3 +101,58 @@ def test_rack_problems_as_with_members_per_rack(seed, monkeypatch):
 
     monkeypatch.setattr(rules, "members_by_rack", racks_module.members_by_rack)
     assert fast == check_racks(topo)
+
+
+def reference_collisions(topo: Topology) -> list[tuple[str, str]]:
+    """Every overlapping pair (higher element id, lower element id) by the simple double
+    loop, the first 8 above each element named and the rest counted ("+N", lower id)."""
+    out = []
+    for rack_id in topo.racks:
+        placed = members(topo, rack_id)
+        for i, lower in enumerate(placed):
+            above = [upper for upper in placed[i + 1:] if upper.rack_u <= lower.rack_u + lower.height_u - 1]
+            out += [(upper.id, lower.id) for upper in above[:8]]
+            if len(above) > 8:
+                out.append((f"+{len(above) - 8}", lower.id))
+    return out
+
+
+def as_pairs(found) -> list[tuple[str, str]]:
+    out = []
+    for p in found:
+        if " is also overlapped by " in p.message:
+            out.append((f"+{p.message.split(' by ')[1].split()[0]}", p.element))
+        else:
+            out.append((p.element, p.message.split(" and ")[1].split(" (")[0].split()[-1]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_collisions_are_the_overlapping_pairs(seed):
+    rng = random.Random(seed)
+    topo = random_design(rng)
+    if seed % 4 == 0:  # some designs with many elements stacked low in one rack
+        rack_id = next(iter(topo.racks))
+        for i in range(12):
+            topo.elements[f"x{i}"] = Server(id=f"x{i}", rack=rack_id, rack_u=1, height_u=rng.randint(1, 2))
+    found = [p for p in check_racks(topo) if p.code == "rack-collision"]
+    assert as_pairs(found) == reference_collisions(topo)
+    assert seed % 4 or any(" is also overlapped by " in p.message for p in found)
+
+
+def test_thousands_stacked_in_one_unit_are_summarised():
+    n = 3000
+    elements = [Server(id=f"s{i}", rack="r", rack_u=1) for i in range(n)]
+    topo = Topology.build(elements, racks=[Rack(id="r", label="Rack A")], check=False)
+    found = [p for p in check_racks(topo) if p.code == "rack-collision"]
+    # Each element names at most 8 of those above it, then one summary: linear, not n²/2.
+    assert len(found) < 10 * n
+    first = [p for p in found if p.message.startswith("Server s0 (U1) is also")]
+    assert [p.message for p in first] == [f"Server s0 (U1) is also overlapped by {n - 1 - 8} more elements "
+                                          f"above it in rack Rack A."]
+    assert first[0].element == "s0" and first[0].severity == "error"
+    named = [p for p in found if p.message.endswith("and server s0 (U1) overlap at U1 of rack Rack A.")]
+    assert [p.element for p in named] == [f"s{i}" for i in range(1, 9)]
+    # One above the cap: singular.
+    assert any(p.message == f"Server s{n - 10} (U1) is also overlapped by 1 more element above it in rack Rack A."
+               for p in found)
