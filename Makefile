@@ -6,8 +6,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := resources/examples/mail-rack.rackio
 
-.PHONY: run test bench bench-gui screenshots venv clean package wheel install-desktop check-desktop desktop-tools \
-	system-deps test-tools
+.PHONY: run test bench bench-gui bench-cli bench-scale screenshots venv clean package wheel install-desktop \
+	check-desktop desktop-tools system-deps test-tools
 
 venv: $(STAMP)
 
@@ -28,6 +28,12 @@ bench: $(STAMP)
 
 bench-gui: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_gui.py
+
+bench-cli: $(STAMP)
+	$(PY) benchmarks/bench_cli.py
+
+bench-scale: $(STAMP)
+	$(PY) benchmarks/bench_scale.py
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py

@@ -11,13 +11,16 @@ a failed save never damages the previous file.
 from __future__ import annotations
 
 import errno
+import functools
+import gc
 import json
 import math
 import os
 import re
 import stat
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..model.elements import (
     netdevs_problem,
@@ -92,17 +95,41 @@ def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
         raise ProjectFileError(f"{path} cannot be read: permission denied.") from None
     except OSError as exc:
         raise ProjectFileError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    doc = parse_json(data)
-    version = doc.get("version") if isinstance(doc, dict) else None
-    topo = build_topology(check_header_and_migrate(doc))
+    with _collector_paused():
+        doc = parse_json(data)
+        version = doc.get("version") if isinstance(doc, dict) else None
+        topo = build_topology(check_header_and_migrate(doc))
     return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
 
 def loads(data: bytes | str) -> Topology:
     """Parse project text (bytes or str) into a Topology."""
-    doc = parse_json(data)
-    doc = check_header_and_migrate(doc)
-    return build_topology(doc)
+    with _collector_paused():
+        doc = parse_json(data)
+        doc = check_header_and_migrate(doc)
+        return build_topology(doc)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a file is read.
+
+    Reading a data-centre design allocates a few hundred thousand dicts, lists and
+    element objects and frees almost none of them; each allocation burst triggers a
+    collection that walks everything allocated so far, which cost the loader as much
+    time as all its validation (1.1–1.6 s of 2.8–3.3 s on a 76,000-element file).
+    Nothing the loader builds is a reference cycle that must be freed early, and the
+    collector resumes, with the same thresholds, as soon as the file is read (its first
+    young collection then walks what was read once, 0.45 s on that file; the command
+    line, a one-shot process, keeps the collector off instead)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class _Refused(Exception):
@@ -114,12 +141,15 @@ def _reject_constant(name: str) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
+    out = dict(pairs)  # built in C; a repeated key shows as a shorter dict
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
             raise _Refused(f"not a valid project: the key {key!r} appears twice in one object.")
-        out[key] = value
-    return out
+        seen.add(key)
+    raise AssertionError("a shorter dict without a repeated key")  # pragma: no cover
 
 
 class _Constant:
@@ -485,6 +515,15 @@ def _read_cost_model(raw: Any) -> CostModel:
     return cm
 
 
+@functools.lru_cache(maxsize=None)
+def _element_fields(kind: str) -> tuple[list[FieldSpec], frozenset[str], dict[str, FieldSpec]]:
+    """The field specs of a kind, every key the reader takes (the rest is kept as ``extra``;
+    ``vnics`` is a field of a VM only), and the specs by name."""
+    specs = fields_for(kind)
+    known = {"id", "kind"} | {s.name for s in specs} | ({"vnics"} if kind == "vm" else set())
+    return specs, frozenset(known), {s.name: s for s in specs}
+
+
 def _read_element(raw: Any, position: int) -> Element:
     if not isinstance(raw, dict):
         raise ProjectFileError(f"elements[{position}] must be an object, not {type(raw).__name__}.")
@@ -505,14 +544,24 @@ def _read_element(raw: Any, position: int) -> Element:
         raise ProjectFileError(
             f"{where}: field 'kind' must be one of {', '.join(ELEMENT_CLASSES)}, got {repr(kind)[:60]}."
         )
-    values: dict[str, Any] = {}
-    specs = fields_for(kind)
-    known = {"id", "kind", "vnics"} | {s.name for s in specs}
-    for spec in specs:
-        if spec.name in raw:
-            values[spec.name] = _coerce(spec, raw[spec.name], where)
-        elif spec.name == "parent":
-            raise ProjectFileError(f"{where}: field 'parent' is missing; a {kind} must name its {PARENT_KIND[kind]}.")
+    specs, known, by_name = _element_fields(kind)
+    try:  # the fields the element has, in one pass; most elements write only a few of theirs
+        values: dict[str, Any] = {name: by_name[name].coerce(value) for name, value in raw.items() if name in by_name}
+        valid = "parent" in raw or "parent" not in by_name
+    except FieldError:
+        valid = False
+    if not valid:
+        # Something is wrong: walk the fields in their order, so the first problem is the one named.
+        values = {}
+        try:  # one handler for the loop rather than a call per field
+            for spec in specs:
+                if spec.name in raw:
+                    values[spec.name] = spec.coerce(raw[spec.name])
+                elif spec.name == "parent":
+                    raise ProjectFileError(
+                        f"{where}: field 'parent' is missing; a {kind} must name its {PARENT_KIND[kind]}.")
+        except FieldError as exc:
+            raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
     if "x" in values and values["x"] is not None and abs(values["x"]) > 1e9:
         raise ProjectFileError(f"{where}: field 'x' is beyond ±1e9.")
     if "y" in values and values["y"] is not None and abs(values["y"]) > 1e9:
@@ -524,8 +573,6 @@ def _read_element(raw: Any, position: int) -> Element:
         if len(raw_vnics) > MAX_VNICS_PER_VM:
             raise ProjectFileError(f"{where}: field 'vnics' has {len(raw_vnics)} entries; at most {MAX_VNICS_PER_VM}.")
         values["vnics"] = [_read_vnic(v, where, i) for i, v in enumerate(raw_vnics)]
-    elif "vnics" in raw:
-        known.discard("vnics")
     element = cls(id=eid, **values)
     if kind == "nic":
         why = netdevs_problem(element.ports, element.netdevs)  # type: ignore[attr-defined]
@@ -537,16 +584,25 @@ def _read_element(raw: Any, position: int) -> Element:
     return element
 
 
+_VNIC_SPECS = {spec.name: spec for spec in VNIC_FIELDS}
+
+
 def _read_vnic(raw: Any, where: str, index: int) -> VNic:
     at = f"{where}: vnics[{index}]"
     if not isinstance(raw, dict):
         raise ProjectFileError(f"{at} must be an object.")
     if "mode" not in raw:
         raise ProjectFileError(f"{at} field 'mode' is missing (emulated, paravirtual, vf or passthrough).")
-    values = {}
-    for spec in VNIC_FIELDS:
-        if spec.name in raw:
-            values[spec.name] = _coerce(spec, raw[spec.name], at)
+    try:  # the fields the vNIC has, in one pass
+        values = {name: _VNIC_SPECS[name].coerce(value) for name, value in raw.items() if name in _VNIC_SPECS}
+    except FieldError:
+        values = {}
+        try:  # walk the fields in their order, so the first problem is the one named
+            for spec in VNIC_FIELDS:
+                if spec.name in raw:
+                    values[spec.name] = spec.coerce(raw[spec.name])
+        except FieldError as exc:
+            raise ProjectFileError(f"{at}: field {spec.name!r} {exc}.") from None
     vnic = VNic(**values)
     vnic.extra = {k: v for k, v in raw.items() if k not in values}
     if vnic.extra:

@@ -47,6 +47,21 @@ def members(topo: "Topology", rack_id: str) -> list[Element]:
     return out
 
 
+def members_by_rack(topo: "Topology") -> dict[str, list[Element]]:
+    """``members`` of every rack of the design, in one pass over the elements (a call of
+    ``members`` per rack walks every element once per rack: 100,000 racks never finished)."""
+    out: dict[str, list[Element]] = {rack_id: [] for rack_id in topo.racks}
+    for e in topo.elements.values():
+        if e.KIND in RACKABLE_KINDS and e.rack_u is not None:  # type: ignore[attr-defined]
+            placed = out.get(e.rack)  # type: ignore[attr-defined]
+            if placed is not None:
+                placed.append(e)
+    for placed in out.values():
+        if len(placed) > 1:
+            placed.sort(key=lambda e: e.rack_u)  # type: ignore[attr-defined]
+    return out
+
+
 def unracked(topo: "Topology") -> list[Element]:
     """Servers and switches not placed in a rack slot, in file order."""
     return [e for e in topo.elements.values() if is_rackable(e) and not is_racked(topo, e)]
@@ -121,6 +136,7 @@ def implicit_racks(elements: Iterable[Element], racks: dict[str, Rack], taken: s
     new: list[Rack] = []
     ids: dict[str, str] = {}
     used = set(taken) | set(racks)
+    next_try: dict[str, int] = {}  # stem -> the suffix number after the last one picked
     for element in elements:
         name = getattr(element, "rack", None)
         if element.KIND not in RACKABLE_KINDS or name is None or name in racks or name in ids:
@@ -129,11 +145,14 @@ def implicit_racks(elements: Iterable[Element], racks: dict[str, Rack], taken: s
             rack_id, label = name, ""
         else:
             stem = _NOT_ID.sub("-", name).strip("-")[:56] or "rack"
-            rack_id = stem
-            n = 1
+            # ``used`` only grows, so every id tried for an earlier name of the same stem is
+            # still taken: go on from there (thousands of names on one stem stay linear).
+            n = next_try.get(stem, 0)
+            rack_id = stem if n == 0 else f"{stem}-rack" if n == 1 else f"{stem}-rack{n}"
             while rack_id in used or not is_valid_id(rack_id):
-                rack_id = f"{stem}-rack" if n == 1 else f"{stem}-rack{n}"
                 n += 1
+                rack_id = f"{stem}-rack" if n == 1 else f"{stem}-rack{n}"
+            next_try[stem] = n + 1
             label = name
         used.add(rack_id)
         ids[name] = rack_id
@@ -220,8 +239,9 @@ def rack_figures(topo: "Topology", solution: Any = None,
         utilization = resource_utilization(solution)
     cores = solution.server_vmm_cores if solution is not None else {}
     out: dict[str, RackFigures] = {}
+    racked = members_by_rack(topo)
     for rack in topo.racks.values():
-        placed = members(topo, rack.id)
+        placed = racked[rack.id]
         occupied: set[int] = set()
         servers = switches = vms = 0
         vmm = budget = 0.0

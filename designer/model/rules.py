@@ -9,14 +9,17 @@ merges all three lists into its report.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
 from .elements import Nic, Server, split_port_end
-from .racks import describe, members, span, span_text
+from .racks import describe, members_by_rack, span, span_text
 from .topology import Topology
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+# Overlapping elements named one by one per element; more become one summary problem.
+MAX_COLLISIONS_NAMED = 8
 
 # Every code the designer reports, with its severity and what it means.
 PROBLEM_CODES: dict[str, tuple[str, str]] = {
@@ -205,8 +208,9 @@ def check_racks(topo: Topology) -> list[Problem]:
     written: ``rack_u`` starts at 1), ``rack-collision`` once per overlapping pair,
     named on the higher of the two (the later in the file on a tie)."""
     found: list[Problem] = []
+    racked = members_by_rack(topo)
     for rack in topo.racks.values():
-        placed = members(topo, rack.id)
+        placed = racked[rack.id]
         name = rack.display_name()
         for element in placed:
             low, high = span(element)
@@ -215,16 +219,25 @@ def check_racks(topo: Topology) -> list[Problem]:
                 found.append(problem("rack-overflow", element.id,
                                      f"{what} occupies {span_text(low, high)} of rack {name}, which has only "
                                      f"{rack.height_u} U."))
+        lows = [span(e)[0] for e in placed]
         for i, lower in enumerate(placed):
             low_a, high_a = span(lower)
-            for upper in placed[i + 1:]:
+            # Sorted by lowest U: the elements from i + 1 up to the first starting above
+            # ``lower`` overlap it. Found by bisection, and at most MAX_COLLISIONS_NAMED of
+            # them named, so thousands of elements stacked in one U stay linear.
+            end = bisect_right(lows, high_a, i + 1)
+            for upper in placed[i + 1:min(end, i + 1 + MAX_COLLISIONS_NAMED)]:
                 low_b, high_b = span(upper)
-                if low_b > high_a:
-                    break  # sorted by lowest U: nothing further up overlaps ``lower``
                 found.append(problem("rack-collision", upper.id,
                                      f"{describe(upper).capitalize()} ({span_text(low_b, high_b)}) and "
                                      f"{describe(lower)} ({span_text(low_a, high_a)}) overlap at U{low_b} "
                                      f"of rack {name}."))
+            more = end - (i + 1) - MAX_COLLISIONS_NAMED
+            if more > 0:
+                found.append(problem("rack-collision", lower.id,
+                                     f"{describe(lower).capitalize()} ({span_text(low_a, high_a)}) is also "
+                                     f"overlapped by {more} more element{'s' if more > 1 else ''} above it "
+                                     f"in rack {name}."))
     return found
 
 

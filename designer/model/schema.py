@@ -55,6 +55,12 @@ class FieldSpec:
             if (self.minimum is None or value > self.minimum or (value == self.minimum and not self.exclusive_minimum)) \
                     and (self.maximum is None or value <= self.maximum) and value == value and value - value == 0:
                 return value + 0 if t == "float" else value  # + 0: -0.0 becomes 0.0
+        elif t == "float" and type(value) is int and -2**53 <= value <= 2**53:
+            # Files write whole numbers as integers (25, not 25.0); exact as a float.
+            number = float(value)
+            if (self.minimum is None or number > self.minimum or (number == self.minimum and not self.exclusive_minimum)) \
+                    and (self.maximum is None or number <= self.maximum):
+                return number
         if value is None:
             if self.optional:
                 return None

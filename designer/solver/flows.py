@@ -22,6 +22,10 @@ MODE_CODES = {"emulated": 0, "paravirtual": 1, "vf": 2, "passthrough": 3}
 MODE_NAMES = tuple(MODE_CODES)
 # In route order; "nic" (a NIC's own forwarding limit, SPEC §9) sits between PCIe and port.
 RESOURCE_KINDS = ("vmm", "pcie", "nic", "port", "link")
+# Switches a packet can cross on its way to a network: a routed hop decrements the IP
+# TTL, which is at most 255. A longer switch path carries nothing, and it would make every
+# flow on it as long as the path (a 30,000-switch chain: 30,000 resources per flow).
+MAX_FABRIC_HOPS = 255
 KIND_CODE = {k: i for i, k in enumerate(RESOURCE_KINDS)}
 
 
@@ -131,6 +135,7 @@ class _Fabric:
                 switch, net = (link.a, link.b) if isinstance(a, Switch) else (link.b, link.a)
                 self.adjacent_networks.setdefault(net, set()).add(switch)
         self._next_hop: dict[str, dict[str, str]] = {}
+        self._distance: dict[str, dict[str, int]] = {}
         self._paths: dict[tuple[str, str], tuple[list[int], list[int]] | None] = {}
 
     def _hops(self, network: str) -> dict[str, str]:
@@ -157,7 +162,13 @@ class _Fabric:
             else:
                 nxt[s] = min(v for v in adj[s] if dist.get(v) == d - 1)
         self._next_hop[network] = nxt
+        self._distance[network] = dist
         return nxt
+
+    def distance(self, switch: str, network: str) -> int | None:
+        """Switches crossed from ``switch`` to ``network`` (1: cabled to it), None if unreachable."""
+        self._hops(network)
+        return self._distance[network].get(switch)
 
     def path(self, switch: str, network: str) -> tuple[list[int], list[int]] | None:
         """(tx resources, rx resources in traversal order) from ``switch`` to ``network``."""
@@ -165,7 +176,7 @@ class _Fabric:
         if key in self._paths:
             return self._paths[key]
         hops = self._hops(network)
-        if switch not in hops:
+        if switch not in hops or self._distance[network][switch] > MAX_FABRIC_HOPS:
             self._paths[key] = None
             return None
         tx: list[int] = []
@@ -230,7 +241,11 @@ def compile_flows(topo: Topology) -> FlowSet:
             else:
                 speed = link.gbps if link.gbps is not None else nic.port_gbps
                 suffix = ([], []) if far_id == network else None
-            if suffix is None:
+            distance = fabric.distance(far_id, network) if suffix is None and isinstance(far, Switch) else None
+            if distance is not None:
+                route = (f"port {port} of NIC {nic.id} is cabled to {far_id}, which is {distance} switches "
+                         f"from network {network}, more than the {MAX_FABRIC_HOPS} a packet can cross")
+            elif suffix is None:
                 route = (f"port {port} of NIC {nic.id} is cabled to {far_id}, "
                          f"which has no path of switch links to network {network}")
             else:

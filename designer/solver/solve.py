@@ -184,14 +184,24 @@ class Solution:
             "servers": self.server_records(),
             "admission": self.admission,
             "problems": [p.to_dict() for p in self.problems],
-            "summary": {
-                "peak_utilization": _num(self.peak_utilization),
-                "peak_resource": self.peak_resource,
-                "vmm_cores": _num(self.total_vmm_cores),
-                "guarantees_missed": self.guarantees_missed,
-                "flows": self.flows.n_flows,
-            },
+            "summary": self.report_summary(),
         }
+
+    def report_summary(self) -> dict:
+        return {
+            "peak_utilization": _num(self.peak_utilization),
+            "peak_resource": self.peak_resource,
+            "vmm_cores": _num(self.total_vmm_cores),
+            "guarantees_missed": self.guarantees_missed,
+            "flows": self.flows.n_flows,
+        }
+
+    def write_report(self, out) -> None:
+        """Write ``to_report()`` as JSON text, exactly as ``json.dump(..., indent=2)`` would,
+        without building the dictionaries (see ``report_json``)."""
+        from .report_json import write_report
+
+        write_report(self, out)
 
 
 def _num(x: float) -> float | int:

@@ -62,6 +62,9 @@ class DesignScene(QGraphicsScene):
         self._overlay_servers: set[str] = set()
         self._shown_vm_table = None  # the guest numbers the badges show now
         self._full_rebuild = False
+        # While items are being created: the area of those placed so far, so that each element
+        # without a position goes right of it without walking every item again (None: unknown).
+        self._placed_rect: QRectF | None = None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -84,9 +87,11 @@ class DesignScene(QGraphicsScene):
         self.top_items.clear()
         self.cables.clear()
         self.child_server.clear()
+        self._placed_rect = None
         for element in self.topology.elements.values():
             if element.KIND in TOP_LEVEL:
                 self._create_top(element.id)
+        self._placed_rect = None
         self._reroute = True
         self._sync_cables()
         self._shown_vm_table = None
@@ -110,12 +115,16 @@ class DesignScene(QGraphicsScene):
         item.setPos(x, y)
         self.addItem(item)
         self.top_items[element_id] = item
+        if self._placed_rect is not None:
+            self._placed_rect = self._placed_rect.united(item.sceneBoundingRect())
 
     def _free_spot(self, item: ElementItem) -> tuple[float, float]:
         """Somewhere right of everything else, for elements without a position."""
-        rect = self.content_rect()
         if not self.top_items:
             return 0.0, 0.0
+        if self._placed_rect is None:
+            self._placed_rect = self.content_rect()  # then kept up to date as items are created
+        rect = self._placed_rect
         return rect.right() + 60.0, rect.top()
 
     # ----------------------------------------------------------- model events
@@ -173,6 +182,8 @@ class DesignScene(QGraphicsScene):
         self.elementsChanged.emit()
 
     def _update_items(self, selected: set[str]) -> None:
+        self._placed_rect = None
+        removed: set[str] = set()
         for element_id in sorted(self._dirty_top):
             element = self.topology.elements.get(element_id)
             item = self.top_items.get(element_id)
@@ -181,7 +192,8 @@ class DesignScene(QGraphicsScene):
                     self.removeItem(item)
                     del self.top_items[element_id]
                     self._removed_tops.add(element_id)
-                    self.child_server = {c: s for c, s in self.child_server.items() if s != element_id}
+                    removed.add(element_id)
+                    self._placed_rect = None  # the area shrank: measured afresh when needed
                 continue
             if item is None:
                 self._create_top(element_id)
@@ -190,8 +202,12 @@ class DesignScene(QGraphicsScene):
             if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
                 item.setPos(element.x, element.y)  # re-routes what it affects (item_moved)
             item.update_from(element)  # type: ignore[attr-defined]
+            self._placed_rect = None  # the item may have moved or changed size
             if isinstance(item, ServerItem):
                 self._overlay_servers.add(element_id)
+        if removed:  # one pass for all removed servers' contents, not one per server
+            self.child_server = {c: s for c, s in self.child_server.items() if s not in removed}
+        self._placed_rect = None
         for server_id in self._dirty_servers:
             item = self.top_items.get(server_id)
             if isinstance(item, ServerItem) and server_id in self.topology.elements:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle
 
 from ...model.racks import (
     RackFigures,
-    members,
+    members_by_rack,
     peak_port,
     rack_figures,
     resource_utilization,
@@ -373,13 +373,14 @@ def draw_racks(scene: QGraphicsScene, topo: Topology, solution: Any = None, *, o
     solution = solution if overlay else None
     utilization = resource_utilization(solution)
     figures = rack_figures(topo, solution, utilization)
+    racked = members_by_rack(topo)
     for rack in topo.racks.values():
         if only is not None and rack.id not in only:
             continue
         frame = RackFrameItem(rack.id, rack.display_name(), rack.height_u, geometry, selectable=interactive)
         scene.addItem(frame)
         drawing.frames[rack.id] = frame
-        placed = members(topo, rack.id)
+        placed = racked[rack.id]
         lanes = _lanes(placed)
         for element in placed:
             low, high = span(element)

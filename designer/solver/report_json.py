@@ -1,0 +1,183 @@
+"""The SPEC §8 report as JSON text, written in chunks.
+
+The text is byte for byte what ``json.dump(solution.to_report(), fh, indent=2)`` writes
+(ASCII with ``\\uXXXX`` escapes, two-space indent, floats as ``repr``), but a data centre's
+hundreds of thousands of flow and resource records are not first built as dictionaries
+and then walked by the standard library's pure-Python indenting encoder (it is the only
+one that indents): each record is one template filled from numpy columns converted to
+Python lists once, strings escaped by the C function ``json`` itself uses, and the text
+goes out a few thousand records at a time.
+
+The small parts of the report (servers, admission, summary) go through ``json.dumps``
+itself, re-indented to their depth, so any field added to them stays identical.
+"""
+
+from __future__ import annotations
+
+import json
+from json.encoder import encode_basestring_ascii as _quote  # the C function where Python has it
+from typing import TYPE_CHECKING, Iterator, TextIO
+
+import numpy as np
+
+from .flows import MODE_NAMES, RESOURCE_KINDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .solve import Solution
+
+CHUNK_RECORDS = 4096
+
+_INF = float("inf")
+
+
+def _float_text(value: float) -> str:
+    """A float as ``json`` writes it (NaN and infinities as the JavaScript names)."""
+    if value != value:
+        return "NaN"
+    if value == _INF:
+        return "Infinity"
+    if value == -_INF:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _num_texts(values: np.ndarray) -> list[str]:
+    """``_num`` (rounded to 1e-9, no negative zero) of every value, as JSON text.
+
+    Each distinct value is rounded and written once (Python's ``round``, exactly as
+    ``_num``), then spread back to every position by numpy."""
+    if values.size == 0:
+        return []
+    distinct, where = np.unique(values, return_inverse=True)
+    texts = []
+    for v in distinct.tolist():
+        r = round(v, 9)
+        texts.append("0.0" if r == 0 else _float_text(r))
+    return np.array(texts, dtype=object)[where.reshape(-1)].tolist()
+
+
+def _nested(value, depth: int) -> str:
+    """``json.dumps(value, indent=2)`` as it appears ``depth`` levels down in a document."""
+    text = json.dumps(value, indent=2)
+    return text.replace("\n", "\n" + "  " * depth) if depth else text
+
+
+def _list(records: Iterator[str], indent: str) -> Iterator[str]:
+    """A JSON list of pre-formatted items, in chunks: ``[]`` when empty."""
+    first = True
+    batch: list[str] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= CHUNK_RECORDS:
+            yield ("[\n" + indent if first else ",\n" + indent) + (",\n" + indent).join(batch)
+            first = False
+            batch = []
+    if batch:
+        yield ("[\n" + indent if first else ",\n" + indent) + (",\n" + indent).join(batch)
+        first = False
+    yield "[]" if first else "\n" + indent[:-2] + "]"
+
+
+def _flow_texts(sol: "Solution") -> Iterator[str]:
+    fs = sol.flows
+    quoted_res = [_quote(r) for r in fs.resource_ids]
+    names = fs.vm_names
+    quoted_vm = [_quote(v) for v in names]
+    vm = fs.vm.tolist()
+    vnic = fs.vnic_index.tolist()
+    direction = fs.direction.tolist()
+    mode = fs.mode.tolist()
+    quoted_mode = [_quote(m) for m in MODE_NAMES]
+    rate = sol.rate
+    demand, floor, cap = _num_texts(sol.demand), _num_texts(sol.floor), _num_texts(sol.cap)
+    rate_t = _num_texts(rate)
+    admitted = _num_texts(sol.admitted_floor)
+    cores = _num_texts(fs.kappa * rate)
+    met = sol.floor_met.tolist()
+    routed = fs.routed.tolist()
+    bottleneck = sol.bottleneck.tolist()
+    start = fs.flow_entry_start.tolist()
+    entry_res = fs.entry_resource.tolist()
+    path_sep = ",\n        "
+    template = _FLOW_TEMPLATE
+    for f in range(fs.n_flows):
+        lo, hi = start[f], start[f + 1]
+        if lo == hi:
+            path = "[]"
+        else:
+            path = "[\n        " + path_sep.join([quoted_res[r] for r in entry_res[lo:hi]]) + "\n      ]"
+        b = bottleneck[f]
+        d = direction[f]
+        yield template % (
+            _quote(f"{names[vm[f]]}/{vnic[f]}/{'rx' if d else 'tx'}"), quoted_vm[vm[f]], vnic[f],
+            '"rx"' if d else '"tx"', quoted_mode[mode[f]], demand[f], floor[f], cap[f], rate_t[f],
+            "true" if met[f] else "false", quoted_res[b] if b >= 0 else "null", path, admitted[f], cores[f],
+            "true" if routed[f] else "false",
+        )
+
+
+_FLOW_TEMPLATE = (
+    '{\n      "id": %s,\n      "vm": %s,\n      "vnic": %d,\n      "direction": %s,\n      "mode": %s,'
+    '\n      "demand_gbps": %s,\n      "floor_gbps": %s,\n      "cap_gbps": %s,\n      "rate_gbps": %s,'
+    '\n      "floor_met": %s,\n      "bottleneck": %s,\n      "path": %s,\n      "admitted_floor_gbps": %s,'
+    '\n      "vmm_cores": %s,\n      "routed": %s\n    }'
+)
+
+
+def _resource_texts(sol: "Solution") -> Iterator[str]:
+    fs = sol.flows
+    kind = fs.resource_kind.tolist()
+    quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
+    capacity, load = _num_texts(fs.capacity), _num_texts(sol.load)
+    util, reserved = _num_texts(sol.utilization), _num_texts(sol.reserved)
+    saturated = sol.saturated.tolist()
+    ids, elements = fs.resource_ids, fs.resource_element
+    for r in sorted(range(len(ids)), key=lambda r: (kind[r], r)):
+        yield (
+            '{\n      "id": ' + _quote(ids[r])
+            + ',\n      "kind": ' + quoted_kind[kind[r]]
+            + ',\n      "element": ' + _quote(elements[r])
+            + ',\n      "capacity": ' + capacity[r]
+            + ',\n      "load": ' + load[r]
+            + ',\n      "utilization": ' + util[r]
+            + ',\n      "reserved": ' + reserved[r]
+            + (',\n      "saturated": true\n    }' if saturated[r] else ',\n      "saturated": false\n    }')
+        )
+
+
+def _problem_texts(problems) -> Iterator[str]:
+    for p in problems:
+        record = p.to_dict()
+        if list(record) == ["code", "severity", "element", "message"]:
+            yield ('{\n      "code": ' + _quote(record["code"])
+                   + ',\n      "severity": ' + _quote(record["severity"])
+                   + ',\n      "element": ' + _quote(record["element"])
+                   + ',\n      "message": ' + _quote(record["message"]) + "\n    }")
+        else:  # a record of another shape: the standard encoder
+            yield _nested(record, 2)
+
+
+def report_chunks(sol: "Solution") -> Iterator[str]:
+    """The report's JSON text (no final newline), in pieces of a few thousand records."""
+    from .solve import REPORT_FORMAT, REPORT_VERSION, _num
+
+    yield ('{\n  "format": ' + json.dumps(REPORT_FORMAT) + ',\n  "version": ' + json.dumps(REPORT_VERSION)
+           + ',\n  "scale": ' + json.dumps(_num(sol.scale)) + ',\n  "flows": ')
+    yield from _list(_flow_texts(sol), "    ")
+    yield ',\n  "resources": '
+    yield from _list(_resource_texts(sol), "    ")
+    yield ',\n  "servers": ' + _nested(sol.server_records(), 1)
+    yield ',\n  "admission": ' + _nested(sol.admission, 1)
+    yield ',\n  "problems": '
+    yield from _list(_problem_texts(sol.problems), "    ")
+    yield ',\n  "summary": ' + _nested(sol.report_summary(), 1) + "\n}"
+
+
+def write_report(sol: "Solution", out: TextIO) -> None:
+    """Write the report as ``json.dump(sol.to_report(), out, indent=2)`` would."""
+    for chunk in report_chunks(sol):
+        out.write(chunk)
+
+
+def dumps_report(sol: "Solution") -> str:
+    return "".join(report_chunks(sol))

@@ -1,0 +1,81 @@
+"""The loader's bulk graph build gives the very graph networkx's public calls build, and a
+loaded design answers every query as the same design built edit by edit."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import networkx as nx
+
+from designer.fileformat import load
+from designer.generate import generate
+from designer.model.topology import Topology, _add_to_empty_graph
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.rackio"))
+
+
+def full_edges(graph: nx.MultiDiGraph) -> list:
+    return list(graph.edges(keys=True, data=True))
+
+
+def test_same_graph_as_networkx_public_calls():
+    nodes = [("a", {"kind": "server"}), ("b", {"kind": "nic"}), ("c", {"kind": "vm"}), ("a", {"extra": 1})]
+    edges = [("a", "b", "contains", {"relation": "contains"}),
+             ("a", "c", "contains", {"relation": "contains"}),
+             ("c", "b", "vnic:0", {"relation": "attach", "port": 0}),
+             ("c", "b", "vnic:1", {"relation": "attach", "port": 1}),
+             ("c", "b", "vnic:0", {"mode": "vf"}),  # a repeated key merges its attributes
+             ("b", "a", "x", {})]
+    fast, public = nx.MultiDiGraph(), nx.MultiDiGraph()
+    _add_to_empty_graph(fast, nodes, edges)
+    public.add_nodes_from(nodes)
+    public.add_edges_from(edges)
+    assert nx.utils.graphs_equal(fast, public)
+    assert list(fast.nodes(data=True)) == list(public.nodes(data=True))
+    assert full_edges(fast) == full_edges(public)
+    for n in public:
+        assert list(fast.in_edges(n, keys=True, data=True)) == list(public.in_edges(n, keys=True, data=True))
+        assert list(fast.out_edges(n, keys=True, data=True)) == list(public.out_edges(n, keys=True, data=True))
+    # The key dict is shared by both directions, as networkx keeps it.
+    fast["c"]["b"]["vnic:1"]["port"] = 5
+    assert fast.pred["b"]["c"]["vnic:1"]["port"] == 5
+    # Attribute dicts are copies: the caller's dicts are not aliased into the graph.
+    assert edges[0][3] == {"relation": "contains"} and fast["a"]["b"]["contains"] is not edges[0][3]
+
+
+def test_a_graph_subclass_takes_the_public_path():
+    class Tracked(nx.MultiDiGraph):
+        calls = 0
+
+        def add_edge(self, *args, **kwargs):
+            Tracked.calls += 1
+            return super().add_edge(*args, **kwargs)
+
+    graph = Tracked()
+    _add_to_empty_graph(graph, [("a", {}), ("b", {})], [("a", "b", "k", {})])
+    assert Tracked.calls == 1 and graph.has_edge("a", "b", key="k")
+
+
+def queries(topo: Topology) -> dict:
+    return {
+        eid: (
+            [e.id for e in topo.children(eid)],
+            [link.id for link in topo.links_of(eid)],
+            [(vm.id, i) for vm, i in topo.users_of(eid)],
+            dict(topo.graph.nodes[eid]),
+            sorted(map(repr, topo.graph.out_edges(eid, keys=True, data=True))),
+            sorted(map(repr, topo.graph.in_edges(eid, keys=True, data=True))),
+        )
+        for eid in topo.elements
+    }
+
+
+def test_loaded_designs_answer_as_designs_built_edit_by_edit():
+    designs = [load(p) for p in EXAMPLES] + [generate(2, 3, 4, mix=["vf", "paravirtual", "passthrough"], seed=2)]
+    for topo in designs:
+        checked = Topology.build(copy.deepcopy(list(topo.elements.values())), copy.deepcopy(list(topo.links.values())),
+                                 racks=copy.deepcopy(list(topo.racks.values())), check=True)
+        assert queries(topo) == queries(checked)
+        assert nx.utils.graphs_equal(topo.graph, checked.graph)

@@ -1,0 +1,119 @@
+"""The streamed JSON report is the standard library's ``json.dumps(to_report(), indent=2)``,
+byte for byte, for every shape of report: both examples, the SPEC example, generated
+designs under overload, problems with non-ASCII and escaped text, admission records,
+unrouted flows and an empty design."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from designer.cli import main
+from designer.fileformat import load, loads
+from designer.generate import generate
+from designer.solver import solve
+from designer.solver import report_json
+from designer.solver.report_json import dumps_report, write_report
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.rackio"))
+SPEC_EXAMPLE = json.loads((ROOT / "tests" / "spec_example.json").read_text(encoding="utf-8"))
+
+
+def reference(solution) -> str:
+    return json.dumps(solution.to_report(), indent=2)
+
+
+def assert_same(solution) -> None:
+    text = dumps_report(solution)
+    expected = reference(solution)
+    assert text == expected
+    # Same values and the same key order when read back.
+    assert list(json.loads(text)) == list(solution.to_report())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("scale", [1.0, 0.0, 3.5])
+def test_examples(path, scale):
+    assert_same(solve(load(path), scale=scale))
+
+
+def test_spec_example():
+    assert_same(solve(loads(json.dumps(SPEC_EXAMPLE))))
+
+
+@pytest.mark.parametrize("mix", [["vf", "paravirtual"], ["emulated", "paravirtual", "vf"]])
+def test_generated_design_overloaded(mix):
+    topo = generate(2, 6, 5, mix=mix, seed=3)
+    solution = solve(topo, scale=4.0)
+    assert solution.flows.n_flows > 50
+    assert_same(solution)
+
+
+def odd_design() -> dict:
+    """Non-ASCII and escaped text in problem messages (rack labels), an oversubscribed
+    guarantee (admission records), a floor that is missed, and a flow with no route."""
+    return {
+        "format": "rackio-project", "version": 1, "title": "Zürich «DC» \"quoted\"",
+        "racks": [{"id": "r1", "label": "Baie 1 — Zürich \"A\"\t\\ ✓", "height_u": 2}],
+        "elements": [
+            {"id": "wan", "kind": "network"},
+            {"id": "lan", "kind": "network"},
+            {"id": "tor", "kind": "switch", "port_gbps": 10, "rack": "r1", "rack_u": 2},
+            {"id": "h1", "kind": "server", "vmm_io_cores": 1, "rack": "r1", "rack_u": 1, "height_u": 2},
+            {"id": "n0", "kind": "nic", "parent": "h1", "port_gbps": 10},
+            {"id": "a", "kind": "vm", "parent": "h1", "label": "Ünïcode ☃",
+             "vnics": [{"mode": "paravirtual", "nic": "n0", "port": 0, "tx_gbps": 9, "min_gbps": 8, "to": "wan"}]},
+            {"id": "b", "kind": "vm", "parent": "h1",
+             "vnics": [{"mode": "emulated", "nic": "n0", "port": 0, "tx_gbps": 9, "rx_gbps": 1e-7,
+                        "min_gbps": 7, "to": "wan"},
+                       {"mode": "paravirtual", "nic": "n0", "port": 0, "tx_gbps": 1.0 / 3, "to": "lan"}]},
+        ],
+        "links": [{"a": "n0:0", "b": "tor"}, {"a": "tor", "b": "wan", "gbps": 12.5}],
+    }
+
+
+def test_problems_admission_and_unrouted_flows():
+    solution = solve(loads(json.dumps(odd_design())))
+    codes = {p.code for p in solution.problems}
+    assert {"guarantee-oversubscribed", "no-route", "rack-collision"} <= codes
+    assert solution.admission and not solution.flows.routed.all()
+    assert any(ord(ch) > 127 for p in solution.problems for ch in p.message)
+    assert_same(solution)
+
+
+def test_empty_design():
+    solution = solve(loads(json.dumps({"format": "rackio-project", "version": 1, "elements": []})))
+    assert solution.flows.n_flows == 0
+    assert dumps_report(solution) == reference(solution)
+    assert '"flows": []' in dumps_report(solution)
+
+
+def test_written_in_chunks(monkeypatch):
+    """Chunk boundaries never change the text (a chunk of two records, an odd count)."""
+    monkeypatch.setattr(report_json, "CHUNK_RECORDS", 2)
+    solution = solve(generate(1, 2, 3, seed=5), scale=2.0)
+    writes: list[str] = []
+
+    class Out(io.StringIO):
+        def write(self, text):
+            writes.append(text)
+            return super().write(text)
+
+    out = Out()
+    write_report(solution, out)
+    assert out.getvalue() == reference(solution)
+    assert len(writes) > solution.flows.n_flows // 2
+
+
+def test_cli_json_is_the_standard_encoders_text(tmp_path, capsys):
+    path = tmp_path / "odd.rackio"
+    path.write_text(json.dumps(odd_design()), encoding="utf-8")
+    assert main(["solve", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out == json.dumps(solve(load(path)).to_report(), indent=2) + "\n"
+    assert out.isascii()
+
