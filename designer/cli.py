@@ -3,6 +3,7 @@
     rackio solve FILE [--json] [--scale K] [--strict] [--csv DIR]
     rackio export FILE -o OUT.(png|svg|pdf|drawio) [--width PX | --scale K] [--selection ID,...]
                   [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
+                  [--level detail|summary|racks]
                   [--author A] [--notes N]
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
@@ -111,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-legend", action="store_true", help="without the legend")
     p.add_argument("--no-title", action="store_true", help="without the title block")
     p.add_argument("--view", default="diagram", metavar="VIEW", help="diagram (default) or rack")
+    p.add_argument("--level", default="detail", metavar="LEVEL",
+                   help="diagram: detail (default), summary (servers summarised) or racks (one block per rack)")
     p.add_argument("--author", default="", help="name shown in the title block")
     p.add_argument("--notes", default="", help="notes shown in the title block")
 
@@ -295,7 +298,7 @@ def cmd_export(args) -> int:
         raise UsageError(f"cannot load the renderer: {exc}") from None
     app = make_application()  # noqa: F841 (kept alive while drawing)
     options = ExportOptions(
-        view=args.view, selection=selection, overlay=not args.no_overlay, legend=not args.no_legend,
+        view=args.view, level=args.level, selection=selection, overlay=not args.no_overlay, legend=not args.no_legend,
         title_block=not args.no_title, author=args.author, notes=args.notes, transparent=args.transparent,
         scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
     )

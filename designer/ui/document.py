@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,38 @@ from ..solver import Solution, solve
 from .commands import Command
 
 SOLVE_DELAY_MS = 30
+# Designs with more flows than this re-solve in a worker thread (docs/performance.md):
+# the canvas stays live and the overlay is marked stale until the new solution lands.
+BACKGROUND_FLOWS = 3000
+POLL_MS = 10
+
+
+class _SolveWorker:
+    """One background solve: a plain thread that touches no Qt object.
+
+    It reads the topology while the GUI thread may edit it; any edit after the start
+    makes the result stale (the document's generation moves on), and a result is only
+    used when no edit happened since it started, so a torn read is never shown. The
+    GUI thread collects the outcome by polling ``done``."""
+
+    def __init__(self, topology: Topology, generation: int) -> None:
+        self.generation = generation
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        self.solution: Solution | None = None
+        self.error: str | None = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(topology,), name="rackio-solve", daemon=True)
+        self.thread.start()
+
+    def _run(self, topology: Topology) -> None:
+        try:
+            self.solution = solve(topology)
+        except Exception as exc:  # noqa: BLE001 - a torn read or a solver bug: reported, never raised
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.seconds = time.perf_counter() - self.started
+            self.done.set()
 
 
 def disk_state(path: str) -> tuple[int, int, str] | None:
@@ -44,6 +77,7 @@ class Document(QObject):
     solveFailed = Signal(str)  # why; ``solution`` is then None, never the previous numbers
     modifiedChanged = Signal(bool)
     pathChanged = Signal(str)
+    solvingChanged = Signal(bool)  # a background solve started (True) or its result landed (False)
 
     def __init__(self, topology: Topology | None = None, path: str | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -68,7 +102,13 @@ class Document(QObject):
         self._solve_timer = QTimer(self)
         self._solve_timer.setSingleShot(True)
         self._solve_timer.setInterval(SOLVE_DELAY_MS)
-        self._solve_timer.timeout.connect(self.solve_now)
+        self._solve_timer.timeout.connect(self._solve_due)
+        self.generation = 0  # moves on with every model change that needs a re-solve
+        self._worker: _SolveWorker | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._collect)
+        self.background_flows = BACKGROUND_FLOWS
         self.topology.subscribe(self._on_model_event)
         self._solve_timer.start()
 
@@ -87,13 +127,65 @@ class Document(QObject):
     NO_RESOLVE_FIELDS = frozenset({"position", "label", "title", "notes"})
 
     def _on_model_event(self, event: ModelEvent) -> None:
-        self.modelChanged.emit(event)
         if event.field not in self.NO_RESOLVE_FIELDS:
+            self.generation += 1  # a solve under way is superseded
             self._solve_timer.start()
+        self.modelChanged.emit(event)
 
     # ---------------------------------------------------------------- solving
+    def _solve_due(self) -> None:
+        """The debounce ran out: solve here for small designs, in a worker for large ones."""
+        flows = self.solution.flows.n_flows if self.solution is not None else self.estimate_flows()
+        if flows <= self.background_flows:
+            self.solve_now()
+        else:
+            self.solve_in_background()
+
+    def estimate_flows(self) -> int:
+        return 2 * sum(len(getattr(e, "vnics", ())) for e in self.topology.elements.values())
+
+    def solve_in_background(self) -> None:
+        """Start a worker on the design as it is now; a worker still running is left to
+        finish (its result is dropped) and the newest state is solved after it."""
+        self._solve_timer.stop()
+        if self._worker is not None:
+            self._poll.start()
+            return  # ``_collect`` starts the next solve when the running one ends
+        self._worker = _SolveWorker(self.topology, self.generation)
+        self._poll.start()
+        self.solvingChanged.emit(True)
+
+    def solve_running(self) -> bool:
+        """A background solve is under way (or its result has not been collected yet)."""
+        return self._worker is not None
+
+    def _collect(self) -> None:
+        worker = self._worker
+        if worker is None:
+            self._poll.stop()
+            return
+        if not worker.done.is_set():
+            return
+        worker.thread.join()
+        self._worker = None
+        if worker.generation != self.generation:
+            # Superseded by a newer edit: solve the newest state (no stale colours land).
+            self._worker = _SolveWorker(self.topology, self.generation)
+            return
+        self._poll.stop()
+        self.last_solve_seconds = worker.seconds
+        if worker.error is not None:
+            self.solve_error = worker.error
+            self.solvingChanged.emit(False)
+            return
+        self.solution = worker.solution
+        self.solve_error = None
+        self.solvingChanged.emit(False)
+        self.solved.emit(self.solution)
+
     def solve_now(self) -> Solution | None:
         self._solve_timer.stop()
+        self.wait_for_solve()
         start = time.perf_counter()
         try:
             self.solution = solve(self.topology)
@@ -110,7 +202,17 @@ class Document(QObject):
         return self.solution
 
     def solve_pending(self) -> bool:
-        return self._solve_timer.isActive()
+        return self._solve_timer.isActive() or self._worker is not None
+
+    def wait_for_solve(self, timeout: float | None = None) -> None:
+        """Join a running background solve and drop its result (a synchronous solve follows)."""
+        worker = self._worker
+        if worker is not None:
+            worker.thread.join(timeout)
+            if not worker.thread.is_alive():
+                self._worker = None
+                self._poll.stop()
+                self.solvingChanged.emit(False)
 
     # ------------------------------------------------------------------ files
     @property
@@ -179,4 +281,8 @@ class Document(QObject):
 
     def close(self) -> None:
         self._solve_timer.stop()
+        self._poll.stop()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.thread.join()  # never leave a thread running past its document
         self.topology.unsubscribe(self._on_model_event)

@@ -106,6 +106,12 @@ class ExportDialog(QDialog):
             self.view_box.addItem(render.VIEW_LABELS.get(name, name.capitalize()), name)
         form.addRow("&View:", self.view_box)
 
+        self.level_box = QComboBox(objectName="exportLevel")
+        for name in render.LEVELS:
+            self.level_box.addItem(render.LEVEL_LABELS[name], name)
+        self.level_box.setToolTip("Overview (racks) draws each rack as one block with its uplinks")
+        form.addRow("&Level:", self.level_box)
+
         scope = QWidget()
         row = QHBoxLayout(scope)
         row.setContentsMargins(0, 0, 0, 0)
@@ -197,6 +203,7 @@ class ExportDialog(QDialog):
 
     def _connect(self) -> None:
         for signal in (self.format_box.currentIndexChanged, self.view_box.currentIndexChanged,
+                       self.level_box.currentIndexChanged,
                        self.whole_radio.toggled, self.scale_radio.toggled, self.scale_spin.valueChanged,
                        self.width_spin.valueChanged, self.transparent_check.toggled, self.overlay_check.toggled,
                        self.legend_check.toggled, self.title_check.toggled, self.author_edit.textChanged,
@@ -255,6 +262,7 @@ class ExportDialog(QDialog):
             transparent=self.transparent_check.isChecked() and fmt in ("png", "svg"),
             scale=self.scale_spin.value(),
             width_px=self.width_spin.value() if self.width_radio.isChecked() else None,
+            level=self.level_box.currentData() if diagram else "detail",
         )
 
     def _sync_enabled(self) -> None:
@@ -262,6 +270,7 @@ class ExportDialog(QDialog):
         png = fmt == "png"
         diagram = self.view_box.currentData() == "diagram"
         self.selection_radio.setEnabled(bool(self.selection) and diagram)
+        self.level_box.setEnabled(diagram)
         if not self.selection_radio.isEnabled() and self.selection_radio.isChecked():
             self.whole_radio.setChecked(True)
         for widget in (self.scale_radio, self.width_radio):

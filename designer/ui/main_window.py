@@ -134,11 +134,21 @@ class MainWindow(QMainWindow):
         self.set_document(Document(Topology(title="Untitled design"), parent=self))
         self._restore_window()
 
+    def active_view(self):
+        """The canvas on the visible tab: the rack elevation when the Rack tab shows, else the topology."""
+        tabs = getattr(self, "central_tabs", None)
+        panel = getattr(self, "rack_panel", None)
+        if tabs is not None and panel is not None and tabs.currentWidget() is panel:
+            return panel.view
+        return self.view
+
     def _install_features(self) -> None:
         """Each feature module adds its own docks, actions and menu entries."""
         from . import analysis, disk_watch, export, libvirt_io, preferences, rack, recovery
 
-        for feature in (analysis, export, libvirt_io, rack, recovery, preferences, disk_watch):
+        from .canvas import view_menu
+
+        for feature in (analysis, export, libvirt_io, rack, recovery, preferences, disk_watch, view_menu):
             feature.install(self)
 
     # ------------------------------------------------------------------ docks
@@ -209,10 +219,11 @@ class MainWindow(QMainWindow):
         self.act_select_all = a("Select &All", self.edit_select_all, SK.SelectAll)
         self.act_find = a("&Find…", self.edit_find, SK.Find, "Find an element by id or label")
         self.act_find_next = a("Find &Next", self.find_next, SK.FindNext)
-        self.act_zoom_in = a("Zoom &In", self.view.zoom_in, SK.ZoomIn)
-        self.act_zoom_out = a("Zoom &Out", self.view.zoom_out, SK.ZoomOut)
-        self.act_zoom_reset = a("&Actual Size", self.view.reset_zoom, "Ctrl+0")
-        self.act_fit = a("&Fit to Window", self.view.fit_all, "Ctrl+Shift+F")
+        # Zoom acts on the canvas of the visible tab (the topology or the rack elevation).
+        self.act_zoom_in = a("Zoom &In", lambda: self.active_view().zoom_in(), SK.ZoomIn)
+        self.act_zoom_out = a("Zoom &Out", lambda: self.active_view().zoom_out(), SK.ZoomOut)
+        self.act_zoom_reset = a("&Actual Size", lambda: self.active_view().reset_zoom(), "Ctrl+0")
+        self.act_fit = a("&Fit to Window", lambda: self.active_view().fit_all(), "Ctrl+Shift+F")
         self.act_snap = a("&Snap to Grid", self._toggle_snap, None, "Snap moved items to the grid", True)
         self.act_snap.setChecked(True)
         self.act_overlay = a("Solver &Overlay", self._toggle_overlay, "Ctrl+Shift+O",
@@ -323,6 +334,7 @@ class MainWindow(QMainWindow):
                 old_scene.detach()
         self.document = document
         self.scene = DesignScene(document.topology, self)
+        self.scene.viewStateChanged = document.mark_modified  # collapsing is saved with the design
         self.view.setScene(self.scene)
         self.editor = Editor(document, self.scene)
         self.view.editor = self.editor
@@ -347,10 +359,13 @@ class MainWindow(QMainWindow):
         else:
             self.inspector.set_editor(self.editor)
         self._update_title()
-        document.solve_now()
+        document.solvingChanged.connect(self._on_solving)
+        if document.estimate_flows() > document.background_flows:
+            document.solve_in_background()  # a large design is drawn first, its overlay follows
+        else:
+            document.solve_now()
         self.scene.flush()
-        # With the view as context the call is dropped if the window goes away first.
-        QTimer.singleShot(0, self.view, self.view.fit_all)
+        self.view.request_fit()  # once the window has its final size
         self.documentChanged.emit(document)
         if old is not None:
             old.deleteLater()
@@ -371,6 +386,12 @@ class MainWindow(QMainWindow):
     def _on_model_changed(self, _event) -> None:
         if self.inspector is not None:
             QTimer.singleShot(0, self.inspector, self.inspector.refresh)
+
+    def _on_solving(self, running: bool) -> None:
+        """A background solve: the overlay shows the previous solution until it lands."""
+        self.view.legend.set_stale(running)
+        if running:
+            self.summary.setText("solving…")
 
     def _on_solved(self, solution) -> None:
         if self.scene is None:
@@ -537,6 +558,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.maybe_save():
+            if self.document is not None:
+                self.document.wait_for_solve()  # no worker outlives the window
             self.settings.setValue("window/geometry", self.saveGeometry())
             self.settings.setValue("window/state", self.saveState())
             recovery = getattr(self, "recovery", None)
@@ -641,8 +664,8 @@ class MainWindow(QMainWindow):
         if self.scene.element_item(element_id) is None:
             self.show_message(f"{element_id} is not on the canvas.")
             return
+        self.view.center_on_element(element_id)  # zooms in as far as the element needs to be drawn
         self.scene.select_ids([element_id])
-        self.view.center_on_element(element_id)
 
     def _activate_element(self, element_id: str) -> None:
         self.scene.select_ids([element_id])
@@ -661,7 +684,6 @@ class MainWindow(QMainWindow):
 
     def _toggle_legend(self, on: bool) -> None:
         self.view.show_legend = on
-        self.view.viewport().update()
 
     def _toggle_overlay(self, on: bool) -> None:
         if self.scene is not None:
@@ -716,6 +738,11 @@ class MainWindow(QMainWindow):
     # --------------------------------------------------------- context menus
     def _context_menu(self, item, scene_pos: QPointF, global_pos) -> None:
         menu = QMenu(self)
+        from .canvas import view_menu
+
+        if view_menu.rack_menu(self, menu, item):  # a rack's frame or block
+            menu.exec(global_pos)
+            return
         owner = item
         while owner is not None and getattr(owner, "element_id", None) is None:
             owner = owner.parentItem()
@@ -736,6 +763,7 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
                 menu.addAction("Add NIC here").triggered.connect(lambda: self.insert_element("nic", scene_pos))
                 menu.addAction("Add VM here").triggered.connect(lambda: self.insert_element("vm", scene_pos))
+                view_menu.server_entries(self, menu, element_id)
             if element is not None and element.KIND == "nic":
                 menu.addSeparator()
                 menu.addAction("Add virtual function here").triggered.connect(

@@ -80,6 +80,7 @@ class ExportOptions:
     transparent: bool = False  # PNG and SVG only
     scale: float = 2.0  # PNG: pixels per scene unit
     width_px: int | None = None  # PNG: overrides scale
+    level: str = "detail"  # diagram: "detail", "summary" (servers summarised) or "racks" (overview)
 
 
 ViewBuilder = Callable[[Topology, object, ExportOptions], "tuple[QGraphicsScene, QRectF]"]
@@ -96,10 +97,11 @@ def build_diagram_scene(topology: Topology, solution, options: ExportOptions) ->
     from .canvas.items import HandleItem
     from .canvas.scene import DesignScene
 
-    scene = DesignScene(topology)
+    scene = DesignScene(topology, eager=options.level == "detail")
     scene.detach()  # a snapshot: it must not follow (or keep alive through) the model
     scene.show_grid = False
     scene.overlay_enabled = options.overlay
+    scene.set_export_level(options.level if not options.selection else "detail")
     scene.set_solution(solution)
     for item in scene.items():
         if isinstance(item, HandleItem):
@@ -129,10 +131,12 @@ def build_diagram_scene(topology: Topology, solution, options: ExportOptions) ->
             item.setVisible(element_id in tops)
         for link_id, cable in scene.cables.items():
             cable.setVisible(link_id in cables)
+        for extra in list(scene.racks.values()) + list(scene.bundles.values()):
+            extra.setVisible(False)  # a cropped export shows the selected items only
 
     rect = QRectF()
     for item in scene.items():
-        if item.isVisible():
+        if item.isVisible() and item.effectiveOpacity() > 0 and getattr(item, "element_id", None) is not None:
             rect = rect.united(item.sceneBoundingRect())
     if rect.isEmpty():
         rect = QRectF(0, 0, 320, 120)
@@ -141,6 +145,8 @@ def build_diagram_scene(topology: Topology, solution, options: ExportOptions) ->
 
 VIEWS: dict[str, ViewBuilder] = {"diagram": build_diagram_scene}
 VIEW_LABELS = {"diagram": "Topology diagram", "rack": "Rack elevation"}
+LEVELS = ("detail", "summary", "racks")
+LEVEL_LABELS = {"detail": "Full detail", "summary": "Server summaries", "racks": "Overview (racks)"}
 # Views whose scene carries its own legend (the page legend explains the diagram).
 PAGE_LEGEND_VIEWS = {"diagram"}
 
@@ -177,6 +183,10 @@ def check_options(topology: Topology, options: ExportOptions, fmt: str = "png") 
                 raise ExportError(f"the selection names {element_id!r}, which is not an element or cable of the design")
             if element is not None and element.KIND not in ("network", "switch", "server", "nic", "vf", "vm"):
                 raise ExportError(f"the selection names {element_id!r}, a {element.KIND}, which the diagram does not draw")
+    if options.level not in LEVELS:
+        raise ExportError(f"unknown level {options.level!r}; use detail, summary or racks")
+    if options.level != "detail" and options.view != "diagram":
+        raise ExportError(f"the {options.level!r} level applies to the diagram view only, not {options.view!r}")
     if options.width_px is not None and not MIN_WIDTH_PX <= options.width_px <= MAX_WIDTH_PX:
         raise ExportError(f"width {options.width_px} px is outside {MIN_WIDTH_PX}–{MAX_WIDTH_PX} px")
     if not (MIN_SCALE <= options.scale <= MAX_SCALE):

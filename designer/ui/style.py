@@ -68,6 +68,9 @@ THEMES: dict[str, dict] = {
         "OK_COLOR": "#2e7d32",  # a guarantee met
         "ERROR_COLOR": "#c62828",  # a guarantee missed, an error
         "VSWITCH_TEXT": "#1565c0",
+        "WARN_TEXT": "#b45309",  # a nearly full port named in text
+        "THROTTLED": "#ef6c00",  # a guest that gets less than it asks
+        "RACK_FRAME": "#90a4ae",
     },
     "dark": {
         "KIND_COLORS": {
@@ -90,8 +93,11 @@ THEMES: dict[str, dict] = {
         "PLOT_BG": "#1b1e21",
         "PLOT_FG": "#cfd8dc",
         "OK_COLOR": "#66bb6a",
-        "ERROR_COLOR": "#ef5350",
+        "ERROR_COLOR": "#ff8a80",  # 4.5:1 on the darkest fill it is written on (guests)
         "VSWITCH_TEXT": "#90caf9",
+        "WARN_TEXT": "#ffb74d",
+        "THROTTLED": "#ffb74d",
+        "RACK_FRAME": "#607d8b",
     },
 }
 
@@ -144,6 +150,49 @@ def utilization_color(u: float | None) -> QColor:
                 round(c0.blue() + f * (c1.blue() - c0.blue())),
             )
     return QColor(SATURATED_COLOR)
+
+
+def gauge_fill(u: float) -> QColor:
+    """The filled part of a VMM gauge: the utilisation colour, toned down in the dark theme."""
+    color = utilization_color(u)
+    return blend(color, KIND_COLORS["server"], 0.35) if _current == "dark" else color
+
+
+def low_zoom_badge(color: QColor) -> QColor:
+    """A guest's badge colour as the fill of its zoomed-out block: a tint on the guest
+    colour, strong enough to read the state, never a bright patch (dark theme)."""
+    return blend(color, KIND_COLORS["vm"], 0.6 if _current == "dark" else 0.55)
+
+
+def utilization_text(u: float) -> QColor:
+    """Text naming a utilisation: plain below 90 %, then warning, then error colour."""
+    if u >= 1.0 - 1e-9:
+        return QColor(ERROR_COLOR)
+    if u >= 0.9:
+        return QColor(WARN_TEXT)
+    return QColor(TEXT)
+
+
+def blend(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` moved the fraction ``t`` toward ``b``."""
+    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+def relative_luminance(color: QColor) -> float:
+    """WCAG 2 relative luminance of an opaque colour."""
+    def channel(c: int) -> float:
+        v = c / 255.0
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * channel(color.red()) + 0.7152 * channel(color.green()) + 0.0722 * channel(color.blue())
+
+
+def contrast_ratio(fg: QColor, bg: QColor) -> float:
+    """WCAG 2 contrast ratio (1–21); 4.5 is the AA minimum for normal text."""
+    la, lb = relative_luminance(fg), relative_luminance(bg)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def utilization_width(u: float | None, base: float = 2.0) -> float:

@@ -55,7 +55,7 @@ def dark_palette() -> QPalette:
         (role.Text, text), (role.Button, QColor("#33383d")), (role.ButtonText, text), (role.BrightText, QColor("#ff6e6e")),
         (role.Light, QColor("#454c52")), (role.Midlight, QColor("#3a4045")), (role.Mid, QColor("#2a2e32")),
         (role.Dark, QColor("#15171a")), (role.Shadow, QColor("#000000")),
-        (role.Highlight, QColor("#1e88e5")), (role.HighlightedText, QColor("#ffffff")),
+        (role.Highlight, QColor("#1565c0")), (role.HighlightedText, QColor("#ffffff")),  # 5.8:1
         (role.Link, QColor("#64b5f6")), (role.LinkVisited, QColor("#ba68c8")),
     ):
         p.setColor(r, c)

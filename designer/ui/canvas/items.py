@@ -71,6 +71,58 @@ def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str) -> None:
     painter.drawText(rect, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
 
 
+_PIXEL_FONTS: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
+
+
+def _pixel_font(pixels: int, bold: bool) -> tuple[QFont, QFontMetricsF]:
+    key = (pixels, bold)
+    found = _PIXEL_FONTS.get(key)
+    if found is None:
+        font = QFont()
+        font.setPixelSize(pixels)
+        font.setBold(bold)
+        found = _PIXEL_FONTS[key] = (font, QFontMetricsF(font))
+    return found
+
+
+class DeviceText:
+    """Text drawn in device space at a size given in screen pixels (at 96 dpi).
+
+    Zoomed far out, a font sized in scene units would be hundreds of points, which Qt
+    lays out slowly; this sets the painter back to device coordinates for each string and
+    uses an ordinary pixel size, the same on the canvas and in exports (whose devices
+    report their own dpi)."""
+
+    def __init__(self, painter: QPainter) -> None:
+        self.transform = painter.worldTransform()
+        device = painter.device()
+        self.dpi = float(device.logicalDpiY()) if device is not None and device.logicalDpiY() > 0 else 96.0
+        self.scale = QStyleOptionGraphicsItem.levelOfDetailFromTransform(self.transform) * 96.0 / self.dpi
+
+    def draw(self, painter: QPainter, rect: QRectF, text: str, px: float, color, bold: bool = False,
+             flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> None:
+        target = self.transform.mapRect(rect)
+        font, metrics = _pixel_font(max(1, round(px * self.dpi / 96.0)), bold)
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(font)
+        painter.setPen(color)
+        painter.drawText(target, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, target.width()))
+        painter.restore()
+
+
+def _far_title(painter: QPainter, rect: QRectF, title: str) -> bool:
+    """Zoomed out, a box shows only its name, as large as fits (at least 8 px on screen);
+    True when it did so (the caller draws its detailed text otherwise)."""
+    text = DeviceText(painter)
+    if text.scale >= 0.75:
+        return False
+    px = min(rect.height() * text.scale * 0.8, 14.0)
+    if px >= MIN_TEXT_PX:
+        text.draw(painter, rect, title, px, style.TEXT, True, Qt.AlignmentFlag.AlignCenter)
+    return True
+
+
 def _detail(painter: QPainter, option) -> float:
     """How many device pixels a scene unit covers; below ~0.45 text is unreadable and skipped."""
     return QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
@@ -80,6 +132,40 @@ LOW_DETAIL = 0.45
 
 
 CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QGraphicsItem.CacheMode.NoCache
+
+# Levels of detail (designer/ui/canvas/lod.py decides which applies where).
+DETAIL, SUMMARY, HIDDEN = "detail", "summary", "hidden"
+MIN_TEXT_PX = 8.0  # no text smaller than this on screen
+MAX_SUMMARY_PX = 13.0
+COLLAPSED_H = 120.0  # a server collapsed by hand
+TOGGLE = 16.0
+
+
+def _is_top(item: QGraphicsItem) -> bool:
+    """A top-level element: no parent, or only a rack's layer (which sits at the origin)."""
+    parent = item.parentItem()
+    return parent is None or getattr(parent, "is_layer", False)
+
+
+class RackLayer(QGraphicsItem):
+    """Holds a rack's servers and the cables inside the rack, so that one opacity change
+    stops or starts drawing all of them when the rack turns into a block and back. It
+    stays at the origin: its children's positions are scene positions."""
+
+    is_layer = True
+
+    def __init__(self, rack_id: str) -> None:
+        super().__init__()
+        self.rack_id = rack_id
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+        self.setZValue(0.5)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(self, painter, option, widget=None) -> None:
+        return None
 
 
 class ElementItem(QGraphicsObject):
@@ -103,12 +189,12 @@ class ElementItem(QGraphicsObject):
 
     def itemChange(self, change, value):
         # Top-level items snap to the grid while dragged and drag their cables along.
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.parentItem() is None:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and _is_top(self):
             scene = self.scene()
             if scene is not None and getattr(scene, "snap_to_grid", False):
                 grid = scene.grid_size
                 return QPointF(round(value.x() / grid) * grid, round(value.y() / grid) * grid)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.parentItem() is None:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and _is_top(self):
             scene = self.scene()
             if scene is not None and hasattr(scene, "item_moved"):
                 scene.item_moved(self.element_id)
@@ -170,6 +256,8 @@ class NetworkItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
         painter.setBrush(style.KIND_COLORS["network"])
         painter.drawEllipse(QRectF(0, 0, self.W, self.H))
+        if _far_title(painter, QRectF(14, 8, self.W - 28, self.H - 16), self.title):
+            return
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
         _draw_elided(painter, QRectF(12, 14, self.W - 24, 22), Qt.AlignmentFlag.AlignCenter, self.title)
@@ -218,6 +306,8 @@ class SwitchItem(ElementItem):
             painter.setBrush(style.ERROR_COLOR if over and i < filled else
                              style.PLUG if i < filled else Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(12 + i * cell_w, self.H - 14, cell_w - 3, 7))
+        if _far_title(painter, QRectF(8, 2, self.W - 16, self.H - 18), self.title):
+            return
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
         _draw_elided(painter, QRectF(10, 6, self.W - 20, 20), Qt.AlignmentFlag.AlignCenter, self.title)
@@ -457,7 +547,7 @@ class VmItem(ElementItem):
         if _detail(painter, option) < LOW_DETAIL:
             # Zoomed out: a plain box tinted like the badge; no text to lay out.
             painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.0)))
-            painter.setBrush(self._badge_color().lighter(170) if ov is not None and ov.has_flows
+            painter.setBrush(style.low_zoom_badge(self._badge_color()) if ov is not None and ov.has_flows
                              else style.KIND_COLORS["vm"])
             painter.drawRect(QRectF(0, 0, VM_W, VM_H))
             return
@@ -520,7 +610,7 @@ class VmItem(ElementItem):
             return QColor(style.KIND_COLORS["vm"])
         if not ov.floor_met or ov.floor_unenforced:
             return QColor(style.ERROR_COLOR)
-        return QColor("#ef6c00") if ov.throttled else QColor(style.OK_COLOR)
+        return QColor(style.THROTTLED) if ov.throttled else QColor(style.OK_COLOR)
 
     def set_overlay(self, overlay: "VmOverlay | None") -> None:
         if overlay != self.overlay:
@@ -557,26 +647,82 @@ class AttachmentItem(QGraphicsPathItem):
 
 
 class ServerItem(ElementItem):
+    """A server box. What it shows depends on the level of detail (``set_level``):
+
+    - ``detail``: NICs with ports and VFs, the vSwitch, guests and attachments (child
+      items, made the first time they are needed) and a footer with name and gauge;
+    - ``summary``: no child items drawn; the box shows the name, a VMM gauge with its
+      numbers, guest counts by mode and the worst port utilisation, in screen-sized text;
+    - ``hidden``: the server's rack is drawn as one block instead.
+
+    A server collapsed by hand stays at ``summary`` at every zoom, in a shorter box.
+    """
+
     kind = "server"
 
-    def __init__(self, server: Server, topo: Topology) -> None:
+    def __init__(self, server: Server, topo: Topology, eager: bool = True, collapsed: bool = False,
+                 level: str = "detail") -> None:
         super().__init__(server.id)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable, True)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
         self.setZValue(1)
-        self.nic_items: dict[str, NicItem] = {}
-        self.vm_items: dict[str, VmItem] = {}
-        self.vf_items: dict[str, VfItem] = {}
-        self.port_items: dict[tuple[str, int], PortItem] = {}
-        self.attachments: list[AttachmentItem] = []
+        self.topo = topo
+        self._nic_items: dict[str, NicItem] = {}
+        self._vm_items: dict[str, VmItem] = {}
+        self._vf_items: dict[str, VfItem] = {}
+        self._port_items: dict[tuple[str, int], PortItem] = {}
+        self._attachments: list[AttachmentItem] = []
+        self.body: QGraphicsItem | None = None  # holds every child item once made
+        self.built = False
+        self.eager = eager  # make the child items as soon as the server is drawn in detail
+        self.level = SUMMARY if collapsed else level
+        self.collapsed = collapsed
         self.buses: list[AttachmentItem] = []  # vSwitch → port lines, one per port in use
+        self.vm_rows: dict[str, int] = {}
         self.vmm_cores = 0.0
         self.vmm_budget = server.vmm_io_cores
         self.shown_budget = -1.0  # the budget the gauge was last drawn with
         self.vmm_solved = False
+        self.worst_port: tuple[float, str] | None = None  # utilisation, port name
+        self.summary_px = 0.0  # the text size of the last summary drawn, in screen pixels
         self.width = 300.0
         self.height = 200.0
+        self.full_height = 200.0
         self.rebuild(topo)
+
+    # The child items are made on first use: a server seen only from far out, or
+    # collapsed, never makes its guests, NICs and VFs.
+    @property
+    def nic_items(self) -> dict[str, "NicItem"]:
+        self.ensure_built()
+        return self._nic_items
+
+    @property
+    def vm_items(self) -> dict[str, "VmItem"]:
+        self.ensure_built()
+        return self._vm_items
+
+    @property
+    def vf_items(self) -> dict[str, "VfItem"]:
+        self.ensure_built()
+        return self._vf_items
+
+    @property
+    def port_items(self) -> dict[tuple[str, int], "PortItem"]:
+        self.ensure_built()
+        return self._port_items
+
+    @property
+    def attachments(self) -> list["AttachmentItem"]:
+        self.ensure_built()
+        return self._attachments
+
+    def built_vm_items(self) -> dict[str, "VmItem"]:
+        """The guest items that exist (none before the server was first shown in detail)."""
+        return self._vm_items
+
+    def built_port_items(self) -> dict[tuple[str, int], "PortItem"]:
+        return self._port_items
 
     def update_from(self, server: Server) -> None:
         """The server's own fields changed (name, VMM budget…): no re-layout needed."""
@@ -589,21 +735,13 @@ class ServerItem(ElementItem):
         self.update()
 
     def contained_ids(self) -> set[str]:
-        return set(self.nic_items) | set(self.vm_items) | set(self.vf_items)
+        return set(self.contained)
 
     def rebuild(self, topo: Topology) -> None:
-        """Lay out the server's contents from the model."""
-        scene = self.scene()
-        for child in list(self.childItems()):
-            child.setParentItem(None)
-            if scene is not None:
-                scene.removeItem(child)
-        self.nic_items.clear()
-        self.vm_items.clear()
-        self.vf_items.clear()
-        self.port_items.clear()
-        self.attachments.clear()
-        self.buses.clear()
+        """Lay out the server from the model; its child items follow when next needed."""
+        self.topo = topo
+        was_built = self.built
+        self._drop_children()
         server = topo.elements[self.element_id]
         assert isinstance(server, Server)
         self.server = server
@@ -611,37 +749,143 @@ class ServerItem(ElementItem):
         self.vmm_budget = server.vmm_io_cores
         nics = topo.nics_of(server.id)
         vms = topo.vms_of(server.id)
-
-        # NIC row along the top edge.
+        contained: list[str] = []
+        sizes = []
+        self.port_pos: dict[tuple[str, int], QPointF] = {}
         x = PAD
-        nic_h = 0.0
+        modes: dict[str, int] = {}
+        for nic in nics:
+            vfs = topo.vfs_of(nic.id)
+            contained.append(nic.id)
+            contained.extend(vf.id for vf in vfs)
+            per_port: dict[int, int] = {}
+            for vf in vfs:
+                per_port[vf.port] = per_port.get(vf.port, 0) + 1
+            w, h = nic_size(nic.ports, per_port)
+            for p in range(nic.ports):
+                self.port_pos[(nic.id, p)] = QPointF(x + 6 + PORT_COL_W * (p + 0.5), 0.0)
+            sizes.append((w, h))
+            x += w + NIC_GAP
+        for vm in vms:
+            contained.append(vm.id)
+            vm_modes = {v.mode for v in vm.vnics if v.device()} or {"unattached"}
+            for mode in vm_modes:
+                modes[mode] = modes.get(mode, 0) + 1
+        self.contained = contained
+        self.guest_count = len(vms)
+        self.mode_counts = modes
+        geometry = server_layout(sizes, len(vms))
+        self.geometry = geometry
+        self.width = geometry["width"]
+        self.full_height = geometry["footer_y"] + FOOTER_H
+        self.vswitch_rect = QRectF(PAD, geometry["vswitch_y"], geometry["inner_w"], VSWITCH_H)
+        self.footer_y = geometry["footer_y"]
+        self.base_tip = (f"Server {server.id}{' — ' + server.label if server.label else ''}: {server.cores} cores, "
+                         f"VMM I/O budget {server.vmm_io_cores:g} cores, VT-d {'on' if server.iommu else 'off'}")
+        self.refresh_tooltip()
+        self._apply_height()
+        self.setCacheMode(CACHE if self.level == DETAIL else NO_CACHE)
+        if self.level == DETAIL and (self.eager or was_built):
+            self.ensure_built()
+
+    def _drop_children(self) -> None:
+        scene = self.scene()
+        if self.body is not None:
+            body, self.body = self.body, None
+            body.setParentItem(None)
+            if scene is not None:
+                scene.removeItem(body)
+        self._nic_items.clear()
+        self._vm_items.clear()
+        self._vf_items.clear()
+        self._port_items.clear()
+        self._attachments.clear()
+        self.buses.clear()
+        self.built = False
+
+    def ensure_built(self) -> bool:
+        """Make the NIC, VF, vSwitch, guest and attachment items (once); True if it did."""
+        if self.built:
+            return False
+        self.built = True
+        topo = self.topo
+        server = topo.elements.get(self.element_id)
+        if not isinstance(server, Server):
+            return False
+        nics = topo.nics_of(server.id)
+        vms = topo.vms_of(server.id)
+        x = PAD
         for nic in nics:
             item = NicItem(nic, topo.vfs_of(nic.id), self, QPointF(x, 0.0))
-            self.nic_items[nic.id] = item
-            self.vf_items.update(item.vf_items)
+            self._nic_items[nic.id] = item
+            self._vf_items.update(item.vf_items)
             for p, port_item in item.ports.items():
-                self.port_items[(nic.id, p)] = port_item
+                self._port_items[(nic.id, p)] = port_item
             x += item.width + NIC_GAP
-            nic_h = max(nic_h, item.height)
-        geometry = server_layout([(item.width, item.height) for item in self.nic_items.values()], len(vms))
-        self.width = geometry["width"]
-        self.vswitch_rect = QRectF(PAD, geometry["vswitch_y"], geometry["inner_w"], VSWITCH_H)
+        geometry = self.geometry
         VSwitchItem(self, self.vswitch_rect)
         cols = int(geometry["cols"])
         self.vm_rows = {}
         for i, vm in enumerate(vms):
             r, c = divmod(i, cols)
             self.vm_rows[vm.id] = r
-            item = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), geometry["vm_y0"] + r * VM_ROW))
-            self.vm_items[vm.id] = item
-        self.footer_y = geometry["footer_y"]
-        self.height = self.footer_y + FOOTER_H
+            self._vm_items[vm.id] = VmItem(vm, self, QPointF(PAD + c * (VM_W + VM_GAP), geometry["vm_y0"] + r * VM_ROW))
         self._build_attachments(topo, vms)
-        self.base_tip = (f"Server {server.id}{' — ' + server.label if server.label else ''}: {server.cores} cores, "
-                         f"VMM I/O budget {server.vmm_io_cores:g} cores, VT-d {'on' if server.iommu else 'off'}")
-        self.refresh_tooltip()
-        self.prepareGeometryChange()
+        body = _Body(self)
+        for child in list(self.childItems()):
+            if child is not body:
+                child.setParentItem(body)  # the body sits at (0, 0): positions are unchanged
+        self.body = body
+        body.setOpacity(1.0 if self.level == DETAIL and not self.collapsed else 0.0)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "children_built"):
+            scene.children_built(self)
+        return True
+
+    # ------------------------------------------------------------ level of detail
+    def set_level(self, level: str) -> None:
+        """``detail``, ``summary`` or ``hidden`` (its rack is drawn as one block)."""
+        shown = SUMMARY if (self.collapsed and level == DETAIL) else level
+        if shown == self.level:
+            return
+        self.level = shown
+        # Not drawn is opacity 0, not hidden: Qt skips painting and hit-testing it (and its
+        # children) but it can still be selected from the inspector, a plot or the rack view.
+        self.setOpacity(0.0 if shown == HIDDEN else 1.0)
+        if shown == DETAIL and self.eager:
+            self.ensure_built()
+        if self.body is not None:
+            self.body.setOpacity(1.0 if shown == DETAIL else 0.0)
+        # Zoomed in, a pixmap per item makes panning and dragging free; further out the
+        # box draws a few lines of text, cheaper than keeping a pixmap per zoom step.
+        self.setCacheMode(CACHE if shown == DETAIL else NO_CACHE)
         self.update()
+
+    def set_collapsed(self, collapsed: bool, level: str) -> None:
+        self.collapsed = collapsed
+        self.level = ""  # force set_level to apply
+        self._apply_height()
+        self.set_level(level)
+
+    def _apply_height(self) -> None:
+        height = min(self.full_height, COLLAPSED_H) if self.collapsed else self.full_height
+        if height != self.height:
+            self.prepareGeometryChange()
+            self.height = height
+        self.update()
+
+    def toggle_rect(self) -> QRectF:
+        """The collapse / expand button in the top-right corner of the frame."""
+        return QRectF(self.width - TOGGLE - 6, 6, TOGGLE, TOGGLE)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.toggle_rect().contains(event.pos()):
+            scene = self.scene()
+            if scene is not None and hasattr(scene, "set_collapsed"):
+                scene.set_collapsed(self.element_id, not self.collapsed)
+                event.accept()
+                return
+        super().mousePressEvent(event)
 
     def _build_attachments(self, topo: Topology, vms: list[VM]) -> None:
         """Guest lines in the server's channels (designer.diagram.routing decides where)."""
@@ -715,6 +959,12 @@ class ServerItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
         painter.setBrush(style.KIND_COLORS["server"])
         painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
+        if self.level != DETAIL or not self.built:
+            self._paint_summary(painter)
+            scene = self.scene()
+            if self.level == DETAIL and scene is not None and hasattr(scene, "request_build"):
+                scene.request_build(self)  # drawn in detail for the first time: make its guests
+            return
         # Footer: name and VMM gauge.
         fy = self.footer_y
         painter.setPen(QPen(style.DIVIDER, 1))
@@ -725,21 +975,115 @@ class ServerItem(ElementItem):
         _draw_elided(painter, QRectF(PAD, fy + 4, self.width - gauge_w - 3 * PAD, 24),
                      Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
         gauge = QRectF(self.width - gauge_w - PAD, fy + 9, gauge_w, 16)
+        self._paint_gauge(painter, gauge, _font(7, True))
+        _paint_toggle(painter, self.toggle_rect(), self.collapsed)
+
+    def gauge_text(self) -> str:
+        budget = self.vmm_budget
+        if not self.vmm_solved:
+            return f"VMM budget {budget:g} cores"
+        return f"VMM {self.vmm_cores:.2f} / {budget:g} cores"
+
+    def _paint_gauge(self, painter: QPainter, gauge: QRectF, font: QFont | None, text: "DeviceText | None" = None,
+                     px: float = 0.0) -> None:
         painter.setPen(QPen(style.OUTLINE, 1))
         painter.setBrush(style.FOOTER)
         painter.drawRoundedRect(gauge, 3, 3)
         budget = self.vmm_budget
         used = self.vmm_cores
         frac = (used / budget) if budget > 0 else (1.0 if used > 0 else 0.0)
-        if frac > 0:
+        if frac > 0 and self.vmm_solved:
             fill = QRectF(gauge.left(), gauge.top(), gauge.width() * min(1.0, frac), gauge.height())
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(style.utilization_color(frac))
+            painter.setBrush(style.gauge_fill(frac))
             painter.drawRoundedRect(fill, 3, 3)
+        if text is not None:
+            text.draw(painter, gauge, self.gauge_text(), px, style.TEXT, True, Qt.AlignmentFlag.AlignCenter)
+            return
         painter.setPen(style.TEXT)
-        painter.setFont(_font(7, True))
-        text = f"VMM {used:.2f} / {budget:g} cores" if self.vmm_solved else f"VMM budget {budget:g} cores"
-        painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setFont(font)
+        painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, self.gauge_text())
+
+    def summary_lines(self) -> list[str]:
+        """What the summary says below the name and the gauge."""
+        order = ("vf", "passthrough", "paravirtual", "emulated", "unattached")
+        short = {"vf": "VF", "passthrough": "PT", "paravirtual": "PV", "emulated": "emu",
+                 "unattached": "unattached"}
+        counts = " · ".join(f"{self.mode_counts[m]} {short[m]}" for m in order if self.mode_counts.get(m))
+        guests = f"{self.guest_count} guest{'s' * (self.guest_count != 1)}" + (f": {counts}" if counts else "")
+        if self.worst_port is None:
+            port = "ports: no traffic" if self.vmm_solved else "ports: not solved"
+        else:
+            u, name = self.worst_port
+            port = f"worst port {u * 100:.0f} % ({name})"
+        return [guests, port]
+
+    def _paint_summary(self, painter: QPainter) -> None:
+        """Name, gauge, guest counts and worst port, in text sized for the screen."""
+        text = DeviceText(painter)
+        scale = text.scale
+        if scale <= 0:
+            return
+        box = QRectF(0, 0, self.width, self.height)
+        px = min(MAX_SUMMARY_PX, box.height() * scale / 7.5, box.width() * scale / 16.0)
+        if px < MIN_TEXT_PX:
+            return  # too small to read: the box (and its rack) say enough
+        self.summary_px = px
+        unit = px / scale  # one text line's letter height in scene units
+        inner = box.adjusted(PAD, unit * 0.6, -PAD, 0)
+        line = unit * 1.45
+        y = inner.top()
+        text.draw(painter, QRectF(inner.left(), y, inner.width() - unit * 2.2, line * 1.1), self.title,
+                  px * 1.1, style.TEXT, True)
+        y += line * 1.15
+        gauge = QRectF(inner.left(), y, min(inner.width(), unit * 16), line)
+        self._paint_gauge(painter, gauge, None, text, px * 0.95)
+        y += line * 1.2
+        for i, line_text in enumerate(self.summary_lines()):
+            if y + line > box.bottom() - unit * 0.2:
+                break
+            color = style.TEXT
+            if i == 1 and self.worst_port is not None:
+                color = style.utilization_text(self.worst_port[0])
+            text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color)
+            y += line
+        toggle = QRectF(box.right() - unit * 1.6 - 4, 4, unit * 1.6, unit * 1.6)
+        _paint_toggle(painter, toggle, self.collapsed)
+
+
+class _Body(QGraphicsItem):
+    """The container of a server's child items: one call shows or hides them all."""
+
+    def __init__(self, parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF()
+
+    def paint(self, painter, option, widget=None) -> None:
+        return None
+
+
+def _scene_font(height: float, bold: bool = False) -> QFont:
+    """A font whose letters are ``height`` scene units tall (pixel size, fractional)."""
+    font = QFont()
+    font.setPointSizeF(max(0.5, height * 72.0 / 96.0))  # the canvas and exports paint at 96 dpi
+    font.setBold(bold)
+    return font
+
+
+def _paint_toggle(painter: QPainter, rect: QRectF, collapsed: bool) -> None:
+    """The [+] / [−] button that expands or collapses a server or rack."""
+    painter.setPen(QPen(style.OUTLINE, 1))
+    painter.setBrush(style.SURFACE)
+    painter.drawRoundedRect(rect, 2, 2)
+    painter.setPen(QPen(style.TEXT, max(1.0, rect.width() / 9)))
+    c = rect.center()
+    d = rect.width() * 0.28
+    painter.drawLine(QPointF(c.x() - d, c.y()), QPointF(c.x() + d, c.y()))
+    if collapsed:
+        painter.drawLine(QPointF(c.x(), c.y() - d), QPointF(c.x(), c.y() + d))
 
 
 BEND_RADIUS = 6.0

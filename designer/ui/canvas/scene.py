@@ -8,8 +8,10 @@ every command, undo and redo; a zero-delay timer catches anything else.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -20,7 +22,9 @@ from ...solver import Solution
 from .. import style
 from ..plain import show_scene_tooltip
 from .items import (
+    HIDDEN,
     CableItem,
+    RackLayer,
     ElementItem,
     NetworkItem,
     PortItem,
@@ -28,6 +32,18 @@ from .items import (
     SwitchItem,
     VmOverlay,
 )
+from .lod import (
+    RACK_BLOCK_PX,
+    RACK_LABEL_H,
+    RACK_PAD,
+    BundleItem,
+    RackGroupItem,
+    RackStats,
+    block_anchor,
+    server_level,
+)
+
+VIEW_KEY = "view"  # the project's view state (topology.extra): {"collapsed": [rack and server ids]}
 
 TOP_LEVEL = ("network", "switch", "server")
 # Up to this many cables, a drop routes every cable afresh (about 0.1 s for 100 cables
@@ -36,11 +52,21 @@ FULL_ROUTE_LIMIT = 300
 GRID = 20.0
 
 
+# Up to this many guests a scene makes every server's child items at once (as small
+# designs always did); above it only the servers drawn in detail make theirs.
+EAGER_GUESTS = 3000
+# Summaries cached as item-coordinate pixmaps per half-octave of zoom: off, the pixmaps
+# came out at the wrong size in the dark-theme screenshots; summaries paint directly.
+SUMMARY_PIXMAPS = False
+
+
 class DesignScene(QGraphicsScene):
     elementsChanged = Signal()
+    overlayChanged = Signal()  # a new solution, or the overlay switched on or off
 
-    def __init__(self, topology: Topology, parent=None) -> None:
+    def __init__(self, topology: Topology, parent=None, eager: bool | None = None) -> None:
         super().__init__(parent)
+        self.forced_level: str | None = None  # exports: "detail", "summary" or "racks" at any scale
         self.topology = topology
         self.top_items: dict[str, ElementItem] = {}
         self.cables: dict[str, CableItem] = {}
@@ -61,10 +87,32 @@ class DesignScene(QGraphicsScene):
         self._links_changed = False
         self._overlay_servers: set[str] = set()
         self._shown_vm_table = None  # the guest numbers the badges show now
+        self._vm_table_now = None  # the guest numbers of the current solution
         self._full_rebuild = False
         # While items are being created: the area of those placed so far, so that each element
         # without a position goes right of it without walking every item again (None: unknown).
         self._placed_rect: QRectF | None = None
+        self.zoom = 1.0  # the view's scale; the level of detail follows it
+        self.racks: dict[str, RackGroupItem] = {}
+        self.layers: dict[str, RackLayer] = {}
+        self._link_racks: dict[str, tuple[str | None, str | None]] = {}  # rack of each cable end's server
+        self._hidden_racks: set[str] = set()
+        self._route_queue: list[str] = []
+        self._routed_racks: set[str] = set()  # racks whose cables are routed (lazy scenes)
+        self._summary_bucket: int | None = None
+        self.bundles: dict[tuple[str, str], BundleItem] = {}
+        self.collapsed: set[str] = set(_collapsed_ids(topology))
+        self.eager_children = (sum(1 for e in topology.elements.values() if e.KIND == "vm") <= EAGER_GUESTS
+                               if eager is None else eager)
+        self._build_queue: list[str] = []
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(1)  # not 0: painting gets its turn between slices
+        self._build_timer.timeout.connect(self._build_some)
+        self.lazy_cables = not self.eager_children  # large designs route a rack's cables once it is drawn
+        self.viewStateChanged = None  # callable: the view state in the project changed
+        self._res_index: tuple[object, dict[str, int]] | None = None
+        self._cable_res: dict[str, tuple[int, int]] = {}
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -82,27 +130,38 @@ class DesignScene(QGraphicsScene):
     # ---------------------------------------------------------------- building
     def rebuild_all(self) -> None:
         self.clearSelection()
-        for item in list(self.top_items.values()) + list(self.cables.values()):
-            self.removeItem(item)
+        for item in (list(self.cables.values()) + list(self.top_items.values()) + list(self.racks.values())
+                     + list(self.bundles.values()) + list(self.layers.values())):
+            if item.scene() is self:
+                self.removeItem(item)
+        self.layers.clear()
+        self._routed_racks.clear()
+        self._route_queue.clear()
         self.top_items.clear()
         self.cables.clear()
         self.child_server.clear()
+        self.racks.clear()
+        self.bundles.clear()
+        self.collapsed = set(_collapsed_ids(self.topology))
         self._placed_rect = None
         for element in self.topology.elements.values():
             if element.KIND in TOP_LEVEL:
                 self._create_top(element.id)
         self._placed_rect = None
+        self._sync_racks()
         self._reroute = True
         self._sync_cables()
         self._shown_vm_table = None
+        self._apply_levels()
         self._apply_overlay()
         self._update_scene_rect()
 
     def _create_top(self, element_id: str) -> None:
         element = self.topology.elements[element_id]
         if isinstance(element, Server):
-            item: ElementItem = ServerItem(element, self.topology)
-            for child in item.contained_ids():
+            item: ElementItem = ServerItem(element, self.topology, eager=self.eager_children,
+                                           collapsed=element_id in self.collapsed, level=server_level(self.zoom))
+            for child in item.contained:
                 self.child_server[child] = element_id
         elif isinstance(element, Switch):
             item = SwitchItem(element)
@@ -113,7 +172,11 @@ class DesignScene(QGraphicsScene):
         if x is None or y is None:
             x, y = self._free_spot(item)
         item.setPos(x, y)
-        self.addItem(item)
+        layer = self._layer_for(getattr(element, "rack", None)) if isinstance(element, Server) else None
+        if layer is not None:
+            item.setParentItem(layer)  # the layer is in the scene: so is the server now
+        else:
+            self.addItem(item)
         self.top_items[element_id] = item
         if self._placed_rect is not None:
             self._placed_rect = self._placed_rect.united(item.sceneBoundingRect())
@@ -184,6 +247,7 @@ class DesignScene(QGraphicsScene):
     def _update_items(self, selected: set[str]) -> None:
         self._placed_rect = None
         removed: set[str] = set()
+        racks_changed = bool(self._dirty_servers) or set(self.racks) != set(self.topology.racks)
         for element_id in sorted(self._dirty_top):
             element = self.topology.elements.get(element_id)
             item = self.top_items.get(element_id)
@@ -194,10 +258,12 @@ class DesignScene(QGraphicsScene):
                     self._removed_tops.add(element_id)
                     removed.add(element_id)
                     self._placed_rect = None  # the area shrank: measured afresh when needed
+                    racks_changed = True
                 continue
             if item is None:
                 self._create_top(element_id)
                 self._moved_tops.add(element_id)
+                racks_changed = True
                 continue
             if element.x is not None and element.y is not None and (item.x(), item.y()) != (element.x, element.y):
                 item.setPos(element.x, element.y)  # re-routes what it affects (item_moved)
@@ -205,17 +271,19 @@ class DesignScene(QGraphicsScene):
             self._placed_rect = None  # the item may have moved or changed size
             if isinstance(item, ServerItem):
                 self._overlay_servers.add(element_id)
+                if getattr(item, "rack_seen", None) != item.server.rack:
+                    racks_changed = True  # moved to another rack (or out of one)
         if removed:  # one pass for all removed servers' contents, not one per server
             self.child_server = {c: s for c, s in self.child_server.items() if s not in removed}
         self._placed_rect = None
         for server_id in self._dirty_servers:
             item = self.top_items.get(server_id)
             if isinstance(item, ServerItem) and server_id in self.topology.elements:
-                for child in item.contained_ids():
+                for child in item.contained:
                     self.child_server.pop(child, None)
                 item.rebuild(self.topology)
                 self._moved_tops.add(server_id)  # its size or sockets may have changed
-                for child in item.contained_ids():
+                for child in item.contained:
                     self.child_server[child] = server_id
                 self._overlay_servers.add(server_id)
         self._dirty_top.clear()
@@ -223,7 +291,11 @@ class DesignScene(QGraphicsScene):
         if self._dirty_cables:
             self._links_changed = True
         self._dirty_cables = False
+        if racks_changed:
+            self._sync_racks()
         self._sync_cables()
+        if racks_changed:
+            self._apply_levels()
         self._apply_overlay(servers=self._overlay_servers)
         self._overlay_servers = set()
         self.select_ids(selected & set(self.all_element_ids()), notify=False)
@@ -241,11 +313,12 @@ class DesignScene(QGraphicsScene):
                 self.addItem(cable)
         for port in self.port_items():
             port.wired = False
+        self._link_racks = {}
         for link_id, cable in self.cables.items():
             link = links[link_id]
             cable.base_tip = f"Cable {link_id}" + (f": {link.gbps:g} Gbit/s" if link.gbps is not None else "")
             for end in (link.a, link.b):
-                port = self.port_item(end)
+                port = self._built_port(end)
                 if port is not None:
                     port.wired = True
                     port.update()
@@ -267,8 +340,35 @@ class DesignScene(QGraphicsScene):
                 if used != item.ports_used:
                     item.ports_used = used
                     item.update()
+        self._link_racks = {}
+        for link_id, cable in self.cables.items():
+            link = links[link_id]
+            racks = (self._server_rack_of_end(link.a), self._server_rack_of_end(link.b))
+            self._link_racks[link_id] = racks
+            # A cable whose server ends all stand in one rack is drawn (or not) with that rack.
+            inside = {r for r in racks if r is not None}
+            layer = self.layers.get(next(iter(inside))) if len(inside) == 1 else None
+            if cable.parentItem() is not layer:
+                cable.setParentItem(layer)
+                if cable.scene() is None:
+                    self.addItem(cable)
+
+    def _server_rack_of_end(self, end: str) -> str | None:
+        """The rack (with a layer) of the server a cable end belongs to."""
+        split = split_port_end(end)
+        element_id = self.child_server.get(split[0], "") if split is not None else end
+        item = self.top_items.get(element_id)
+        if isinstance(item, ServerItem) and item.server.rack in self.layers:
+            return item.server.rack
+        return None
+
+    def route_rack(self, rack_id: str) -> None:
+        """A rack is drawn open (cables are routed with the whole design: nothing waits)."""
+        self._routed_racks.add(rack_id)
+
 
     def port_item(self, end: str) -> PortItem | None:
+        """The socket item of a NIC port (its server's child items are made if need be)."""
         split = split_port_end(end)
         if split is None:
             return None
@@ -278,10 +378,38 @@ class DesignScene(QGraphicsScene):
             return server.port_items.get(split)
         return None
 
+    def port_point(self, end: str) -> QPointF | None:
+        """Scene position of a NIC port's socket, whether or not its items exist."""
+        split = split_port_end(end)
+        if split is None:
+            return None
+        server_id = self.child_server.get(split[0])
+        server = self.top_items.get(server_id) if server_id else None
+        if isinstance(server, ServerItem):
+            local = server.port_pos.get(split)
+            if local is not None:
+                return server.mapToScene(local)
+        return None
+
     def port_items(self):
+        """The socket items that exist (servers never shown in detail have none)."""
         for item in self.top_items.values():
             if isinstance(item, ServerItem):
-                yield from item.port_items.values()
+                yield from item.built_port_items().values()
+
+    def children_built(self, server: ServerItem) -> None:
+        """A server made its child items: give its sockets and guests the current overlay."""
+        links = self.topology.links
+        for (nic_id, p), port in server.built_port_items().items():
+            link = self.topology.cable_at(nic_id, p)
+            port.wired = link is not None and link.id in links
+            cable = self.cables.get(link.id) if link is not None else None
+            sol = self.solution if self.overlay_enabled else None
+            port.color = (style.utilization_color(cable.utilization)
+                          if sol is not None and cable is not None and cable.utilization is not None else None)
+        table = self._vm_table_now if self.solution is not None and self.overlay_enabled else None
+        for vm_id, vm_item in server.built_vm_items().items():
+            vm_item.set_overlay(self._vm_overlay(table, vm_id))
 
     def _layout_box(self, element_id: str, item: ElementItem) -> None:
         if isinstance(item, ServerItem):
@@ -294,9 +422,9 @@ class DesignScene(QGraphicsScene):
     @staticmethod
     def _ports_of(server: ServerItem) -> dict[str, Port]:
         ports = {}
-        items = sorted(server.port_items.items(), key=lambda kv: kv[1].scenePos().x())
-        for rank, ((nic_id, p), port) in enumerate(items):
-            pos = port.scenePos()
+        items = sorted(server.port_pos.items(), key=lambda kv: kv[1].x())  # no child items needed
+        for rank, ((nic_id, p), local) in enumerate(items):
+            pos = server.mapToScene(local)
             ports[f"{nic_id}:{p}"] = Port((pos.x(), pos.y()), server.element_id, rank, len(items))
         return ports
 
@@ -348,9 +476,20 @@ class DesignScene(QGraphicsScene):
         else:
             cable.setPath(QPainterPath())  # an end that is not drawn: no cable either
 
+    def _built_port(self, end: str) -> PortItem | None:
+        split = split_port_end(end)
+        if split is None:
+            return None
+        server = self.top_items.get(self.child_server.get(split[0], ""))
+        return server.built_port_items().get(split) if isinstance(server, ServerItem) else None
+
     def item_moved(self, element_id: str) -> None:
         """Re-route what a moved top-level item affects (during a drag)."""
         item = self.top_items.get(element_id)
+        rack = getattr(getattr(item, "server", None), "rack", None)
+        if rack in self.racks:
+            self._update_rack_rect(rack)
+            self._update_bundles()
         if item is None or element_id not in self.routes.index.boxes:
             return
         if isinstance(item, ServerItem):
@@ -368,10 +507,36 @@ class DesignScene(QGraphicsScene):
     def set_solution(self, solution: Solution | None) -> None:
         self.solution = solution
         self._apply_overlay()
+        self.overlayChanged.emit()
 
     def set_overlay_enabled(self, enabled: bool) -> None:
         self.overlay_enabled = enabled
         self._apply_overlay()
+        self.overlayChanged.emit()
+
+    # ------------------------------------------------------- lazy child items
+    def request_build(self, server: ServerItem) -> None:
+        """A server drawn in detail has no child items yet: make them soon (a few per frame)."""
+        if server.element_id not in self._build_queue:
+            self._build_queue.append(server.element_id)
+        self._build_timer.start()
+
+    def _build_some(self) -> None:
+        import time
+
+        deadline = time.perf_counter() + 0.012  # a slice that leaves the frame its time
+        while self._route_queue and time.perf_counter() < deadline:
+            cable = self.cables.get(self._route_queue.pop(0))
+            if cable is not None and getattr(cable, "needs_route", False):
+                cable.needs_route = False
+                self._route_cable(cable)
+        while self._build_queue and time.perf_counter() < deadline:
+            item = self.top_items.get(self._build_queue.pop(0))
+            if isinstance(item, ServerItem) and item.level == "detail":
+                if item.ensure_built():
+                    item.update()
+        if self._build_queue or self._route_queue:
+            self._build_timer.start()
 
     def resource_utilization(self) -> dict[str, tuple[float, float, float]]:
         """resource id -> (utilisation, load, capacity) of the current solution."""
@@ -383,35 +548,31 @@ class DesignScene(QGraphicsScene):
         return {rid: (float(util[i]), float(sol.load[i]), float(fs.capacity[i]))
                 for i, rid in enumerate(fs.resource_ids)}
 
+    def _resource_index(self, sol: Solution) -> dict[str, int]:
+        """resource id -> index in the solution's arrays (one dict per set of flows)."""
+        fs = sol.flows
+        if self._res_index is None or self._res_index[0] is not fs.resource_ids:
+            self._res_index = (fs.resource_ids, {rid: i for i, rid in enumerate(fs.resource_ids)})
+        return self._res_index[1]  # type: ignore[return-value]
+
     def _apply_overlay(self, servers: set[str] | None = None) -> None:
         """Colour cables, ports, VMM gauges and guest badges; ``servers`` limits the
-        guest and gauge update to those servers (after a local rebuild)."""
+        guest and gauge update to those servers (after a local rebuild). A cable whose
+        numbers did not change is not touched, so a re-solve of a large design repaints
+        only what moved."""
         sol = self.solution if self.overlay_enabled else None
-        res = self.resource_utilization() if sol is not None else {}
+        index = self._resource_index(sol) if sol is not None else {}
+        util = sol.utilization if sol is not None else None
+        load = sol.load if sol is not None else None
+        cap = sol.flows.capacity if sol is not None else None
         links = self.topology.links
-        for link_id, cable in self.cables.items():
-            link = links.get(link_id)
-            if link is None:
-                continue
-            if sol is None:
+        if sol is None:
+            for cable in self.cables.values():
+                cable._overlay_key = None
                 cable.set_overlay(None, "")
-                continue
-            port_end = next((e for e in link.ends() if e not in self.topology.elements), None)
-            if port_end is not None:
-                nic, port = split_port_end(port_end)  # type: ignore[misc]
-                names = (f"port:{nic}:{port}:tx", f"port:{nic}:{port}:rx")
-                labels = ("tx (to network)", "rx (from network)")
-            else:
-                names = (f"link:{link_id}:ab", f"link:{link_id}:ba")
-                labels = (f"{link.a} → {link.b}", f"{link.b} → {link.a}")
-            parts, peak = [], None
-            for name, label in zip(names, labels):
-                if name in res:
-                    u, load, cap = res[name]
-                    peak = u if peak is None else max(peak, u)
-                    flag = " SATURATED" if u >= 1 - 1e-9 else ""
-                    parts.append(f"{label}: {load:.3f} / {cap:g} Gbit/s ({u * 100:.1f} %){flag}")
-            cable.set_overlay(peak, "\n".join(parts) if parts else "no traffic")
+            self._cable_values = None
+        else:
+            self._overlay_cables(sol, index, util, load, cap, links)
         for port in self.port_items():
             color = None
             if sol is not None:
@@ -423,20 +584,98 @@ class DesignScene(QGraphicsScene):
                 port.color = color
                 port.update()
         table = self._vm_table(sol)
+        self._vm_table_now = table
         targets = self.top_items.values() if servers is None else [
             self.top_items[s] for s in servers if s in self.top_items]
         for item in targets:
             if isinstance(item, ServerItem):
                 solved = sol is not None
                 cores = sol.server_vmm_cores.get(item.element_id, 0.0) if solved else 0.0
-                if (solved, cores, item.vmm_budget) != (item.vmm_solved, item.vmm_cores, item.shown_budget):
+                worst = self._worst_port(item, index, util) if solved else None
+                if (solved, cores, item.vmm_budget, worst) != (item.vmm_solved, item.vmm_cores, item.shown_budget,
+                                                               item.worst_port):
                     item.vmm_solved, item.vmm_cores, item.shown_budget = solved, cores, item.vmm_budget
+                    item.worst_port = worst
                     budget = item.vmm_budget
                     item.overlay_tip = (f"VMM I/O load: {cores:.3f} of {budget:g} cores"
                                         f" ({(cores / budget * 100) if budget else 0:.1f} %)") if solved else ""
                     item.refresh_tooltip()
                     item.update()
         self._apply_vm_overlays(table, servers)
+        self._update_rack_stats()
+        self._update_bundles()
+
+    def _cable_resources(self, sol: Solution, index: dict[str, int], links):
+        """Per cable (in ``self.cables`` order): its two resources' indices (-1: none)."""
+        key = (sol.flows.resource_ids, tuple(self.cables))
+        cached = getattr(self, "_cable_idx", None)
+        if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
+            return cached[1], cached[2]
+        elements = self.topology.elements
+        ids = list(self.cables)
+        pairs = np.full((len(ids), 2), -1, dtype=np.int64)
+        for row, link_id in enumerate(ids):
+            link = links.get(link_id)
+            if link is None:
+                continue
+            port_end = link.a if link.a not in elements else (link.b if link.b not in elements else None)
+            if port_end is not None:
+                nic, port = split_port_end(port_end)  # type: ignore[misc]
+                names = (f"port:{nic}:{port}:tx", f"port:{nic}:{port}:rx")
+            else:
+                names = (f"link:{link_id}:ab", f"link:{link_id}:ba")
+            for col, name in enumerate(names):
+                pairs[row, col] = index.get(name, -1)
+        self._cable_idx = (key, ids, pairs)
+        self._cable_values = None
+        return ids, pairs
+
+    def _overlay_cables(self, sol: Solution, index, util, load, cap, links) -> None:
+        """Colour and tooltip of the cables whose numbers changed (one numpy comparison for all)."""
+        ids, pairs = self._cable_resources(sol, index, links)
+        if not len(util):
+            pairs = np.full_like(pairs, -1)
+            util = load = np.zeros(1)
+        safe = np.where(pairs >= 0, pairs, 0)
+        values = np.where(pairs >= 0, util[safe], np.nan), np.where(pairs >= 0, load[safe], np.nan)
+        stacked = np.concatenate(values, axis=1) if len(ids) else np.zeros((0, 4))
+        previous = getattr(self, "_cable_values", None)
+        if previous is not None and previous.shape == stacked.shape:
+            same = (previous == stacked) | (np.isnan(previous) & np.isnan(stacked))
+            rows = np.flatnonzero(~same.all(axis=1)).tolist()
+        else:
+            rows = range(len(ids))
+        self._cable_values = stacked
+        elements = self.topology.elements
+        for row in rows:
+            link_id = ids[row]
+            cable, link = self.cables.get(link_id), links.get(link_id)
+            if cable is None or link is None:
+                continue
+            if link.a not in elements or link.b not in elements:
+                labels = ("tx (to network)", "rx (from network)")
+            else:
+                labels = (f"{link.a} → {link.b}", f"{link.b} → {link.a}")
+            parts, peak = [], None
+            for i, label in zip(pairs[row].tolist(), labels):
+                if i >= 0:
+                    u = float(util[i])
+                    peak = u if peak is None else max(peak, u)
+                    flag = " SATURATED" if u >= 1 - 1e-9 else ""
+                    parts.append(f"{label}: {float(load[i]):.3f} / {float(cap[i]):g} Gbit/s ({u * 100:.1f} %){flag}")
+            cable.set_overlay(peak, "\n".join(parts) if parts else "no traffic")
+
+    @staticmethod
+    def _worst_port(item: ServerItem, index: dict[str, int], util) -> tuple[float, str] | None:
+        worst = None
+        for nic, p in item.port_pos:
+            for direction in ("tx", "rx"):
+                i = index.get(f"port:{nic}:{p}:{direction}")
+                if i is not None:
+                    u = float(util[i])
+                    if u > 0 and (worst is None or u > worst[0]):
+                        worst = (u, f"{nic}:{p} {direction}")
+        return worst
 
     def _vm_table(self, sol: Solution | None) -> tuple[list[str], dict[str, int], np.ndarray] | None:
         """Per guest: tx rate, tx demand, rx rate, rx demand, floor, guarantees missed."""
@@ -474,7 +713,7 @@ class DesignScene(QGraphicsScene):
             for sid in servers:
                 item = self.top_items.get(sid)
                 if isinstance(item, ServerItem):
-                    for vm_id, vm_item in item.vm_items.items():
+                    for vm_id, vm_item in item.built_vm_items().items():
                         vm_item.set_overlay(self._vm_overlay(table, vm_id))
             return
         shown = self._shown_vm_table
@@ -485,13 +724,13 @@ class DesignScene(QGraphicsScene):
             for i in changed.tolist():
                 vm_id = names[i]
                 item = self.top_items.get(self.child_server.get(vm_id, ""))
-                vm_item = item.vm_items.get(vm_id) if isinstance(item, ServerItem) else None
+                vm_item = item.built_vm_items().get(vm_id) if isinstance(item, ServerItem) else None
                 if vm_item is not None:
                     vm_item.set_overlay(self._vm_overlay(table, vm_id))
             return
         for item in self.top_items.values():
             if isinstance(item, ServerItem):
-                for vm_id, vm_item in item.vm_items.items():
+                for vm_id, vm_item in item.built_vm_items().items():
                     vm_item.set_overlay(self._vm_overlay(table, vm_id))
 
     def vm_tooltip(self, vm_id: str) -> str:
@@ -534,6 +773,299 @@ class DesignScene(QGraphicsScene):
             return server.nic_items.get(element_id) or server.vm_items.get(element_id) or server.vf_items.get(element_id)
         return None
 
+    def visible_item(self, element_id: str) -> QGraphicsItem | None:
+        """What stands for an element on screen now: the element's item, or its server
+        when the server shows a summary, or its rack's block."""
+        server_id = self.child_server.get(element_id, element_id)
+        server = self.top_items.get(server_id)
+        if isinstance(server, ServerItem):
+            if server.server.rack in self._hidden_racks:
+                rack = self.racks.get(server.server.rack or "")
+                return rack if rack is not None else server
+            if server_id != element_id and server.level != "detail":
+                return server
+        return self.element_item(element_id)
+
+    # ------------------------------------------------------ levels of detail
+    def set_zoom(self, zoom: float) -> None:
+        """The view's scale changed: show what can be read at it."""
+        if zoom <= 0 or abs(zoom - self.zoom) < 1e-12:
+            return
+        before = self._level_key(self.zoom)
+        self.zoom = zoom
+        if self._level_key(zoom) != before:
+            self._apply_levels()
+        else:
+            self._summary_cache()
+
+    def _summary_cache(self, force: bool = False) -> None:
+        """Summaries are drawn into a pixmap in item coordinates, made for the zoom rounded to
+        half an octave: a zoom step scales the pixmaps (no Python painting) and only every
+        second or third step paints them afresh, at their new size."""
+        if self.forced_level is not None or not SUMMARY_PIXMAPS:
+            return
+        bucket = round(math.log2(self.zoom) * 2)
+        if bucket == self._summary_bucket and not force:
+            return
+        self._summary_bucket = bucket
+        zb = 2 ** (bucket / 2)
+        item_cache = QGraphicsItem.CacheMode.ItemCoordinateCache
+        for item in self.top_items.values():
+            if isinstance(item, ServerItem) and item.level == "summary" and item.server.rack not in self._hidden_racks:
+                size = QSize(max(1, math.ceil((item.width + 4) * zb)), max(1, math.ceil((item.height + 20) * zb)))
+                item.setCacheMode(item_cache, size)
+
+    def _level_key(self, zoom: float) -> tuple:
+        return (server_level(zoom), tuple(r.typical_h * zoom < RACK_BLOCK_PX for r in self.racks.values()))
+
+    def rack_is_block(self, rack: RackGroupItem) -> bool:
+        if self.forced_level is not None:
+            return rack.collapsed or self.forced_level == "racks"
+        return rack.collapsed or rack.typical_h * self.zoom < RACK_BLOCK_PX
+
+    def set_export_level(self, level: str) -> None:
+        """Draw at a chosen level whatever the scale (exports): detail, summary or racks."""
+        self.forced_level = level
+        self._apply_levels()
+
+    def _apply_levels(self) -> None:
+        """Give every rack, server and cable the level the zoom and the collapsed state ask for.
+
+        A rack drawn as a block stops drawing its layer (its servers and their cables) with
+        one opacity change; its servers keep their own level for when it opens again."""
+        level = server_level(self.zoom) if self.forced_level is None else (
+            "detail" if self.forced_level == "detail" else "summary")
+        hidden_racks = set()
+        for rack_id, rack in self.racks.items():
+            rack.collapsed = rack_id in self.collapsed
+            block = self.rack_is_block(rack)
+            rack.set_block(block)
+            if block:
+                hidden_racks.add(rack_id)
+            layer = self.layers.get(rack_id)
+            if layer is not None and layer.opacity() != (0.0 if block else 1.0):
+                layer.setOpacity(0.0 if block else 1.0)
+        self._hidden_racks = hidden_racks
+        for item in self.top_items.values():
+            if isinstance(item, ServerItem):
+                if item.server.rack in hidden_racks:
+                    continue  # not drawn: its level is set when its rack opens
+                if (item.element_id in self.collapsed) != item.collapsed:
+                    item.set_collapsed(item.element_id in self.collapsed, level)
+                item.set_level(level)
+        for link_id, (ra, rb) in self._link_racks.items():
+            if ra != rb and ra is not None and rb is not None:  # between two racks: not in a layer
+                cable = self.cables.get(link_id)
+                drawn = 0.0 if (ra in hidden_racks or rb in hidden_racks) else 1.0
+                if cable is not None and cable.opacity() != drawn:
+                    cable.setOpacity(drawn)
+        if self.forced_level is not None:
+            for rack_id in set(self.racks) - hidden_racks:
+                self._route_now(rack_id)  # an export draws at once
+        self._summary_cache(force=True)
+        self._update_bundles()
+
+    def _route_now(self, rack_id: str) -> None:
+        self._routed_racks.add(rack_id)
+        for link_id, racks in self._link_racks.items():
+            cable = self.cables.get(link_id)
+            if rack_id in racks and cable is not None and getattr(cable, "needs_route", False):
+                cable.needs_route = False
+                self._route_cable(cable)
+
+    def _end_rack_block(self, end: str) -> str | None:
+        """The rack drawn as a block that hides this cable end, if any."""
+        rack = self._server_rack_of_end(end)
+        return rack if rack in self._hidden_racks else None
+
+    def _update_bundles(self) -> None:
+        """One line per (rack block, far end) for the cables the block hides."""
+        hidden = self._hidden_racks
+        wanted: dict[tuple[str, str], list[str]] = {}
+        links = self.topology.links
+        if hidden:
+            for link_id, (ra, rb) in self._link_racks.items():
+                ra = ra if ra in hidden else None
+                rb = rb if rb in hidden else None
+                if ra is None and rb is None:
+                    continue
+                link = links[link_id]
+                if ra is not None and rb is not None:
+                    if ra == rb:
+                        continue  # inside one block
+                    key = (min(ra, rb), "rack:" + max(ra, rb))
+                else:
+                    rack = ra if ra is not None else rb
+                    far = link.b if ra is not None else link.a
+                    split = split_port_end(far)
+                    key = (rack, self.child_server.get(split[0], far) if split is not None else far)  # type: ignore[arg-type]
+                wanted.setdefault(key, []).append(link_id)
+        for key in list(self.bundles):
+            if key not in wanted:
+                self.removeItem(self.bundles.pop(key))
+        for key, link_ids in wanted.items():
+            bundle = self.bundles.get(key)
+            if bundle is None:
+                bundle = BundleItem(key)
+                self.bundles[key] = bundle
+                self.addItem(bundle)
+            rack = self.racks[key[0]]
+            far = key[1]
+            if far.startswith("rack:"):
+                other = self.racks.get(far[5:])
+                target = other.rect.center() if other is not None else rack.rect.center()
+                b = block_anchor(other.rect, rack.rect.center()) if other is not None else target
+                name = f"rack {far[5:]}"
+            else:
+                item = self.top_items.get(far)
+                if item is None:
+                    continue
+                centre = item.sceneBoundingRect().center()
+                b = item.anchor_toward(rack.rect.center()) if hasattr(item, "anchor_toward") else centre
+                target = centre
+                name = far
+            a = block_anchor(rack.rect, target)
+            peak = None
+            if self.solution is not None and self.overlay_enabled:
+                for link_id in link_ids:
+                    u = self.cables[link_id].utilization if link_id in self.cables else None
+                    if u is not None:
+                        peak = u if peak is None else max(peak, u)
+            bundle.set_line(a, b, len(link_ids), peak, name)
+
+    # ------------------------------------------------------------------ racks
+    def _layer_for(self, rack_id: str | None) -> RackLayer | None:
+        if rack_id is None or rack_id not in self.topology.racks:
+            return None
+        layer = self.layers.get(rack_id)
+        if layer is None:
+            layer = RackLayer(rack_id)
+            self.layers[rack_id] = layer
+            self.addItem(layer)
+        return layer
+
+    def _sync_racks(self) -> None:
+        """One rack item per rack of the design that has servers on the canvas."""
+        members: dict[str, list[str]] = {}
+        for element_id, item in self.top_items.items():
+            if isinstance(item, ServerItem):
+                item.rack_seen = item.server.rack
+                rack = item.server.rack if item.server.rack in self.topology.racks else None
+                if rack is not None:
+                    members.setdefault(rack, []).append(element_id)
+                parent = item.parentItem()
+                if getattr(parent, "rack_id", None) != rack:
+                    item.setParentItem(self._layer_for(rack))  # moved to another rack (or none)
+                    if item.scene() is None:
+                        self.addItem(item)
+        for rack_id in list(self.racks):
+            if rack_id not in members:
+                self.removeItem(self.racks.pop(rack_id))
+        for rack_id in list(self.layers):
+            if rack_id not in members:
+                layer = self.layers.pop(rack_id)
+                for child in layer.childItems():  # cables left in it
+                    child.setParentItem(None)
+                self.removeItem(layer)
+        for rack_id, ids in members.items():
+            rack = self.racks.get(rack_id)
+            model = self.topology.racks[rack_id]
+            if rack is None:
+                rack = RackGroupItem(rack_id, model.display_name())
+                self.racks[rack_id] = rack
+                self.addItem(rack)
+            rack.label = model.display_name()
+            rack.stats.members = ids
+            heights = sorted(self.top_items[i].full_height for i in ids)  # type: ignore[attr-defined]
+            rack.typical_h = heights[len(heights) // 2]
+            rack.collapsed = rack_id in self.collapsed
+            self._update_rack_rect(rack_id)
+
+    def _update_rack_rect(self, rack_id: str) -> None:
+        rack = self.racks[rack_id]
+        rect = QRectF()
+        for element_id in rack.stats.members:
+            item = self.top_items.get(element_id)
+            if isinstance(item, ServerItem):
+                rect = rect.united(QRectF(item.pos(), QSizeF(item.width, item.full_height)))
+        rack.set_rect(rect.adjusted(-RACK_PAD, -RACK_PAD, RACK_PAD, RACK_PAD))
+
+    def _update_rack_stats(self) -> None:
+        if not self.racks:
+            return
+        sol = self.solution if self.overlay_enabled else None
+        problems: dict[str, list[int]] = {}
+        if sol is not None:
+            for p in sol.problems:
+                server = self.child_server.get(p.element, p.element)
+                item = self.top_items.get(server)
+                rack = getattr(getattr(item, "server", None), "rack", None) or (
+                    getattr(self.topology.elements.get(p.element), "rack", None))
+                if rack in self.racks:
+                    counts = problems.setdefault(rack, [0, 0])
+                    counts[0 if p.severity == "error" else 1] += 1
+        uplinks = self._rack_uplinks() if sol is not None else {}
+        for rack_id, rack in self.racks.items():
+            stats = RackStats(members=rack.stats.members, solved=sol is not None)
+            for element_id in rack.stats.members:
+                item = self.top_items.get(element_id)
+                if isinstance(item, ServerItem):
+                    stats.servers += 1
+                    stats.vms += item.guest_count
+                    stats.vmm_budget += item.vmm_budget
+                    stats.vmm_cores += item.vmm_cores if item.vmm_solved else 0.0
+            stats.uplink = uplinks.get(rack_id)
+            stats.errors, stats.warnings = problems.get(rack_id, (0, 0))
+            rack.set_stats(stats)
+
+    def _rack_uplinks(self) -> dict[str, tuple[float, str]]:
+        """Per rack, the busiest cable with one end in the rack and the other outside it."""
+        best: dict[str, tuple[float, str]] = {}
+        for link_id, link in self.topology.links.items():
+            ra, rb = self._rack_of_end(link.a), self._rack_of_end(link.b)
+            if ra == rb:
+                continue
+            cable = self.cables.get(link_id)
+            u = cable.utilization if cable is not None else None
+            if u is None:
+                continue
+            for rack in (ra, rb):
+                if rack is not None and (rack not in best or u > best[rack][0]):
+                    best[rack] = (u, link_id)
+        return best
+
+    def _rack_of_end(self, end: str) -> str | None:
+        split = split_port_end(end)
+        element_id = self.child_server.get(split[0], "") if split is not None else end
+        return getattr(self.topology.elements.get(element_id), "rack", None)
+
+    # --------------------------------------------------------------- collapse
+    def set_collapsed(self, element_id: str, collapsed: bool) -> None:
+        """Collapse or expand a rack or a server by hand (saved in the project's view state)."""
+        if (element_id in self.collapsed) == collapsed:
+            return
+        if element_id not in self.racks and not isinstance(self.top_items.get(element_id), ServerItem):
+            return
+        if collapsed:
+            self.collapsed.add(element_id)
+        else:
+            self.collapsed.discard(element_id)
+        _store_collapsed(self.topology, self.collapsed)
+        item = self.top_items.get(element_id)
+        if isinstance(item, ServerItem):
+            item.set_collapsed(collapsed, server_level(self.zoom))
+            rack = item.server.rack
+            if rack in self.racks:
+                self._update_rack_rect(rack)
+            self.item_moved(element_id)  # its sockets stay put; cables re-route to the new box
+        self._apply_levels()
+        self._update_scene_rect()
+        if self.viewStateChanged is not None:
+            self.viewStateChanged()
+
+    def is_collapsed(self, element_id: str) -> bool:
+        return element_id in self.collapsed
+
     def all_element_ids(self) -> list[str]:
         return list(self.top_items) + list(self.child_server) + list(self.cables)
 
@@ -568,10 +1100,15 @@ class DesignScene(QGraphicsScene):
         rect = QRectF()
         for item in self.top_items.values():
             rect = rect.united(item.sceneBoundingRect())
+        for rack in self.racks.values():
+            rect = rect.united(rack.sceneBoundingRect())
         return rect
 
     def _update_scene_rect(self) -> None:
-        rect = self.content_rect().adjusted(-400, -400, 400, 400)
+        content = self.content_rect()
+        # Room around the design to scroll and for Fit to leave a strip free for the legend.
+        mx, my = max(400.0, content.width() * 0.5), max(400.0, content.height() * 0.5)
+        rect = content.adjusted(-mx, -my, mx, my)
         self.setSceneRect(rect.united(QRectF(-400, -400, 800, 800)))
 
     def drawBackground(self, painter, rect: QRectF) -> None:
@@ -580,6 +1117,9 @@ class DesignScene(QGraphicsScene):
             return
         painter.setPen(QPen(style.GRID, 0))
         step = self.grid_size * 5
+        zoom = painter.worldTransform().m11() or 1.0
+        while step * zoom < 12:  # zoomed out, a coarser grid: never thousands of lines
+            step *= 5
         x = (rect.left() // step) * step
         while x < rect.right():
             painter.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
@@ -588,3 +1128,28 @@ class DesignScene(QGraphicsScene):
         while y < rect.bottom():
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
             y += step
+
+
+def _collapsed_ids(topology: Topology) -> list[str]:
+    """The ids collapsed by hand, from the project's view state (anything malformed: none)."""
+    view = topology.extra.get(VIEW_KEY) if isinstance(topology.extra, dict) else None
+    ids = view.get("collapsed") if isinstance(view, dict) else None
+    if not isinstance(ids, list):
+        return []
+    return [i for i in ids if isinstance(i, str)]
+
+
+def _store_collapsed(topology: Topology, collapsed: set[str]) -> None:
+    """Write the collapsed ids into the project's view state, keeping its other keys."""
+    view = topology.extra.get(VIEW_KEY)
+    view = dict(view) if isinstance(view, dict) else {}
+    known = set(topology.elements) | set(topology.racks)
+    ids = sorted(i for i in collapsed if i in known)
+    if ids:
+        view["collapsed"] = ids
+    else:
+        view.pop("collapsed", None)
+    if view:
+        topology.extra[VIEW_KEY] = view
+    else:
+        topology.extra.pop(VIEW_KEY, None)

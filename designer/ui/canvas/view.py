@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsView
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsView, QWidget
 
 from .. import style
 from .items import HandleItem, PortItem
 from .scene import DesignScene
 
 MIME_ELEMENT = "application/x-rackio-element"
-MIN_ZOOM, MAX_ZOOM = 0.05, 6.0
+MIN_ZOOM, MAX_ZOOM = 0.002, 6.0  # a fitted 50-rack design is at about 0.007
 LEGEND_W, LEGEND_H = 340.0, 100.0
 
 
 class DesignView(QGraphicsView):
     statusMessage = Signal(str)
+    legendMoved = Signal(str)  # the corner the legend was dragged to
     contextMenuRequested = Signal(object, object, object)  # item, scene pos, global pos
     itemActivated = Signal(str)  # double-click on an element
 
@@ -37,16 +38,90 @@ class DesignView(QGraphicsView):
         self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState
                                   | QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing)
         self.setAcceptDrops(True)
+        from PySide6.QtGui import QPixmapCache
+
+        # Item pixmaps (details and summaries in view) live in Qt's pixmap cache: room for a screenful.
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), 96 * 1024))
         self._connect_source = None
         self._connect_line: QGraphicsLineItem | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
         self._panning = False
         self._pan_last = QPointF()
         self._space_down = False
-        self.show_legend = True
+        self.legend = LegendOverlay(self)
+        self.auto_fit = False  # the zoom is the last automatic fit: a resize fits again
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._auto_fit_now)
+
+    @property
+    def show_legend(self) -> bool:
+        return self.legend.wanted
+
+    @show_legend.setter
+    def show_legend(self, on: bool) -> None:
+        self.legend.wanted = on
+        self.legend.sync()
 
     def design_scene(self) -> DesignScene:
         return self.scene()  # type: ignore[return-value]
+
+    def setScene(self, scene) -> None:  # noqa: N802 (Qt name)
+        super().setScene(scene)
+        if scene is not None and hasattr(scene, "set_zoom"):
+            scene.set_zoom(self.zoom_factor())
+            scene.overlayChanged.connect(self.legend.sync)
+        self.legend.sync()
+
+    # The level of detail follows every change of scale, whoever makes it.
+    def scale(self, sx: float, sy: float) -> None:
+        super().scale(sx, sy)
+        self._zoom_changed()
+
+    def resetTransform(self) -> None:  # noqa: N802 (Qt name)
+        super().resetTransform()
+        self._zoom_changed()
+
+    def setTransform(self, matrix, combine: bool = False) -> None:  # noqa: N802 (Qt name)
+        super().setTransform(matrix, combine)
+        self._zoom_changed()
+
+    def fitInView(self, *args) -> None:  # noqa: N802 (Qt name)
+        super().fitInView(*args)
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "set_zoom"):
+            scene.set_zoom(self.zoom_factor())
+
+    # ------------------------------------------------------------- fitting
+    def request_fit(self) -> None:
+        """Fit once the window has its size (now if it has, else on the next resize)."""
+        self.auto_fit = True
+        if self.isVisible() and self.viewport().width() > 1:
+            self._fit_timer.start()
+
+    def _auto_fit_now(self) -> None:
+        if self.auto_fit:
+            self.fit_all()
+            self.auto_fit = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.legend.sync()
+        if self.auto_fit:
+            self._fit_timer.start()  # the last fit was automatic: keep the design fitted
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.auto_fit:
+            self._fit_timer.start()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt name)
+        super().scrollContentsBy(dx, dy)
+        self.legend.sync()  # a scrolled viewport moves its children: put the legend back
 
     # ------------------------------------------------------------------- zoom
     def zoom_factor(self) -> float:
@@ -55,6 +130,7 @@ class DesignView(QGraphicsView):
     def zoom_by(self, factor: float) -> None:
         current = self.zoom_factor()
         factor = max(MIN_ZOOM / current, min(MAX_ZOOM / current, factor))
+        self.auto_fit = False
         self.scale(factor, factor)
 
     def zoom_in(self) -> None:
@@ -64,33 +140,60 @@ class DesignView(QGraphicsView):
         self.zoom_by(0.8)
 
     def reset_zoom(self) -> None:
+        self.auto_fit = False
         self.resetTransform()
 
     def fit_all(self) -> None:
+        """Show the whole design, clear of the legend, at most at 150 %."""
+        self.auto_fit = False
         rect = self.design_scene().content_rect()
         if rect.isEmpty():
             self.resetTransform()
             return
-        self.fitInView(rect.adjusted(-40, -40, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.show_legend and self.zoom_factor() > 0:
-            # Keep the design clear of the legend in the bottom-left corner.
-            extra = (LEGEND_H + 20) / self.zoom_factor()
-            self.fitInView(rect.adjusted(-40, -40, 40, 40 + extra), Qt.AspectRatioMode.KeepAspectRatio)
+        rect = rect.adjusted(-40, -40, 40, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        room = self.legend.room() if self.legend.isVisible() or self.legend.would_show() else None
+        if room is not None and self.zoom_factor() > 0:
+            # Fit into the viewport less the legend's strip (above or below it).
+            top, height = room
+            vh = self.viewport().height()
+            if 0 < height < vh - 40:
+                extra = height / max(vh - height, 1) * rect.height()
+                rect = rect.adjusted(0, -extra if top else 0, 0, 0 if top else extra)
+                self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom_factor() > 1.5:
             self.resetTransform()
             self.scale(1.5, 1.5)
             self.centerOn(rect.center())
 
     def center_on_element(self, element_id: str) -> bool:
-        item = self.design_scene().element_item(element_id)
+        """Centre on an element, zooming in far enough for it to be drawn (not a summary)."""
+        scene = self.design_scene()
+        item = scene.element_item(element_id)
         if item is None:
             return False
+        server_id = scene.child_server.get(element_id)
+        if server_id is not None and scene.is_collapsed(server_id):
+            scene.set_collapsed(server_id, False)
+        from .lod import DETAIL_ZOOM, RACK_BLOCK_PX
+
+        need = 0.0
+        if server_id is not None:
+            need = DETAIL_ZOOM
+        elif element_id in scene.top_items:
+            rack = scene.racks.get(getattr(getattr(item, "server", None), "rack", None) or "")
+            if rack is not None and not rack.collapsed:
+                need = RACK_BLOCK_PX / max(rack.typical_h, 1.0) * 1.05
+        if self.zoom_factor() < need:
+            self.zoom_by(need / self.zoom_factor())
+        item = scene.element_item(element_id)
         self.ensureVisible(item.sceneBoundingRect(), 60, 60)
         self.centerOn(item.sceneBoundingRect().center())
         return True
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.auto_fit = False
             super().wheelEvent(event)  # scroll
             return
         delta = event.angleDelta().y()
@@ -121,6 +224,7 @@ class DesignView(QGraphicsView):
             event.button() == Qt.MouseButton.LeftButton and self._space_down
         ):
             self._panning = True
+            self.auto_fit = False
             self._pan_last = event.position()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
@@ -254,17 +358,6 @@ class DesignView(QGraphicsView):
         else:
             event.acceptProposedAction()
 
-    def drawForeground(self, painter: QPainter, rect) -> None:
-        """The overlay's legend, fixed in the view's corner."""
-        super().drawForeground(painter, rect)
-        scene = self.design_scene()
-        if not getattr(scene, "overlay_enabled", False) or scene.solution is None or not self.show_legend:
-            return
-        painter.save()
-        painter.resetTransform()
-        draw_legend(painter, QPointF(12, self.viewport().height() - LEGEND_H - 12))
-        painter.restore()
-
     def contextMenuEvent(self, event) -> None:
         item = self.itemAt(event.pos())
         self.contextMenuRequested.emit(item, self.mapToScene(event.pos()), event.globalPos())
@@ -272,6 +365,96 @@ class DesignView(QGraphicsView):
 
 
 LEGEND_SCALE_H = 50.0  # the utilisation scale's share of the legend's height
+LEGEND_MARGIN = 12
+CORNERS = ("bottom-left", "bottom-right", "top-left", "top-right")
+
+
+class LegendOverlay(QWidget):
+    """The overlay's legend: a child widget of the canvas viewport, so it is never part
+    of the scene's partial repaints and cannot smear. It sits in a corner (View →
+    Legend), can be dragged to another corner, and says "solving…" while the colours
+    are those of the previous solution."""
+
+    def __init__(self, view: "DesignView") -> None:
+        super().__init__(view.viewport())
+        self.setObjectName("canvasLegend")
+        self.view = view
+        self.wanted = True
+        self.corner = "bottom-left"
+        self.stale = False
+        self._drag: QPoint | None = None
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground, True)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.setToolTip("Drag to another corner; View → Legend hides it")
+        self.resize(self.sizeHint())
+        self.hide()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt name)
+        return QSize(int(LEGEND_W) + 2, int(LEGEND_H) + 2)
+
+    def would_show(self) -> bool:
+        scene = self.view.scene()
+        return bool(self.wanted and scene is not None and getattr(scene, "overlay_enabled", False)
+                    and getattr(scene, "solution", None) is not None)
+
+    def room(self) -> tuple[bool, int] | None:
+        """(at the top, height) of the strip the legend takes, for Fit to keep clear."""
+        if not self.would_show():
+            return None
+        return self.corner.startswith("top"), self.height() + 2 * LEGEND_MARGIN
+
+    def set_corner(self, corner: str) -> None:
+        if corner in CORNERS:
+            self.corner = corner
+            self.sync()
+
+    def set_stale(self, stale: bool) -> None:
+        if stale != self.stale:
+            self.stale = stale
+            self.update()
+
+    def sync(self) -> None:
+        """Show or hide, and put in its corner."""
+        show = self.would_show()
+        viewport = self.view.viewport()
+        w, h = self.width(), self.height()
+        x = LEGEND_MARGIN if self.corner.endswith("left") else viewport.width() - w - LEGEND_MARGIN
+        y = LEGEND_MARGIN if self.corner.startswith("top") else viewport.height() - h - LEGEND_MARGIN
+        if self._drag is None and (self.x(), self.y()) != (x, y):
+            self.move(max(0, x), max(0, y))
+        if show != self.isVisible():
+            self.setVisible(show)
+        if show:
+            self.raise_()
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        painter = QPainter(self)
+        draw_legend(painter, QPointF(0.5, 0.5), stale=self.stale)
+        painter.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag = event.position().toPoint()
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._drag is not None:
+            self.move(self.mapToParent(event.position().toPoint() - self._drag))
+            event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if self._drag is not None:
+            self._drag = None
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+            viewport = self.view.viewport()
+            centre = self.geometry().center()
+            vertical = "top" if centre.y() < viewport.height() / 2 else "bottom"
+            horizontal = "left" if centre.x() < viewport.width() / 2 else "right"
+            self.set_corner(f"{vertical}-{horizontal}")
+            self.view.legendMoved.emit(self.corner)
+            event.accept()
 
 
 def legend_size(utilization: bool = True):
@@ -281,8 +464,9 @@ def legend_size(utilization: bool = True):
     return QSizeF(LEGEND_W, LEGEND_H if utilization else LEGEND_H - LEGEND_SCALE_H)
 
 
-def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True) -> QRectF:
-    """Utilisation scale (unless ``utilization`` is off) and attachment modes; returns the area drawn."""
+def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True, stale: bool = False) -> QRectF:
+    """Utilisation scale (unless ``utilization`` is off) and attachment modes; returns the area drawn.
+    ``stale``: the colours are of the previous solution while a new one is computed."""
     from PySide6.QtGui import QColor, QFont
 
     box = QRectF(origin, legend_size(utilization))
@@ -296,7 +480,7 @@ def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True) ->
     font.setPointSizeF(7.5)
     painter.setFont(font)
     if utilization:
-        _draw_legend_scale(painter, box)
+        _draw_legend_scale(painter, box, stale)
     y = box.top() + (LEGEND_SCALE_H + 8 if utilization else 8)
     x = box.left() + 10
     for mode in ("vf", "passthrough", "paravirtual", "emulated"):
@@ -314,12 +498,13 @@ def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True) ->
     return box
 
 
-def _draw_legend_scale(painter: QPainter, box: QRectF) -> None:
+def _draw_legend_scale(painter: QPainter, box: QRectF, stale: bool = False) -> None:
     from PySide6.QtGui import QLinearGradient
 
     painter.setPen(style.TEXT)
-    painter.drawText(QRectF(box.left() + 10, box.top() + 6, 300, 14), Qt.AlignmentFlag.AlignLeft,
-                     "Utilisation of ports, PCIe and links · VMM gauge")
+    painter.drawText(QRectF(box.left() + 10, box.top() + 6, 320, 14), Qt.AlignmentFlag.AlignLeft,
+                     "Solving… colours of the previous solution" if stale
+                     else "Utilisation of ports, PCIe and links · VMM gauge")
     bar = QRectF(box.left() + 10, box.top() + 24, 230, 10)
     gradient = QLinearGradient(bar.topLeft(), bar.topRight())
     for u, color in style.UTIL_STOPS[:-1]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QLinearGradient, QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyle, QStyleOptionGraphicsItem
 
 from ...model.racks import (
     RackFigures,
@@ -163,11 +163,18 @@ class RackFrameItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(face)
         # U numbers, bottom-up, and the mounting holes of the right rail.
-        painter.setFont(_font(6.5))
+        # At least 8 px on screen: zoomed out, larger numbers on every 2nd, 5th or 10th U.
+        scale = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) or 1.0
+        points = max(6.5, 8.5 * 72 / 96 / scale)
+        step = next((k for k in (1, 2, 5, 10, 20, 50) if k * U_H >= points * 96 / 72 * 1.15), 50)
+        painter.setFont(_font(points))
         painter.setPen(style.MUTED_TEXT)
         for u in range(1, self.height_u + 1):
+            if step > 1 and u != 1 and u % step:
+                continue
             slot = g.slot_rect(self.rack_id, u)
-            painter.drawText(QRectF(cabinet.left(), slot.top(), RAIL_L - 5, U_H),
+            box_h = max(U_H, points * 96 / 72 * 1.3)
+            painter.drawText(QRectF(cabinet.left() - 60, slot.center().y() - box_h / 2, RAIL_L - 5 + 60, box_h),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(u))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.DIVIDER)

@@ -149,26 +149,70 @@ class RackView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self._press: tuple[str, QPointF, int] | None = None  # element, scene pos, grab offset in U
         self._dragging = False
+        self.auto_fit = False  # the zoom is the last automatic fit: a resize fits again
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._auto_fit_now)
 
     def rack_scene(self) -> RackScene:
         return self.scene()  # type: ignore[return-value]
 
     # --------------------------------------------------------------- zoom
+    # The same controls as the topology canvas: the window's toolbar, Ctrl± and Ctrl+0
+    # act on this view while the Rack tab shows; the plain wheel zooms, Shift+wheel scrolls.
+    def zoom_factor(self) -> float:
+        return self.transform().m11()
+
     def zoom_by(self, factor: float) -> None:
         current = self.transform().m11()
         factor = max(MIN_ZOOM / current, min(MAX_ZOOM / current, factor))
+        self.auto_fit = False
         self.scale(factor, factor)
 
+    def zoom_in(self) -> None:
+        self.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(0.8)
+
+    def reset_zoom(self) -> None:
+        self.auto_fit = False
+        self.resetTransform()
+
     def wheelEvent(self, event: QWheelEvent) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            delta = event.angleDelta().y()
-            if delta:
-                self.zoom_by(1.0015 ** delta)
-            event.accept()
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.auto_fit = False
+            super().wheelEvent(event)  # scroll
             return
-        super().wheelEvent(event)
+        delta = event.angleDelta().y()
+        if delta:
+            self.zoom_by(1.0015 ** delta)
+        event.accept()
+
+    def request_fit(self) -> None:
+        """Fit once the view has its size: now if shown, else when the tab is first shown."""
+        self.auto_fit = True
+        if self.isVisible() and self.viewport().width() > 1:
+            self._fit_timer.start()
+
+    def _auto_fit_now(self) -> None:
+        if self.auto_fit:
+            self.fit_all()
+            self.auto_fit = True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self._fit_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.auto_fit:
+            self._fit_timer.start()
 
     def fit_all(self) -> None:
+        self.auto_fit = False
         drawing = self.rack_scene().drawing
         if drawing is None or drawing.content.isEmpty():
             self.resetTransform()
@@ -365,6 +409,33 @@ class UnrackedTray(QListWidget):
     def mimeTypes(self) -> list[str]:
         return [ELEMENT_MIME]
 
+    def startDrag(self, actions) -> None:  # noqa: N802 (Qt name)
+        """A small label beside the pointer, so the slot under it (and its ghost) stays in view."""
+        items = self.selectedItems()
+        data = self.mimeData(items)
+        if not data.hasFormat(ELEMENT_MIME):
+            return
+        from PySide6.QtCore import QPoint
+        from PySide6.QtGui import QDrag, QFontMetrics, QPixmap
+
+        text = items[0].text() if items else data.text()
+        metrics = QFontMetrics(self.font())
+        width = min(260, metrics.horizontalAdvance(text) + 12)
+        pixmap = QPixmap(width, metrics.height() + 6)
+        pixmap.fill(QColor(style.SURFACE))
+        painter = QPainter(pixmap)
+        painter.setPen(QPen(style.OUTLINE))
+        painter.drawRect(pixmap.rect().adjusted(0, 0, -1, -1))
+        painter.setPen(style.TEXT)
+        painter.drawText(pixmap.rect().adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 10))
+        painter.end()
+        drag = QDrag(self)
+        drag.setMimeData(data)
+        drag.setPixmap(pixmap)
+        drag.setHotSpot(QPoint(-18, -18))  # the label hangs below right of the pointer
+        drag.exec(Qt.DropAction.MoveAction | Qt.DropAction.CopyAction)
+
 
 # ------------------------------------------------------------------ the dialog
 class RackDialog(QDialog):
@@ -530,7 +601,7 @@ class RackPanel(QWidget):
         self.scene.drawing = None
         self.invalidate()
         self.flush()
-        QTimer.singleShot(0, self.view, self.view.fit_all)
+        self.view.request_fit()  # once the tab is shown with its final size
 
     def _on_model_changed(self, _event) -> None:
         self.invalidate()

@@ -1,0 +1,369 @@
+"""Semantic zoom, collapse, lazy child items, the legend overlay, fitting, zoom on the
+visible tab, background solves and dark-theme contrast (issue 13 §2–§4, issue 15 trap 7)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QPalette, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from designer.fileformat import load, save
+from designer.generate import generate
+from designer.ui import render, style, theme
+from designer.ui.canvas.items import ServerItem, VmItem
+from designer.ui.canvas.lod import RackGroupItem
+from designer.ui.document import Document
+
+from .helpers import TWO_RACK, open_example
+
+
+def settle(qtbot, window, ms: int = 60) -> None:
+    """Let the queued fits and builds run, then paint the canvas once."""
+    qtbot.wait(ms)
+    window.view.viewport().repaint()
+    qtbot.wait(10)
+
+
+def use(window, topo) -> None:
+    window.set_document(Document(topo, parent=window))
+    window.scene.flush()
+
+
+# ----------------------------------------------------------------- semantic zoom
+def test_two_rack_example_fitted_on_1920x1080_shows_readable_server_summaries(qtbot, window):
+    window.resize(1920, 1080)
+    open_example(window, TWO_RACK)
+    settle(qtbot, window, 150)
+    view, scene = window.view, window.scene
+    servers = [i for i in scene.top_items.values() if isinstance(i, ServerItem)]
+    assert len(servers) == 12
+    assert view.zoom_factor() < 0.55  # the whole design fits only below 100 %: a summary level
+    for server in servers:
+        assert server.level == "summary"
+        assert server.effectiveOpacity() == 1.0
+        # Painted with text of at least 8 px on screen.
+        assert server.summary_px >= 8.0, (server.element_id, server.summary_px)
+        assert server.vmm_solved and server.gauge_text().startswith("VMM ")
+        guests, port = server.summary_lines()
+        assert guests.startswith(f"{server.guest_count} guests: ")
+        assert sum(server.mode_counts.values()) >= server.guest_count
+        assert port.startswith("worst port ") and "%" in port
+    # The guests are not drawn at this size (their text would be unreadable).
+    for server in servers:
+        if server.body is not None:
+            assert server.body.effectiveOpacity() == 0.0
+
+
+def test_far_out_a_rack_becomes_one_block_with_its_figures(qtbot, window):
+    use(window, generate(3, 20, 10, seed=2))
+    window.resize(900, 600)
+    window.view.fit_all()
+    settle(qtbot, window)
+    scene = window.scene
+    assert set(scene.racks) == {"rack1", "rack2", "rack3"}
+    for rack_id, rack in scene.racks.items():
+        assert rack.block, rack_id
+        assert rack.stats.servers == 20 and rack.stats.vms == 200
+        assert rack.stats.vmm_budget == pytest.approx(sum(
+            scene.top_items[s].vmm_budget for s in rack.stats.members))
+        assert rack.stats.uplink is not None  # the ToR's link to the core
+        assert any(line.startswith("uplink peak") for line in rack.lines())
+    # Its servers and their cables are not drawn; bundles stand for the cables to the ToR.
+    assert all(scene.top_items[f"r2s{i}"].effectiveOpacity() == 0.0 for i in range(1, 21))
+    assert scene.cables["r2s1n0:0--r2-tor"].effectiveOpacity() == 0.0
+    assert ("rack2", "r2-tor") in scene.bundles and scene.bundles[("rack2", "r2-tor")].count == 40
+    # Zoomed in, the servers come back and the block goes.
+    window.view.reset_zoom()
+    window.view.centerOn(scene.top_items["r2s1"])
+    settle(qtbot, window)
+    assert not scene.racks["rack2"].block
+    assert scene.top_items["r2s1"].effectiveOpacity() == 1.0
+    assert scene.top_items["r2s1"].level == "detail"
+
+
+def test_collapsing_by_hand_is_saved_as_view_state_and_reopens(qtbot, window, tmp_path):
+    open_example(window, TWO_RACK)
+    settle(qtbot, window)
+    scene = window.scene
+    # The toggle on a server's frame collapses it.
+    server = scene.top_items["r1s2"]
+    window.view.reset_zoom()
+    window.view.centerOn(server)
+    settle(qtbot, window)
+    toggle = server.mapToScene(server.toggle_rect().center())
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=window.view.mapFromScene(toggle))
+    assert scene.is_collapsed("r1s2") and server.collapsed
+    assert server.height < server.full_height and server.level == "summary"
+    assert window.document.modified  # saved with the design
+    scene.set_collapsed("rack2", True)
+    assert scene.racks["rack2"].block
+    path = tmp_path / "collapsed.rackio"
+    window.document.save(str(path))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["view"] == {"collapsed": ["r1s2", "rack2"]}
+    assert load(path).extra["view"] == {"collapsed": ["r1s2", "rack2"]}
+    assert window.open_path(str(path), ask=False, remember=False)
+    settle(qtbot, window)
+    scene = window.scene
+    assert scene.top_items["r1s2"].collapsed and scene.racks["rack2"].block
+    # Expanding everything removes the view state again.
+    window.act_expand_all.trigger()
+    assert not scene.collapsed and "view" not in window.document.topology.extra
+
+
+def test_a_collapsed_server_makes_no_guest_items(qtbot, window, tmp_path):
+    topo = generate(1, 3, 6, seed=3)
+    topo.extra["view"] = {"collapsed": ["r1s2"]}
+    path = tmp_path / "c.rackio"
+    save(topo, path)
+    assert window.open_path(str(path), ask=False, remember=False)
+    window.view.reset_zoom()
+    settle(qtbot, window)
+    scene = window.scene
+    collapsed, open_ = scene.top_items["r1s2"], scene.top_items["r1s1"]
+    assert not collapsed.built and collapsed.body is None
+    assert open_.built
+    guests = {i.element_id for i in scene.items() if isinstance(i, VmItem)}
+    assert guests and not any(g.startswith("r1s2") for g in guests)
+    scene.set_collapsed("r1s2", False)
+    assert collapsed.built and len(collapsed.built_vm_items()) == 6
+
+
+def test_large_designs_make_guests_only_where_drawn_in_detail(qtbot, window):
+    use(window, generate(2, 8, 200, seed=4))  # 3,200 guests: above the eager limit
+    window.view.fit_all()
+    settle(qtbot, window)
+    scene = window.scene
+    assert not scene.eager_children
+    assert not any(isinstance(i, VmItem) for i in scene.items())
+    window.view.reset_zoom()
+    window.view.centerOn(scene.top_items["r1s1"])
+    settle(qtbot, window, 200)
+    built = {s for s, i in scene.top_items.items() if isinstance(i, ServerItem) and i.built}
+    assert "r1s1" in built and len(built) < 16
+
+
+def test_overview_export_draws_racks_as_blocks(qapp):
+    topo = load(TWO_RACK)
+    from designer.solver import solve
+
+    solution = solve(topo)
+    scene, rect = render.build_diagram_scene(topo, solution, render.ExportOptions(level="racks"))
+    assert all(rack.block for rack in scene.racks.values()) and len(scene.racks) == 2
+    assert all(i.effectiveOpacity() == 0.0 for i in scene.top_items.values() if isinstance(i, ServerItem))
+    assert {key[1] for key in scene.bundles} == {"r1-tor", "r2-tor"}
+    detail, _ = render.build_diagram_scene(topo, solution, render.ExportOptions(level="detail"))
+    assert not any(rack.block for rack in detail.racks.values())
+    with pytest.raises(render.ExportError, match="unknown level"):
+        render.check_options(topo, render.ExportOptions(level="tiny"))
+    image, _info = render.render_image(topo, solution, render.ExportOptions(level="racks", scale=1.0))
+    assert not image.isNull()
+
+
+# ------------------------------------------------------------------------- legend
+def test_legend_is_a_viewport_child_that_stays_in_its_corner(qtbot, window):
+    open_example(window, TWO_RACK)
+    settle(qtbot, window)
+    view = window.view
+    legend = view.legend
+    assert legend.parent() is view.viewport() and legend.isVisible()
+    corner = legend.pos()
+    assert corner.x() == 12 and corner.y() == view.viewport().height() - legend.height() - 12
+    # A partial repaint (selection, scrolling, a reveal) does not move or repeat it.
+    window.reveal_element("r2s3")
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().value() + 37)
+    view.viewport().repaint()
+    assert legend.pos() == view.legend.pos() and legend.pos().x() == 12
+    assert legend.pos().y() == view.viewport().height() - legend.height() - 12
+    # The scene itself draws no legend (nothing to smear).
+    assert type(view).drawForeground is type(view).__mro__[1].drawForeground
+    # View → Legend Position moves it; View → Show Legend hides it.
+    window.legend_corner_actions["top-right"].trigger()
+    assert legend.x() == view.viewport().width() - legend.width() - 12 and legend.y() == 12
+    assert window.settings.value("view/legendCorner") == "top-right"
+    window.act_legend.setChecked(False)
+    assert not legend.isVisible()
+
+
+def test_fit_keeps_the_design_clear_of_the_legend(qtbot, window):
+    open_example(window, TWO_RACK)
+    settle(qtbot, window)
+    view = window.view
+    view.fit_all()
+    content = view.mapFromScene(window.scene.content_rect()).boundingRect()
+    legend = view.legend.geometry()
+    assert content.bottom() < legend.top() or content.right() < legend.left()
+
+
+# ----------------------------------------------------------------------- fitting
+def test_design_is_fitted_after_the_window_gets_its_size(qtbot, window):
+    window.resize(700, 500)
+    open_example(window, TWO_RACK)
+    settle(qtbot, window)
+    small = window.view.zoom_factor()
+    window.resize(1800, 1100)  # as when the window is shown maximised after opening
+    settle(qtbot, window, 100)
+    big = window.view.zoom_factor()
+    assert big > small * 1.3
+    rect = window.view.mapFromScene(window.scene.content_rect()).boundingRect()
+    viewport = window.view.viewport().rect()
+    assert viewport.contains(rect.adjusted(5, 5, -5, -5))
+    # Once the user zooms, a resize leaves the zoom alone.
+    window.view.zoom_in()
+    zoom = window.view.zoom_factor()
+    window.resize(1500, 1000)
+    settle(qtbot, window, 100)
+    assert window.view.zoom_factor() == pytest.approx(zoom)
+
+
+def test_rack_tab_fits_when_first_shown_and_zoom_controls_act_on_it(qtbot, window):
+    open_example(window, TWO_RACK)
+    settle(qtbot, window)
+    panel = window.rack_panel
+    topology_zoom = window.view.zoom_factor()
+    window.central_tabs.setCurrentWidget(panel)
+    qtbot.wait(80)
+    rack_view = panel.view
+    content = rack_view.mapFromScene(panel.scene.drawing.content).boundingRect()
+    viewport = rack_view.viewport().rect()
+    assert viewport.contains(content)
+    assert content.width() > 0.6 * viewport.width() or content.height() > 0.6 * viewport.height()
+    assert window.active_view() is rack_view
+    before = rack_view.zoom_factor()
+    window.act_zoom_in.trigger()
+    assert rack_view.zoom_factor() == pytest.approx(before * 1.25)
+    assert window.view.zoom_factor() == pytest.approx(topology_zoom)  # the hidden canvas stays
+    window.act_zoom_out.trigger()
+    assert rack_view.zoom_factor() == pytest.approx(before)
+    # The plain wheel zooms the rack view too (not only Ctrl+wheel).
+    centre = rack_view.viewport().rect().center()
+    event = QWheelEvent(QPointF(centre), QPointF(rack_view.viewport().mapToGlobal(centre)), QPoint(0, 0),
+                        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(rack_view.viewport(), event)
+    assert rack_view.zoom_factor() > before * 1.1
+    window.act_fit.trigger()
+    assert rack_view.zoom_factor() == pytest.approx(before)
+    window.central_tabs.setCurrentIndex(0)
+    window.act_zoom_in.trigger()
+    assert window.view.zoom_factor() == pytest.approx(topology_zoom * 1.25)
+
+
+# ------------------------------------------------------------------ background solve
+def test_a_newer_edit_supersedes_a_running_background_solve(qtbot, window, monkeypatch):
+    import time
+
+    from designer.ui import document as document_module
+
+    real_solve = document_module.solve
+
+    def slow_solve(topology):  # a large design's solve, in the worker
+        time.sleep(0.3)
+        return real_solve(topology)
+
+    monkeypatch.setattr(document_module, "solve", slow_solve)
+    open_example(window, TWO_RACK)
+    doc = window.document
+    doc.background_flows = 0  # every re-solve goes to the worker
+    landed = []
+    doc.solved.connect(landed.append)
+    states = []
+    doc.solvingChanged.connect(states.append)
+    window.editor.set_field(["r1s1"], "vmm_io_cores", 1.0)
+    qtbot.waitUntil(lambda: doc.solve_running(), timeout=2000)
+    assert window.view.legend.stale
+    assert window.summary.text() == "solving…"
+    window.editor.set_field(["r1s1"], "vmm_io_cores", 9.0)  # while the first one runs
+    qtbot.waitUntil(lambda: not doc.solve_running() and bool(landed), timeout=10000)
+    qtbot.wait(100)
+    assert len(landed) == 1  # the superseded solve never landed
+    assert landed[0].vmm_capacity["r1s1"] == 9.0
+    assert window.scene.top_items["r1s1"].vmm_budget == 9.0
+    assert states[0] is True and states[-1] is False
+    assert not window.view.legend.stale
+
+
+def test_closing_a_document_joins_its_solve_thread(qtbot, window):
+    open_example(window, TWO_RACK)
+    doc = window.document
+    doc.background_flows = 0
+    window.editor.set_field(["r1s1"], "vmm_io_cores", 3.0)
+    qtbot.waitUntil(lambda: doc.solve_running(), timeout=2000)
+    worker = doc._worker
+    window.file_new()  # replaces (and closes) the document
+    assert not worker.thread.is_alive()
+
+
+# ---------------------------------------------------------------------- contrast
+def _legend_fill():
+    return style.blend(style.CANVAS_BG, style.SURFACE, 235 / 255)
+
+
+DARK_PAIRS = {
+    "plot text": lambda: (style.PLOT_FG, style.PLOT_BG),
+    "legend text": lambda: (style.TEXT, _legend_fill()),
+    "legend scale labels": lambda: (style.MUTED_TEXT, _legend_fill()),
+    "server summary": lambda: (style.TEXT, style.KIND_COLORS["server"]),
+    "worst port, nearly full": lambda: (style.WARN_TEXT, style.KIND_COLORS["server"]),
+    "worst port, saturated": lambda: (style.ERROR_COLOR, style.KIND_COLORS["server"]),
+    "rack block": lambda: (style.TEXT, style.KIND_COLORS["rack"]),
+    "rack frame label": lambda: (style.MUTED_TEXT, style.CANVAS_BG),
+    "guest name": lambda: (style.TEXT, style.KIND_COLORS["vm"]),
+    "guest guarantee met": lambda: (style.OK_COLOR, style.KIND_COLORS["vm"]),
+    "guest guarantee missed": lambda: (style.ERROR_COLOR, style.KIND_COLORS["vm"]),
+    "guest throttled": lambda: (style.THROTTLED, style.KIND_COLORS["vm"]),
+    "vSwitch label": lambda: (style.VSWITCH_TEXT, style.VSWITCH_FILL),
+    "NIC detail": lambda: (style.MUTED_TEXT, style.KIND_COLORS["nic"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DARK_PAIRS))
+def test_dark_theme_canvas_and_plot_text_meets_wcag_aa(qapp, name):
+    with style.theme("dark"):
+        fg, bg = DARK_PAIRS[name]()
+        assert style.contrast_ratio(fg, bg) >= 4.5, name
+
+
+@pytest.mark.parametrize("roles", [("WindowText", "Window"), ("Text", "Base"), ("ButtonText", "Button"),
+                                   ("HighlightedText", "Highlight"), ("ToolTipText", "ToolTipBase"),
+                                   ("PlaceholderText", "Base")])
+def test_dark_palette_text_of_checkboxes_and_lists_meets_wcag_aa(qapp, roles):
+    palette = theme.dark_palette()
+    fg, bg = (palette.color(getattr(QPalette.ColorRole, r)) for r in roles)
+    assert style.contrast_ratio(fg, bg) >= 4.5, roles
+
+
+def test_contrast_ratio_matches_the_wcag_reference_values(qapp):
+    from PySide6.QtGui import QColor
+
+    assert style.contrast_ratio(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
+    assert style.contrast_ratio(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
+
+
+def test_low_zoom_guest_blocks_are_tints_not_bright_patches(qapp):
+    with style.theme("dark"):
+        vm = style.KIND_COLORS["vm"]
+        for badge in (style.OK_COLOR, style.ERROR_COLOR, style.THROTTLED):
+            fill = style.low_zoom_badge(badge)
+            # Closer to the guest colour than to the bright badge colour, and dark.
+            assert style.relative_luminance(fill) < 0.2
+            assert style.contrast_ratio(fill, vm) < style.contrast_ratio(badge, vm)
+
+
+def test_rack_frame_item_context_menu_offers_collapse(qtbot, window):
+    from PySide6.QtWidgets import QMenu
+
+    open_example(window, TWO_RACK)
+    rack = window.scene.racks["rack1"]
+    assert isinstance(rack, RackGroupItem)
+    from designer.ui.canvas import view_menu
+
+    menu = QMenu()
+    assert view_menu.rack_menu(window, menu, rack)
+    texts = [a.text() for a in menu.actions()]
+    assert "Collapse Rack 1" in texts
+    next(a for a in menu.actions() if a.text() == "Collapse Rack 1").trigger()
+    assert window.scene.racks["rack1"].block
