@@ -9,6 +9,8 @@
     rackio upgrade FILE [-o OUT]
     rackio import libvirt PATH... [--host NAME] [--rates CSV] (-o OUT.rackio | --into EXISTING.rackio)
     rackio host-config FILE -o DIR [--server ID] [--date YYYY-MM-DD]
+    rackio report FILE -o OUT.pdf [--paper a4|letter] [--landscape] [--author A] [--logo PNG]
+                  [--no-plots] [--date YYYY-MM-DD] [--bom-csv OUT.csv]
     rackio [FILE]                      open the designer window
     rackio --check-gui [FILE]          open the window headless, check it, close (packaging check)
 
@@ -31,7 +33,7 @@ from . import __version__
 from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
 
-VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config")
+VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "report")
 
 
 class UsageError(Exception):
@@ -126,6 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("-o", "--output", required=True, metavar="OUT")
 
+    from .cli_report import add_parser as add_report_parser
+
+    add_report_parser(sub)
+
     p = sub.add_parser("upgrade", help="rewrite a project in the current file format")
     p.add_argument("file")
     p.add_argument("-o", "--output", metavar="OUT", help="write here instead of over FILE")
@@ -146,8 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_gui(args.check_gui or None)
         if args.verb is None:
             return _open_gui([])
+        from .cli_report import cmd_report
+
         handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
-                   "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config}
+                   "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config,
+                   "report": cmd_report}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))
