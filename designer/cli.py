@@ -3,7 +3,7 @@
     rackio solve FILE [--json] [--scale K] [--strict] [--csv DIR]
     rackio export FILE -o OUT.(png|svg|pdf|drawio) [--width PX | --scale K] [--selection ID,...]
                   [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
-                  [--author A] [--notes N]
+                  [--author A] [--notes N] [--paper a4|letter [--landscape] [--dpi DPI]] [--rack ID]
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
     rackio upgrade FILE [-o OUT]
@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--view", default="diagram", metavar="VIEW", help="diagram (default) or rack")
     p.add_argument("--author", default="", help="name shown in the title block")
     p.add_argument("--notes", default="", help="notes shown in the title block")
+    p.add_argument("--paper", metavar="a4|letter", help="standard sheets: scaled to fit, or a PDF tiled over pages")
+    p.add_argument("--landscape", action="store_true", help="landscape sheets (with --paper)")
+    p.add_argument("--dpi", type=_positive_float, metavar="DPI", help="PNG resolution on paper (default 150)")
+    p.add_argument("--rack", metavar="ID", help="only this rack")
 
     p = sub.add_parser("sweep", help="scale demand from 0 and watch what saturates")
     p.add_argument("file")
@@ -264,6 +268,17 @@ def cmd_export(args) -> int:
         raise UsageError(f"{args.output}: the file name must end in .png, .svg, .pdf or .drawio")
     if (args.width is not None or args.scale is not None) and suffix != ".png":
         raise UsageError("--width and --scale set the size of a PNG; SVG, PDF and draw.io keep the design's size")
+    paper = args.paper.strip().lower() if args.paper is not None else None
+    if paper is not None and paper not in ("a4", "letter"):
+        raise UsageError(f"--paper {args.paper!r}: use a4 or letter")
+    if paper is not None and (args.width is not None or args.scale is not None):
+        raise UsageError("--paper sets the size; give a PNG's resolution with --dpi instead of --width or --scale")
+    if args.landscape and paper is None:
+        raise UsageError("--landscape needs --paper")
+    if args.dpi is not None and (paper is None or suffix != ".png"):
+        raise UsageError("--dpi sets the resolution of a PNG on paper (with --paper)")
+    if args.rack is not None and args.selection is not None:
+        raise UsageError("choose either --selection or --rack")
     _check_writable(args.output, args.file)
     selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
     if args.selection is not None and not selection:
@@ -285,13 +300,20 @@ def cmd_export(args) -> int:
         view=args.view, selection=selection, overlay=not args.no_overlay, legend=not args.no_legend,
         title_block=not args.no_title, author=args.author, notes=args.notes, transparent=args.transparent,
         scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
+        paper=paper, landscape=args.landscape, dpi=args.dpi if args.dpi is not None else 150.0, rack=args.rack,
     )
     try:
         rendered = export_file(args.output, topo, solution, options, inputs=[args.file], stream_ok=True)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     unit = "pixels" if rendered.format == "png" else "px at 96 dpi"
-    print(f"wrote {args.output}: {rendered.width:.0f}×{rendered.height:.0f} {unit}")
+    if paper is not None:
+        sheets = f"{rendered.pages} {'page' if rendered.pages == 1 else 'pages'}" if rendered.format == "pdf" else "1 page"
+        print(f"wrote {args.output}: {sheets} {'A4' if paper == 'a4' else 'Letter'}"
+              f"{' landscape' if args.landscape else ''}, design at {rendered.page.scale * 100:.0f} %"
+              f"{' of 96 dpi' if rendered.format == 'png' else ''}")
+    else:
+        print(f"wrote {args.output}: {rendered.width:.0f}×{rendered.height:.0f} {unit}")
     return 0
 
 

@@ -397,6 +397,23 @@ def bill_of_materials(topo: Topology) -> BillOfMaterials:
     return BillOfMaterials(servers, nics, vfs_table, switches, cables, racks)
 
 
+def rack_selection(topo: Topology, rack_id: str) -> list[str]:
+    """What one rack's diagram shows: its servers and switches, and the switches and
+    networks its servers' NICs are cabled to."""
+    ids = [e.id for e in members(topo, rack_id)]
+    shown = set(ids)
+    for element_id in list(ids):
+        if topo.elements[element_id].KIND != "server":
+            continue
+        for nic in topo.nics_of(element_id):
+            for port in range(nic.ports):
+                far = topo.wired_to(nic.id, port)
+                if far in topo.elements and far not in shown:
+                    shown.add(far)
+                    ids.append(far)
+    return ids
+
+
 # ------------------------------------------------------------------- the report
 @dataclass
 class Proposal:

@@ -21,9 +21,8 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QHashSeed, QIODevice, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
-from ..model.racks import members
 from ..model.topology import Topology
-from ..proposal import Proposal, Table, build_proposal
+from ..proposal import Proposal, Table, build_proposal, rack_selection
 from ..solver.flows import MODE_NAMES
 from . import paper, render, style
 
@@ -458,24 +457,6 @@ class ProposalDocument:
         for page in self._render_pages:
             page.close()
         self._render_pages.clear()
-
-
-def rack_selection(topo: Topology, rack_id: str) -> list[str]:
-    """What a rack's topology page shows: its servers and switches, and the switches and
-    networks its servers are cabled to."""
-    ids = [e.id for e in members(topo, rack_id)]
-    shown = set(ids)
-    for element_id in list(ids):
-        element = topo.elements[element_id]
-        if element.KIND != "server":
-            continue
-        for nic in topo.nics_of(element_id):
-            for port in range(nic.ports):
-                far = topo.wired_to(nic.id, port)
-                if far in topo.elements and far not in shown:
-                    shown.add(far)
-                    ids.append(far)
-    return ids
 
 
 # ------------------------------------------------------------------- painters
