@@ -183,7 +183,7 @@ class ProposalDialog(QDialog):
             return
         index = min(self.page_spin.value(), self.document_.page_count) - 1
         box = self.preview.size()
-        size = self.document_.size
+        size = self.document_.page_size(index)
         width = int(min(box.width(), box.height() * size.width() / size.height())) - 8
         self.preview.setPixmap(QPixmap.fromImage(self.document_.page_image(index, max(50, width))))
 

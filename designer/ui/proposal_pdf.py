@@ -86,13 +86,12 @@ class ProposalDocument:
         self.solution = solution
         self.options = options
         self.date = paper.check_date(options.date) if options.date else paper.today()
-        self.size = paper.page_size(options.paper, options.landscape)
-        self.body = QRectF(MARGIN, MARGIN + HEADER_H, self.size.width() - 2 * MARGIN,
-                           self.size.height() - 2 * MARGIN - HEADER_H - FOOTER_H)
+        self.landscape = options.landscape  # the orientation of the page being laid out
         self.logo = load_logo(options.logo)
         self.proposal: Proposal = build_proposal(topology, solution)
         self._device = render._reference_image()
         self.pages: list[list[Step]] = []
+        self.page_landscape: list[bool] = []  # diagram pages may turn to fit the drawing
         self.sections: list[tuple[str, int]] = []  # contents: (title, page index)
         self._render_pages: list[render.Page] = []
         self.y = 0.0
@@ -100,8 +99,24 @@ class ProposalDocument:
             self._build()
 
     # ------------------------------------------------------------ building blocks
-    def _new_page(self) -> None:
+    @property
+    def size(self) -> QSizeF:
+        """The sheet being laid out, in 1/96 in."""
+        return paper.page_size(self.options.paper, self.landscape)
+
+    @property
+    def body(self) -> QRectF:
+        size = self.size
+        return QRectF(MARGIN, MARGIN + HEADER_H, size.width() - 2 * MARGIN,
+                      size.height() - 2 * MARGIN - HEADER_H - FOOTER_H)
+
+    def page_size(self, index: int) -> QSizeF:
+        return paper.page_size(self.options.paper, self.page_landscape[index])
+
+    def _new_page(self, landscape: bool | None = None) -> None:
+        self.landscape = self.options.landscape if landscape is None else landscape
         self.pages.append([])
+        self.page_landscape.append(self.landscape)
         self.y = self.body.top()
 
     def _add(self, step: Step) -> None:
@@ -111,9 +126,9 @@ class ProposalDocument:
         if self.y + height > self.body.bottom() + 0.5 and self.y > self.body.top() + 0.5:
             self._new_page()
 
-    def _section(self, title: str, new_page: bool = True) -> None:
-        if new_page or not self.pages:
-            self._new_page()
+    def _section(self, title: str, new_page: bool = True, landscape: bool | None = None) -> None:
+        if new_page or not self.pages or (landscape is not None and landscape != self.landscape):
+            self._new_page(landscape)
         else:
             self._room(60)
         self.sections.append((title, len(self.pages) - 1))
@@ -191,19 +206,28 @@ class ProposalDocument:
         return page
 
     def _drawing(self, title: str, page: render.Page, fit_only: bool = False, note: str = "") -> None:
-        """A diagram on pages of its own: scaled to fit, or tiled when that would be unreadable."""
-        self._section(title)
+        """A diagram on pages of its own: scaled to fit, or tiled when that would be unreadable.
+
+        The pages take the orientation that needs fewer tiles (then: the larger scale)."""
+        min_scale = 0.0 if fit_only else paper.MIN_SCALE
+        heading = 60.0 if note else 44.0
+
+        def place(landscape: bool):
+            sheet = paper.page_size(self.options.paper, landscape)
+            area = QSizeF(sheet.width() - 2 * MARGIN, sheet.height() - 2 * MARGIN - HEADER_H - FOOTER_H - heading - 14)
+            return paper.placement(page.size.width(), page.size.height(), area, min_scale=min_scale)
+
+        options = {flag: place(flag) for flag in (self.options.landscape, not self.options.landscape)}
+        landscape = min(options, key=lambda flag: (len(options[flag].tiles), -options[flag].scale,
+                                                   flag != self.options.landscape))
+        placed = options[landscape]
+        self._section(title, landscape=landscape)
         if note:
             self._text(note, SMALL_PT, "MUTED_TEXT", gap=6)
-        first_top = self.y
-        area_h = self.body.bottom() - first_top - 14  # room for the tile caption
-        area = QSizeF(self.body.width(), area_h)
-        placed = paper.placement(page.size.width(), page.size.height(), area,
-                                 min_scale=0.0 if fit_only else paper.MIN_SCALE)
         shown = [i for i in range(len(placed.tiles)) if _tile_has_content(page, placed.tiles[i])]
         for count, index in enumerate(shown or [0]):
             if count:
-                self._new_page()
+                self._new_page(landscape)
                 self._text(f"{title} (continued)", 9, "MUTED_TEXT", bold=True, gap=6)
             rect = QRectF(self.body.left(), self.y, self.body.width(), self.body.bottom() - self.y - 14)
             self._add(partial(_paint_tile, rect, placed, index, page))
@@ -376,16 +400,17 @@ class ProposalDocument:
         with style.theme("light"):
             painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                                    | QPainter.RenderHint.SmoothPixmapTransform)
+            size = self.page_size(index)
             if index:
-                self._paint_header(painter)
-            self._paint_footer(painter, index)
+                self._paint_header(painter, size)
+            self._paint_footer(painter, index, size)
             for step in self.pages[index]:
                 painter.save()
                 step(painter)
                 painter.restore()
 
-    def _paint_header(self, painter: QPainter) -> None:
-        w = self.size.width()
+    def _paint_header(self, painter: QPainter, size: QSizeF) -> None:
+        w = size.width()
         rect = QRectF(MARGIN, MARGIN - 4, w - 2 * MARGIN, 14)
         painter.setFont(_font(SMALL_PT, True))
         painter.setPen(style.MUTED_TEXT)
@@ -398,8 +423,8 @@ class ProposalDocument:
         painter.setPen(QPen(RULE, 0.8))
         painter.drawLine(QPointF(MARGIN, MARGIN + 12), QPointF(w - MARGIN, MARGIN + 12))
 
-    def _paint_footer(self, painter: QPainter, index: int) -> None:
-        w, h = self.size.width(), self.size.height()
+    def _paint_footer(self, painter: QPainter, index: int, size: QSizeF) -> None:
+        w, h = size.width(), size.height()
         y = h - MARGIN - 8
         painter.setPen(QPen(RULE, 0.8))
         painter.drawLine(QPointF(MARGIN, y - 4), QPointF(w - MARGIN, y - 4))
@@ -422,7 +447,7 @@ class ProposalDocument:
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        writer = paper.pdf_writer(buffer, self.options.paper, self.options.landscape, self.proposal.title, self.date)
+        writer = paper.pdf_writer(buffer, self.options.paper, self.page_landscape[0], self.proposal.title, self.date)
         if self.options.author.strip():
             writer.setAuthor(self.options.author.strip())
         painter = QPainter(writer)
@@ -431,6 +456,7 @@ class ProposalDocument:
         try:
             for index in range(self.page_count):
                 if index:
+                    writer.setPageLayout(paper.page_layout(self.options.paper, self.page_landscape[index]))
                     writer.newPage()
                 self.paint_page(painter, index)
         finally:
@@ -442,8 +468,9 @@ class ProposalDocument:
 
     def page_image(self, index: int, width_px: int) -> QImage:
         """One page as an image ``width_px`` wide (the preview)."""
-        scale = width_px / self.size.width()
-        image = QImage(width_px, max(1, round(self.size.height() * scale)), QImage.Format.Format_ARGB32_Premultiplied)
+        size = self.page_size(index)
+        scale = width_px / size.width()
+        image = QImage(width_px, max(1, round(size.height() * scale)), QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor("white"))
         painter = QPainter(image)
         try:

@@ -339,8 +339,11 @@ class Page:
             painter.setPen(QPen(style.DIVIDER, 1.2))
             bottom = self.title_rect.bottom()
             painter.drawLine(QPointF(self.title_rect.left(), bottom), QPointF(self.title_rect.right(), bottom))
+        from .canvas.items import fitted_labels
+
         painter.save()
-        self.scene.render(painter, self.diagram_rect, self.content, Qt.AspectRatioMode.IgnoreAspectRatio)
+        with fitted_labels():  # a printed label is whole: shrunk or wrapped, never cut with …
+            self.scene.render(painter, self.diagram_rect, self.content, Qt.AspectRatioMode.IgnoreAspectRatio)
         painter.restore()
         if not self.legend_rect.isEmpty():
             from .canvas.view import draw_legend
