@@ -3,7 +3,7 @@
     rackio solve FILE [--json] [--scale K] [--strict] [--csv DIR]
     rackio export FILE -o OUT.(png|svg|pdf|drawio) [--width PX | --scale K] [--selection ID,...]
                   [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
-                  [--author A] [--notes N] [--paper a4|letter [--landscape] [--dpi DPI]] [--rack ID]
+                  [--author A] [--notes N] [--paper a4|letter [--landscape] [--dpi DPI]] [--rack ID] [--date D]
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
     rackio upgrade FILE [-o OUT]
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--landscape", action="store_true", help="landscape sheets (with --paper)")
     p.add_argument("--dpi", type=_positive_float, metavar="DPI", help="PNG resolution on paper (default 150)")
     p.add_argument("--rack", metavar="ID", help="only this rack")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the date in the title block and the PDF (default today)")
 
     p = sub.add_parser("sweep", help="scale demand from 0 and watch what saturates")
     p.add_argument("file")
@@ -279,6 +280,14 @@ def cmd_export(args) -> int:
         raise UsageError("--dpi sets the resolution of a PNG on paper (with --paper)")
     if args.rack is not None and args.selection is not None:
         raise UsageError("choose either --selection or --rack")
+    date = ""
+    if args.date is not None:
+        import datetime as dt
+
+        try:
+            date = dt.date.fromisoformat(args.date.strip()).isoformat()
+        except ValueError:
+            raise UsageError(f"--date {args.date!r} is not a date written YYYY-MM-DD") from None
     _check_writable(args.output, args.file)
     selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
     if args.selection is not None and not selection:
@@ -301,6 +310,7 @@ def cmd_export(args) -> int:
         title_block=not args.no_title, author=args.author, notes=args.notes, transparent=args.transparent,
         scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
         paper=paper, landscape=args.landscape, dpi=args.dpi if args.dpi is not None else 150.0, rack=args.rack,
+        date=date,
     )
     try:
         rendered = export_file(args.output, topo, solution, options, inputs=[args.file], stream_ok=True)

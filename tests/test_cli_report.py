@@ -117,6 +117,19 @@ def test_report_is_byte_identical_across_runs_apart_from_the_date(tmp_path):
     assert b"D:20260506000000Z" in first and b"D:20260507000000Z" in other
 
 
+@pytest.mark.parametrize("extra", [[], ["--paper", "letter"]])
+def test_diagram_pdf_is_byte_identical_across_runs(tmp_path, extra):
+    def export(name: str) -> bytes:
+        out = tmp_path / name
+        subprocess.run([sys.executable, "-m", "designer.cli", "export", str(MAIL), "-o", str(out),
+                        "--date", "2026-05-06", *extra], check=True, capture_output=True, cwd=ROOT)
+        return out.read_bytes()
+
+    first = export("1.pdf")
+    assert first == export("2.pdf")
+    assert b"D:20260506000000Z" in first
+
+
 @needs_poppler
 def test_tables_continue_on_the_next_page_with_their_header(tmp_path, capsys):
     design = tmp_path / "big.rackio"
@@ -211,4 +224,6 @@ def test_export_paper_option_errors(tmp_path, capsys):
     for argv, message in cases:
         code, _o, err = run(capsys, "export", MAIL, *argv)
         assert code == 2 and message in err, (argv, err)
+    code, _o, err = run(capsys, "export", MAIL, "-o", tmp_path / "a.pdf", "--date", "yesterday")
+    assert code == 2 and "YYYY-MM-DD" in err
     assert not any(tmp_path.iterdir())

@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -165,3 +168,20 @@ def test_proposal_tables_cover_every_server_and_group_problems():
     solution.problems.append(Problem("no-route", "error", "y", "e"))
     titles = [t.title for t in build_proposal(topo, solution).problems]
     assert titles == ["Errors (1)", "Warnings (1)"]
+
+
+def test_the_proposal_figures_need_no_qt(tmp_path):
+    code = f"""
+import sys
+from designer.fileformat import load
+from designer.proposal import build_proposal
+from designer.solver import solve
+topo = load({str(EXAMPLES / "two-rack-proposal.rackio")!r})
+proposal = build_proposal(topo, solve(topo))
+assert proposal.bom.to_csv() and proposal.verdict.paragraph
+qt = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6"))
+sys.exit(1 if qt else 0)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr

@@ -20,7 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUuid
+from PySide6.QtCore import QHashSeed, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUuid
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 DPI = 96.0
@@ -152,16 +152,27 @@ def paint_tile(painter: QPainter, area: QRectF, placed: Placement, index: int, p
 
 # ------------------------------------------------------------------ the PDF file
 def pdf_writer(device, paper: str, landscape: bool, title: str, date: str) -> QPdfWriter:
-    """A QPdfWriter on standard paper, 96 units per inch, with a document id derived
-    from the title and date (Qt would make a random one)."""
+    """A QPdfWriter on standard paper, 96 units per inch (see ``stable_document``)."""
     writer = QPdfWriter(device)
     writer.setResolution(int(DPI))
     writer.setPageLayout(page_layout(paper, landscape))
     writer.setTitle(title)
     writer.setCreator("RackIO Designer")
+    return writer
+
+
+def stable_document(writer: QPdfWriter, title: str, date: str) -> None:
+    """Make the next document's bytes depend on what is drawn and the date only: a
+    document id derived from the title and date (Qt makes a random one), and fonts
+    written in a fixed order (the PDF engine keeps them in a QHash, whose order
+    follows Qt's per-process random seed). Call ``random_hashes`` when done."""
     if hasattr(writer, "setDocumentId"):
         writer.setDocumentId(QUuid(str(uuid.uuid5(NAMESPACE, f"{title}\n{date}"))))
-    return writer
+    QHashSeed.setDeterministicGlobalSeed()
+
+
+def random_hashes() -> None:
+    QHashSeed.resetRandomGlobalSeed()
 
 
 _INFO_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")

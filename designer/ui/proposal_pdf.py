@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QHashSeed, QIODevice, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 
 from ..model.topology import Topology
@@ -441,13 +441,11 @@ class ProposalDocument:
                          f"Page {index + 1} of {self.page_count}")
 
     def render_pdf(self) -> bytes:
-        # The PDF engine keeps its fonts in a QHash and writes them in hash order: with
-        # Qt's per-process random seed the same document would differ from run to run.
-        QHashSeed.setDeterministicGlobalSeed()
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         writer = paper.pdf_writer(buffer, self.options.paper, self.page_landscape[0], self.proposal.title, self.date)
+        paper.stable_document(writer, self.proposal.title, self.date)
         if self.options.author.strip():
             writer.setAuthor(self.options.author.strip())
         painter = QPainter(writer)
@@ -462,7 +460,7 @@ class ProposalDocument:
         finally:
             painter.end()
             del writer
-            QHashSeed.resetRandomGlobalSeed()
+            paper.random_hashes()
         buffer.close()
         return paper.finish_pdf(bytes(data.data()), self.date)
 

@@ -493,14 +493,19 @@ def render_pdf(topology: Topology, solution, options: ExportOptions) -> Rendered
                 QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
             writer.setTitle(topology.title or "Untitled design")
             writer.setCreator("RackIO Designer")
+            from . import paper
+
+            date = options.date or paper.today()
+            paper.stable_document(writer, topology.title or "Untitled design", date)
             painter = QPainter(writer)
             try:
                 page.paint(painter)
             finally:
                 painter.end()
-            del writer
+                del writer
+                paper.random_hashes()
             buffer.close()
-            return Rendered(bytes(data.data()), "pdf", page.size.width(), page.size.height(), _info(page, 1.0))
+            return Rendered(paper.finish_pdf(bytes(data.data()), date), "pdf", page.size.width(), page.size.height(), _info(page, 1.0))
         finally:
             page.close()
 
@@ -587,6 +592,7 @@ def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: s
                 date = options.date or paper.today()
                 writer = paper.pdf_writer(buffer, options.paper, options.landscape,
                                           topology.title or "Untitled design", date)
+                paper.stable_document(writer, topology.title or "Untitled design", date)
                 painter = QPainter(writer)
                 try:
                     for index in range(len(placed.tiles)):
@@ -600,6 +606,7 @@ def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: s
                 finally:
                     painter.end()
                     del writer
+                    paper.random_hashes()
                 buffer.close()
                 out = paper.finish_pdf(bytes(data.data()), date)
                 rendered = Rendered(out, "pdf", sheet.width(), sheet.height(), _info(page, placed.scale))
