@@ -31,6 +31,7 @@ bench-gui: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(PY) docs/proposal_images.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
