@@ -51,7 +51,7 @@ def _num(value: float, digits: int = 2) -> str:
 
 
 def _pct(value: float) -> str:
-    return f"{float(value) * 100:.1f} %"
+    return f"{float(value) * 100:.1f}\u00a0%"  # a no-break space: "%" never wraps alone
 
 
 def _gbps(value: float) -> str:

@@ -163,7 +163,7 @@ def test_proposal_tables_cover_every_server_and_group_problems():
     floors = sum(1 for e in doc["elements"] if e["kind"] == "vm" for n in e.get("vnics", [])
                  if n.get("min_gbps", 0) > 0 or (n.get("mode") == "vf" and n.get("vf") in vf_floor))
     assert len(prop.guarantees.rows) == floors
-    assert prop.worst.rows[0][5] == "100.0 %"
+    assert prop.worst.rows[0][5] == "100.0\u00a0%"
     solution.problems.append(Problem("floor-above-cap", "warning", "x", "w"))
     solution.problems.append(Problem("no-route", "error", "y", "e"))
     titles = [t.title for t in build_proposal(topo, solution).problems]

@@ -38,6 +38,7 @@ from .proposal_pdf import ProposalDocument, ReportError, ReportOptions
 
 PREVIEW_W = 360
 PREVIEW_DELAY_MS = 250
+PREVIEW_OVERSAMPLE = 3
 
 
 class ProposalDialog(QDialog):
@@ -185,7 +186,12 @@ class ProposalDialog(QDialog):
         box = self.preview.size()
         size = self.document_.page_size(index)
         width = int(min(box.width(), box.height() * size.width() / size.height())) - 8
-        self.preview.setPixmap(QPixmap.fromImage(self.document_.page_image(index, max(50, width))))
+        # Painted larger and shrunk: the canvas leaves out text it would draw too small, and
+        # the preview should show what the PDF holds.
+        width = max(50, width)
+        image = self.document_.page_image(index, width * PREVIEW_OVERSAMPLE)
+        image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+        self.preview.setPixmap(QPixmap.fromImage(image))
 
     # ----------------------------------------------------------------- export
     def suggested_path(self) -> str:

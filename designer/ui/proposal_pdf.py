@@ -168,11 +168,9 @@ class ProposalDocument:
         if not table.rows:
             self._text("(none)", SMALL_PT, "MUTED_TEXT", gap=10)
             return
-        weights = table.widths or [1.0] * len(table.header)
-        total = sum(weights)
-        widths = [self.body.width() * w / total for w in weights]
-        lefts = [self.body.left() + sum(widths[:i]) for i in range(len(widths))]
         font, bold = _font(TABLE_PT), _font(TABLE_PT, True)
+        widths = self._column_widths(table, font, bold)
+        lefts = [self.body.left() + sum(widths[:i]) for i in range(len(widths))]
 
         def row_height(cells: list[str], cell_font: QFont) -> float:
             return max(self._measure(c, cell_font, w - 2 * CELL_PAD) for c, w in zip(cells, widths)) + 2 * CELL_PAD
@@ -197,6 +195,38 @@ class ProposalDocument:
             self.y += height
         self._add(partial(_draw_rule, self.body.left(), self.body.right(), self.y))
         self.y += 14
+
+    def _column_widths(self, table: Table, font: QFont, bold: QFont) -> list[float]:
+        """The table's relative widths, widened where a column's longest word would not
+        fit (a word is never broken), the room taken from the columns that can wrap."""
+        weights = table.widths or [1.0] * len(table.header)
+        total_w = self.body.width()
+        widths = [total_w * w / sum(weights) for w in weights]
+        plain, heavy = QFontMetricsF(font, self._device), QFontMetricsF(bold, self._device)
+
+        def longest(metrics: QFontMetricsF, text: str) -> float:
+            return max((metrics.horizontalAdvance(word) for word in text.split()), default=0.0)
+
+        need = []
+        for i, title in enumerate(table.header):
+            cells = [row[i] for row in table.rows if i < len(row)]
+            need.append(max([longest(heavy, title), *(longest(plain, c) for c in cells)]) + 2 * CELL_PAD + 1)
+        if sum(need) > total_w:
+            return widths  # too many columns to keep every word whole: long words overflow
+        for _ in range(len(widths)):
+            short = [i for i in range(len(widths)) if widths[i] < need[i] - 1e-6]
+            if not short:
+                break
+            deficit = sum(need[i] - widths[i] for i in short)
+            for i in short:
+                widths[i] = need[i]
+            slack = {i: widths[i] - need[i] for i in range(len(widths)) if i not in short and widths[i] > need[i]}
+            room = sum(slack.values())
+            if room <= 0:
+                break
+            for i, spare in slack.items():
+                widths[i] -= deficit * spare / room
+        return widths
 
     # ----------------------------------------------------------------- drawings
     def _export_page(self, **changes) -> render.Page:
@@ -250,9 +280,9 @@ class ProposalDocument:
             self._drawing("Rack elevations", self._export_page(view="rack", legend=True))
         self._section("Servers")
         self._table(prop.servers)
-        self._section("Guarantees")
+        self._section("Guarantees", new_page=False)
         self._table(prop.guarantees)
-        self._section("Resources and problems")
+        self._section("Resources and problems", new_page=False)
         self._table(prop.worst)
         self._heading("Problems")
         if not prop.problems:
