@@ -658,6 +658,39 @@ def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: s
             page.close()
 
 
+def paper_preview(topology: Topology, solution, options: ExportOptions, fmt: str,
+                  width_px: int) -> tuple[QImage, int, float]:
+    """The first sheet of an export on paper as an image ``width_px`` wide, the number of
+    sheets (PDF tiles) and the design's scale on paper (the dialog's preview)."""
+    from . import paper
+
+    sheet, area = _paper_area(options)
+    with style.theme("light"):
+        page = Page(topology, solution, options)
+        try:
+            placed = paper.placement(page.size.width(), page.size.height(), area.size(),
+                                     min_scale=paper.MIN_SCALE if fmt == "pdf" else 0.0)
+            # drawn at twice the preview size and shrunk: small text is left out below half size
+            scale = 2 * width_px / sheet.width()
+            image = QImage(math.ceil(sheet.width() * scale), math.ceil(sheet.height() * scale),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            _set_dpi(image, DPI)
+            image.fill(QColor("white"))
+            painter = QPainter(image)
+            try:
+                painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+                painter.scale(scale, scale)
+                paper.paint_tile(painter, area, placed, 0, page.paint)
+                if placed.tiled:
+                    paper.draw_tile_marks(painter, area, placed, 0)
+            finally:
+                painter.end()
+            image = image.scaledToWidth(width_px, Qt.TransformationMode.SmoothTransformation)
+            return image, len(placed.tiles), placed.scale
+        finally:
+            page.close()
+
+
 # Qt names the font's family only ("Sans Serif" is no CSS family): add a fallback list
 # ending in the generic family so every SVG viewer picks a sans-serif face.
 SVG_FONT_FALLBACK = "'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif"
