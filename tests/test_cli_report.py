@@ -76,6 +76,7 @@ def test_report_on_a4_has_the_title_servers_bom_counts_and_verdict(tmp_path, cap
     cover = words(pdf_text(out, 1, 1))
     assert "Not sound" in cover and "Verdict: the design is not sound" in cover
     assert "Prepared by Jane Doe" in cover and "2026-03-04" in cover
+    assert "Key figures" in cover  # no "fi" ligature: the text reads as typed
     # every page carries its number and the total
     assert all(f"Page {i} of {len(pages)}" in flat for i in range(1, len(pages) + 1))
     # bill of materials: counts computed from the file

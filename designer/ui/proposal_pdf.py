@@ -61,6 +61,10 @@ def _font(points: float, bold: bool = False, italic: bool = False) -> QFont:
     font.setPointSizeF(points)
     font.setBold(bold)
     font.setItalic(italic)
+    if hasattr(font, "setFeature"):
+        # No "fi"/"ffi" ligatures: text copied or searched in the PDF reads as typed.
+        for tag in ("liga", "clig"):
+            font.setFeature(QFont.Tag(tag), 0)
     return font
 
 
