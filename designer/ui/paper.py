@@ -134,7 +134,8 @@ def draw_tile_marks(painter: QPainter, area: QRectF, placed: Placement, index: i
 
 
 def paint_tile(painter: QPainter, area: QRectF, placed: Placement, index: int, paint) -> None:
-    """Draw ``paint(painter)`` (in drawing coordinates) so tile ``index`` fills ``area``."""
+    """Draw ``paint(painter)`` (in drawing coordinates) so tile ``index`` fills ``area``;
+    a tile calls ``paint(painter, tile)`` to draw only the tile's part of the drawing."""
     tile = placed.tiles[index]
     painter.save()
     painter.setClipRect(area)
@@ -146,7 +147,10 @@ def paint_tile(painter: QPainter, area: QRectF, placed: Placement, index: int, p
         painter.translate(area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2)
     painter.scale(placed.scale, placed.scale)
     painter.translate(-tile.left(), -tile.top())
-    paint(painter)
+    if placed.tiled:
+        paint(painter, tile)  # only what this tile shows
+    else:
+        paint(painter)
     painter.restore()
 
 

@@ -327,7 +327,9 @@ class Page:
         return y + 4  # room for the rule under the block
 
     # ----------------------------------------------------------------- painting
-    def paint(self, painter: QPainter) -> None:
+    def paint(self, painter: QPainter, region: QRectF | None = None) -> None:
+        """Draw the page; with ``region`` (page coordinates) only the design inside it,
+        so a tile on paper does not carry the whole drawing hidden behind its clip."""
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                                | QPainter.RenderHint.SmoothPixmapTransform)
         if self._lines:
@@ -342,8 +344,13 @@ class Page:
         from .canvas.items import fitted_labels
 
         painter.save()
+        target, source = self.diagram_rect, self.content
+        if region is not None:
+            target = self.diagram_rect.intersected(region)
+            source = target.translated(self.content.topLeft() - self.diagram_rect.topLeft())
         with fitted_labels():  # a printed label is whole: shrunk or wrapped, never cut with …
-            self.scene.render(painter, self.diagram_rect, self.content, Qt.AspectRatioMode.IgnoreAspectRatio)
+            if not target.isEmpty():
+                self.scene.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
         painter.restore()
         if not self.legend_rect.isEmpty():
             from .canvas.view import draw_legend
