@@ -203,7 +203,7 @@ def _check_gui(path: str | None) -> int:
 
 def _open_gui(argv: list[str]) -> int:
     if len(argv) > 1:
-        return _fail(f"unknown command {argv[0]!r}; use solve, export, sweep, generate, upgrade, import or host-config, or give one project file")
+        return _fail(f"unknown command {argv[0]!r}; use solve, export, report, sweep, generate, upgrade, import or host-config, or give one project file")
     path = argv[0] if argv else None
     if path is not None and not Path(path).exists():
         return _fail(f"{path} does not exist")
@@ -211,7 +211,7 @@ def _open_gui(argv: list[str]) -> int:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
         return _fail("no display to open the designer on (DISPLAY is not set); "
-                     "use rackio solve, export, sweep, generate or upgrade on a headless machine")
+                     "use rackio solve, export, report, sweep, generate or upgrade on a headless machine")
     from .qt_platform import problem
 
     reason = problem()  # before Qt is loaded: Qt would abort without its X11 libraries
