@@ -23,7 +23,7 @@ import numpy as np
 from .model.elements import Nic, Server, Switch, VirtualFunction, split_port_end
 from .model.racks import members, span
 from .model.topology import Topology
-from .solver.flows import MODE_NAMES, RESOURCE_KINDS
+from .solver.flows import MODE_NAMES
 
 FLOOR_TOLERANCE = 1e-6
 SEVERITIES = ("error", "warning", "info")
@@ -448,4 +448,4 @@ def build_proposal(topo: Topology, solution) -> Proposal:
 
 __all__ = ["Table", "Verdict", "BillOfMaterials", "Proposal", "build_proposal", "bill_of_materials", "verdict",
            "server_table", "guarantee_table", "worst_resources_table", "problem_tables", "describe_resource",
-           "RESOURCE_KINDS"]
+           "rack_selection"]
