@@ -165,13 +165,6 @@ class ProposalDocument:
 
     # ------------------------------------------------------------------- tables
     def _table(self, table: Table, heading: bool = True) -> None:
-        if heading:
-            self._heading(table.title)
-            if table.note:
-                self._text(table.note, SMALL_PT, "MUTED_TEXT", gap=4)
-        if not table.rows:
-            self._text("(none)", SMALL_PT, "MUTED_TEXT", gap=10)
-            return
         font, bold = _font(TABLE_PT), _font(TABLE_PT, True)
         widths = self._column_widths(table, font, bold)
         lefts = [self.body.left() + sum(widths[:i]) for i in range(len(widths))]
@@ -180,13 +173,37 @@ class ProposalDocument:
             return max(self._measure(c, cell_font, w - 2 * CELL_PAD) for c, w in zip(cells, widths)) + 2 * CELL_PAD
 
         header_h = row_height(table.header, bold)
+        heights = [row_height(row, font) for row in table.rows]
+        if heading:
+            # Keep a short table whole, and never leave its title with a stub of one or two
+            # rows at the foot of a page: start it on the next page instead.
+            title_h = self._measure(table.title, _font(11, True), self.body.width()) + 5
+            if table.note:
+                title_h += self._measure(table.note, _font(SMALL_PT), self.body.width()) + 4
+            left = self.body.bottom() - self.y
+            total = title_h + header_h + sum(heights)
+            fitting = 0
+            used = title_h + header_h
+            for height in heights:
+                if used + height > left:
+                    break
+                used += height
+                fitting += 1
+            if total > left and self.y > self.body.top() + 0.5 and (
+                    total <= 0.4 * self.body.height() or fitting < min(3, len(heights))):
+                self._new_page()
+            self._heading(table.title)
+            if table.note:
+                self._text(table.note, SMALL_PT, "MUTED_TEXT", gap=4)
+        if not table.rows:
+            self._text("(none)", SMALL_PT, "MUTED_TEXT", gap=10)
+            return
 
         def header() -> None:
             self._add(partial(_draw_row, lefts, widths, self.y, header_h, table.header, bold, table.numeric,
                               HEADER_FILL, True))
             self.y += header_h
 
-        heights = [row_height(row, font) for row in table.rows]
         self._room(header_h + heights[0])
         header()
         for i, (row, height) in enumerate(zip(table.rows, heights)):
@@ -683,7 +700,7 @@ def _draw_line_chart(rect: QRectF, name: str, xs, ys, marker: float | None, refe
     painter.setFont(_font(8, True))
     painter.setPen(style.TEXT)
     painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 14), int(Qt.AlignmentFlag.AlignLeft), name)
-    top_value = max([*ys, reference or 0.0, 1e-9])
+    top_value = max([*ys, reference or 0.0]) or 1.0  # an all-zero series still gets a 0–1 axis
     ticks, end = _nice_ticks(top_value * 1.05, 4)
     plot = QRectF(rect.left() + 44, rect.top() + 18, rect.width() - 60, rect.height() - 36)
     x_end = max(xs) if xs else 1.0
