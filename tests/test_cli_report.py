@@ -228,3 +228,16 @@ def test_export_paper_option_errors(tmp_path, capsys):
     code, _o, err = run(capsys, "export", MAIL, "-o", tmp_path / "a.pdf", "--date", "yesterday")
     assert code == 2 and "YYYY-MM-DD" in err
     assert not any(tmp_path.iterdir())
+
+
+@needs_poppler
+def test_a_short_table_is_not_split_over_pages(tmp_path, capsys):
+    # On landscape Letter the cables table of the two-rack example would start three
+    # rows from the foot of the bill of materials' first page.
+    out = tmp_path / "p.pdf"
+    assert run(capsys, "report", TWO_RACK, "-o", out, "--paper", "letter", "--landscape", "--no-plots",
+               "--date", "2026-01-01")[0] == 0
+    pages = [pdf_text(out, i, i) for i in range(1, len(pdf_pages(out)) + 1)]
+    assert not any("Cables (continued)" in page for page in pages)
+    cables = next(page for page in pages if "Speed is the cable's own" in page)
+    assert re.search(r"NIC–switch\s+25\s+24", cables) and re.search(r"switch–network\s+100\s+1", cables)
