@@ -160,6 +160,9 @@ class ProposalDialog(QDialog):
     # ---------------------------------------------------------------- preview
     def _layout(self) -> ProposalDocument:
         doc = self.window_.document
+        if doc.solution is None:
+            reason = f": {doc.solve_error}" if getattr(doc, "solve_error", None) else ""
+            raise ReportError(f"the design could not be solved{reason}")
         return ProposalDocument(doc.topology, doc.solution, self.options())
 
     def update_preview(self) -> None:

@@ -78,3 +78,24 @@ def test_a_logo_that_is_no_image_is_shown_not_raised(window, dialogs, tmp_path):
     finally:
         dialog.done(0)
         dialog.deleteLater()
+
+
+def test_an_unsolvable_design_is_explained_not_raised(window, dialogs, tmp_path, monkeypatch):
+    open_example(window)
+    doc = window.document
+
+    def broken():
+        doc.solution, doc.solve_error = None, "RuntimeError: solver bug"
+        return None
+
+    monkeypatch.setattr(doc, "solve_now", broken)
+    doc.solution = None
+    dialog = ProposalDialog(window)
+    try:
+        assert "could not be solved" in dialog.preview.text()
+        assert not dialog.write(str(tmp_path / "x.pdf"))
+        assert any("could not be solved" in text for text in dialogs.of("warning"))
+        assert not (tmp_path / "x.pdf").exists()
+    finally:
+        dialog.done(0)
+        dialog.deleteLater()
