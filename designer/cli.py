@@ -299,6 +299,7 @@ def cmd_export(args) -> int:
     from .qt_platform import render_headless_if_needed
 
     render_headless_if_needed()  # no screen needed to draw a file
+    os.environ.setdefault("QT_HASH_SEED", "0")  # a PDF's fonts in the same order every run (ui/paper.py)
     try:
         from .ui.app import make_application
         from .ui.render import ExportError, ExportOptions, export_file

@@ -6,7 +6,6 @@ The layout lives in ``designer/ui/proposal_pdf.py``, the figures in ``designer/p
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 
@@ -56,8 +55,12 @@ def cmd_report(args) -> int:
     from .solver import solve
 
     solution = solve(topo)
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from .qt_platform import render_headless_if_needed
+
+    render_headless_if_needed()  # no screen needed to draw a file
+    # Qt writes a PDF's fonts in hash order; a fixed seed makes the file the same every run
+    # (read once, when Qt first hashes, so set before Qt loads; no effect if it already has).
+    os.environ.setdefault("QT_HASH_SEED", "0")
     try:
         from .ui.app import make_application
         from .ui.proposal_pdf import ReportError, ReportOptions, render_report

@@ -20,7 +20,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from PySide6.QtCore import QHashSeed, QMarginsF, QPointF, QRectF, QSizeF, Qt, QUuid
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt, QUuid
 from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 DPI = 96.0
@@ -166,17 +166,16 @@ def pdf_writer(device, paper: str, landscape: bool, title: str, date: str) -> QP
 
 
 def stable_document(writer: QPdfWriter, title: str, date: str) -> None:
-    """Make the next document's bytes depend on what is drawn and the date only: a
-    document id derived from the title and date (Qt makes a random one), and fonts
-    written in a fixed order (the PDF engine keeps them in a QHash, whose order
-    follows Qt's per-process random seed). Call ``random_hashes`` when done."""
+    """A document id derived from the title and date (Qt makes a random one).
+
+    The PDF engine also writes its fonts in the order of a QHash, which follows Qt's
+    per-process hash seed: ``rackio report`` and ``rackio export`` fix that seed
+    (QT_HASH_SEED=0, set before Qt loads), so their files are byte-identical from run to
+    run. Changing the seed inside a running program is not safe, so the designer's own
+    exports are identical within a session.
+    """
     if hasattr(writer, "setDocumentId"):
         writer.setDocumentId(QUuid(str(uuid.uuid5(NAMESPACE, f"{title}\n{date}"))))
-    QHashSeed.setDeterministicGlobalSeed()
-
-
-def random_hashes() -> None:
-    QHashSeed.resetRandomGlobalSeed()
 
 
 _INFO_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")

@@ -511,7 +511,6 @@ class ProposalDocument:
         finally:
             painter.end()
             del writer
-            paper.random_hashes()
         buffer.close()
         return paper.finish_pdf(bytes(data.data()), self.date)
 

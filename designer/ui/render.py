@@ -510,7 +510,6 @@ def render_pdf(topology: Topology, solution, options: ExportOptions) -> Rendered
             finally:
                 painter.end()
                 del writer
-                paper.random_hashes()
             buffer.close()
             return Rendered(paper.finish_pdf(bytes(data.data()), date), "pdf", page.size.width(), page.size.height(), _info(page, 1.0))
         finally:
@@ -613,7 +612,6 @@ def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: s
                 finally:
                     painter.end()
                     del writer
-                    paper.random_hashes()
                 buffer.close()
                 out = paper.finish_pdf(bytes(data.data()), date)
                 rendered = Rendered(out, "pdf", sheet.width(), sheet.height(), _info(page, placed.scale))
