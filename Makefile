@@ -37,6 +37,7 @@ bench-scale: $(STAMP)
 
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) docs/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(PY) docs/proposal_images.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

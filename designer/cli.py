@@ -4,13 +4,15 @@
     rackio export FILE -o OUT.(png|svg|pdf|drawio) [--width PX | --scale K] [--selection ID,...]
                   [--transparent] [--no-overlay] [--no-legend] [--no-title] [--view diagram|rack]
                   [--level detail|summary|racks]
-                  [--author A] [--notes N]
+                  [--author A] [--notes N] [--paper a4|letter [--landscape] [--dpi DPI]] [--rack ID] [--date D]
     rackio sweep FILE [--to 2.0] [--steps 21] [--csv OUT] [--png OUT]
     rackio generate --racks R --servers-per-rack S --vms-per-server V [--mix ...] [--seed N] -o OUT
     rackio upgrade FILE [-o OUT]
     rackio import libvirt PATH... [--host NAME] [--rates CSV] (-o OUT.rackio | --into EXISTING.rackio)
     rackio host-config FILE -o DIR [--server ID] [--date YYYY-MM-DD]
     rackio catalogue [--json]          the NIC models, what their drivers enforce, and sources
+    rackio report FILE -o OUT.pdf [--paper a4|letter] [--landscape] [--author A] [--logo PNG]
+                  [--no-plots] [--date YYYY-MM-DD] [--bom-csv OUT.csv]
     rackio [FILE]                      open the designer window
     rackio --check-gui [FILE]          open the window headless, check it, close (packaging check)
 
@@ -35,7 +37,7 @@ from .fileformat import ProjectFileError, load, save
 from .model.elements import MODES
 from .textsafe import csv_row, terminal_text
 
-VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "catalogue")
+VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "catalogue", "report")
 
 
 class UsageError(Exception):
@@ -116,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="diagram: detail (default), summary (servers summarised) or racks (one block per rack)")
     p.add_argument("--author", default="", help="name shown in the title block")
     p.add_argument("--notes", default="", help="notes shown in the title block")
+    p.add_argument("--paper", metavar="a4|letter", help="standard sheets: scaled to fit, or a PDF tiled over pages")
+    p.add_argument("--landscape", action="store_true", help="landscape sheets (with --paper)")
+    p.add_argument("--dpi", type=_positive_float, metavar="DPI", help="PNG resolution on paper (default 150)")
+    p.add_argument("--rack", metavar="ID", help="only this rack")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the date in the title block and the PDF (default today)")
 
     p = sub.add_parser("sweep", help="scale demand from 0 and watch what saturates")
     p.add_argument("file")
@@ -131,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mix", default="vf,paravirtual", help="comma-separated vNIC modes to draw from")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("-o", "--output", required=True, metavar="OUT")
+
+    from .cli_report import add_parser as add_report_parser
+
+    add_report_parser(sub)
 
     p = sub.add_parser("upgrade", help="rewrite a project in the current file format")
     p.add_argument("file")
@@ -157,10 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verb is None:
             return _open_gui([])
         from .cli_catalogue import cmd_catalogue
+        from .cli_report import cmd_report
 
         handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
                    "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config,
-                   "catalogue": cmd_catalogue}
+                   "catalogue": cmd_catalogue, "report": cmd_report}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))
@@ -202,7 +214,7 @@ def _check_gui(path: str | None) -> int:
 
 def _open_gui(argv: list[str]) -> int:
     if len(argv) > 1:
-        return _fail(f"unknown command {argv[0]!r}; use solve, export, sweep, generate, upgrade, import or host-config, or give one project file")
+        return _fail(f"unknown command {argv[0]!r}; use solve, export, report, sweep, generate, upgrade, import or host-config, or give one project file")
     path = argv[0] if argv else None
     if path is not None and not Path(path).exists():
         return _fail(f"{path} does not exist")
@@ -210,7 +222,7 @@ def _open_gui(argv: list[str]) -> int:
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
     ):
         return _fail("no display to open the designer on (DISPLAY is not set); "
-                     "use rackio solve, export, sweep, generate or upgrade on a headless machine")
+                     "use rackio solve, export, report, sweep, generate or upgrade on a headless machine")
     from .qt_platform import problem
 
     reason = problem()  # before Qt is loaded: Qt would abort without its X11 libraries
@@ -280,6 +292,25 @@ def cmd_export(args) -> int:
         raise UsageError(f"{args.output}: the file name must end in .png, .svg, .pdf or .drawio")
     if (args.width is not None or args.scale is not None) and suffix != ".png":
         raise UsageError("--width and --scale set the size of a PNG; SVG, PDF and draw.io keep the design's size")
+    paper = args.paper.strip().lower() if args.paper is not None else None
+    if paper is not None and paper not in ("a4", "letter"):
+        raise UsageError(f"--paper {args.paper!r}: use a4 or letter")
+    if paper is not None and (args.width is not None or args.scale is not None):
+        raise UsageError("--paper sets the size; give a PNG's resolution with --dpi instead of --width or --scale")
+    if args.landscape and paper is None:
+        raise UsageError("--landscape needs --paper")
+    if args.dpi is not None and (paper is None or suffix != ".png"):
+        raise UsageError("--dpi sets the resolution of a PNG on paper (with --paper)")
+    if args.rack is not None and args.selection is not None:
+        raise UsageError("choose either --selection or --rack")
+    date = ""
+    if args.date is not None:
+        import datetime as dt
+
+        try:
+            date = dt.date.fromisoformat(args.date.strip()).isoformat()
+        except ValueError:
+            raise UsageError(f"--date {args.date!r} is not a date written YYYY-MM-DD") from None
     _check_writable(args.output, args.file)
     selection = tuple(i.strip() for i in (args.selection or "").split(",") if i.strip())
     if args.selection is not None and not selection:
@@ -291,6 +322,7 @@ def cmd_export(args) -> int:
     from .qt_platform import render_headless_if_needed
 
     render_headless_if_needed()  # no screen needed to draw a file
+    os.environ.setdefault("QT_HASH_SEED", "0")  # a PDF's fonts in the same order every run (ui/paper.py)
     try:
         from .ui.app import make_application
         from .ui.render import ExportError, ExportOptions, export_file
@@ -301,13 +333,21 @@ def cmd_export(args) -> int:
         view=args.view, level=args.level, selection=selection, overlay=not args.no_overlay, legend=not args.no_legend,
         title_block=not args.no_title, author=args.author, notes=args.notes, transparent=args.transparent,
         scale=args.scale if args.scale is not None else 2.0, width_px=args.width,
+        paper=paper, landscape=args.landscape, dpi=args.dpi if args.dpi is not None else 150.0, rack=args.rack,
+        date=date,
     )
     try:
         rendered = export_file(args.output, topo, solution, options, inputs=[args.file], stream_ok=True)
     except ExportError as exc:
         raise UsageError(str(exc)) from None
     unit = "pixels" if rendered.format == "png" else "px at 96 dpi"
-    print(f"wrote {args.output}: {rendered.width:.0f}×{rendered.height:.0f} {unit}")
+    if paper is not None:
+        sheets = f"{rendered.pages} {'page' if rendered.pages == 1 else 'pages'}" if rendered.format == "pdf" else "1 page"
+        print(f"wrote {args.output}: {sheets} {'A4' if paper == 'a4' else 'Letter'}"
+              f"{' landscape' if args.landscape else ''}, design at {rendered.page.scale * 100:.0f} %"
+              f"{' of 96 dpi' if rendered.format == 'png' else ''}")
+    else:
+        print(f"wrote {args.output}: {rendered.width:.0f}×{rendered.height:.0f} {unit}")
     return 0
 
 

@@ -151,6 +151,25 @@ class ExportDialog(QDialog):
         row.addStretch(1)
         form.addRow("PNG size:", size)
 
+        sheet = QWidget()
+        row = QHBoxLayout(sheet)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.paper_box = QComboBox(objectName="exportPaper")
+        self.paper_box.addItem("Sized to the design", "")
+        from .paper import PAPER_LABELS
+
+        for key, label in PAPER_LABELS.items():
+            self.paper_box.addItem(label, key)
+        self.landscape_check = QCheckBox("Lands&cape", objectName="exportLandscape")
+        self.dpi_spin = QSpinBox(objectName="exportDpi")
+        self.dpi_spin.setRange(int(render.MIN_DPI), int(render.MAX_DPI))
+        self.dpi_spin.setSingleStep(50)
+        self.dpi_spin.setSuffix(" dpi")
+        for widget in (self.paper_box, self.landscape_check, self.dpi_spin):
+            row.addWidget(widget)
+        row.addStretch(1)
+        form.addRow("Pa&per:", sheet)
+
         self.transparent_check = QCheckBox("&Transparent background (PNG, SVG)", objectName="exportTransparent")
         self.overlay_check = QCheckBox("Solver &overlay: utilisation colours, VMM gauges, guest badges",
                                        objectName="exportOverlay")
@@ -207,7 +226,8 @@ class ExportDialog(QDialog):
                        self.whole_radio.toggled, self.scale_radio.toggled, self.scale_spin.valueChanged,
                        self.width_spin.valueChanged, self.transparent_check.toggled, self.overlay_check.toggled,
                        self.legend_check.toggled, self.title_check.toggled, self.author_edit.textChanged,
-                       self.notes_edit.textChanged):
+                       self.notes_edit.textChanged, self.paper_box.currentIndexChanged,
+                       self.landscape_check.toggled, self.dpi_spin.valueChanged):
             signal.connect(self._changed)
 
     # --------------------------------------------------------------- settings
@@ -226,6 +246,9 @@ class ExportDialog(QDialog):
         self.title_check.setChecked(_bool(s.value("export/title"), True))
         self.author_edit.setText(str(s.value("export/author", "") or ""))
         self.notes_edit.setPlainText(str(s.value("export/notes", "") or ""))
+        self.paper_box.setCurrentIndex(max(0, self.paper_box.findData(str(s.value("export/paper", "") or ""))))
+        self.landscape_check.setChecked(_bool(s.value("export/landscape"), False))
+        self.dpi_spin.setValue(_number(s.value("export/dpi"), 150, int))
         if self.selection and _bool(s.value("export/selectionOnly"), False):
             self.selection_radio.setChecked(True)
 
@@ -243,6 +266,9 @@ class ExportDialog(QDialog):
         s.setValue("export/author", self.author_edit.text())
         s.setValue("export/notes", self.notes_edit.toPlainText())
         s.setValue("export/selectionOnly", self.selection_radio.isChecked())
+        s.setValue("export/paper", self.paper_box.currentData())
+        s.setValue("export/landscape", self.landscape_check.isChecked())
+        s.setValue("export/dpi", self.dpi_spin.value())
 
     # ---------------------------------------------------------------- options
     def format(self) -> str:
@@ -263,6 +289,9 @@ class ExportDialog(QDialog):
             scale=self.scale_spin.value(),
             width_px=self.width_spin.value() if self.width_radio.isChecked() else None,
             level=self.level_box.currentData() if diagram else "detail",
+            paper=(self.paper_box.currentData() or None) if fmt != "drawio" else None,
+            landscape=self.landscape_check.isChecked(),
+            dpi=float(self.dpi_spin.value()),
         )
 
     def _sync_enabled(self) -> None:
@@ -273,11 +302,15 @@ class ExportDialog(QDialog):
         self.level_box.setEnabled(diagram)
         if not self.selection_radio.isEnabled() and self.selection_radio.isChecked():
             self.whole_radio.setChecked(True)
+        on_paper = bool(self.paper_box.currentData()) and fmt != "drawio"
         for widget in (self.scale_radio, self.width_radio):
-            widget.setEnabled(png)
-        self.scale_spin.setEnabled(png and self.scale_radio.isChecked())
-        self.width_spin.setEnabled(png and self.width_radio.isChecked())
+            widget.setEnabled(png and not on_paper)
+        self.scale_spin.setEnabled(png and not on_paper and self.scale_radio.isChecked())
+        self.width_spin.setEnabled(png and not on_paper and self.width_radio.isChecked())
+        self.landscape_check.setEnabled(on_paper)
+        self.dpi_spin.setEnabled(on_paper and png)
         self.transparent_check.setEnabled(fmt in ("png", "svg"))
+        self.paper_box.setEnabled(fmt != "drawio")
         self.title_group.setEnabled(self.title_check.isChecked())
 
     def _changed(self, *_args) -> None:
@@ -294,6 +327,9 @@ class ExportDialog(QDialog):
         options = self.options()
         try:
             render.check_options(doc.topology, options, self.format())
+            if options.paper:
+                self._paper_preview(options)
+                return
             image, info = render.render_image(doc.topology, doc.solution, options, fit=PREVIEW_SIZE)
         except ExportError as exc:
             self.preview.setPixmap(QPixmap())
@@ -310,6 +346,23 @@ class ExportDialog(QDialog):
             self.size_label.setText(f"{width} × {height} pixels")
         else:
             self.size_label.setText(f"{page_w * 25.4 / render.DPI:.0f} × {page_h * 25.4 / render.DPI:.0f} mm")
+
+    def _paper_preview(self, options: ExportOptions) -> None:
+        from .paper import page_size
+
+        doc = self._document()
+        sheet = page_size(options.paper, options.landscape)
+        width = int(min(PREVIEW_SIZE.width(), PREVIEW_SIZE.height() * sheet.width() / sheet.height())) - 4
+        image, sheets, scale = render.paper_preview(doc.topology, doc.solution, options, self.format(), width)
+        self.preview.setPixmap(QPixmap.fromImage(image))
+        name = "A4" if options.paper == "a4" else "Letter"
+        if self.format() == "pdf" and sheets > 1:
+            self.size_label.setText(f"{name}: {sheets} sheets (tiled, design at {scale * 100:.0f} %)")
+        elif self.format() == "png":
+            w, h = (round(sheet.width() * options.dpi / render.DPI), round(sheet.height() * options.dpi / render.DPI))
+            self.size_label.setText(f"{name}: {w} × {h} pixels, design at {scale * 100:.0f} %")
+        else:
+            self.size_label.setText(f"{name}: 1 sheet, design at {scale * 100:.0f} %")
 
     @staticmethod
     def _on_checkerboard(image: QImage) -> QImage:
@@ -362,6 +415,10 @@ class ExportDialog(QDialog):
         self.settings.setValue("export/folder", str(Path(path).parent))
         self.save_settings()
         unit = "pixels" if rendered.format == "png" else "px at 96 dpi"
+        if self.paper_box.currentData():
+            sheets = f"{rendered.pages} sheet{'s' * (rendered.pages != 1)}"
+            self.window_.show_message(f"Exported {Path(path).name} ({sheets} of {self.paper_box.currentText()}).")
+            return True
         self.window_.show_message(f"Exported {Path(path).name} ({rendered.width:.0f} × {rendered.height:.0f} {unit}).")
         return True
 

@@ -144,11 +144,12 @@ class MainWindow(QMainWindow):
 
     def _install_features(self) -> None:
         """Each feature module adds its own docks, actions and menu entries."""
-        from . import analysis, disk_watch, export, libvirt_io, preferences, rack, recovery
+        from . import analysis, disk_watch, export, libvirt_io, preferences, proposal_dialog, rack, recovery
 
         from .canvas import view_menu
 
-        for feature in (analysis, export, libvirt_io, rack, recovery, preferences, disk_watch, view_menu):
+        for feature in (analysis, export, proposal_dialog, libvirt_io, rack, recovery, preferences, disk_watch,
+                        view_menu):
             feature.install(self)
 
     # ------------------------------------------------------------------ docks

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,6 +61,7 @@ MAX_PIXELS = 120_000_000  # about 480 MB of image memory
 PAGE_MARGIN = 28.0  # around the whole page
 CONTENT_PAD = 14.0  # around the design, inside the page
 GAP = 18.0  # between title block, design and legend
+MIN_DPI, MAX_DPI = 72.0, 600.0
 MIN_TEXT_W = 380.0  # narrowest page text column (a cropped single guest still gets a readable title)
 
 
@@ -81,6 +83,10 @@ class ExportOptions:
     scale: float = 2.0  # PNG: pixels per scene unit
     width_px: int | None = None  # PNG: overrides scale
     level: str = "detail"  # diagram: "detail", "summary" (servers summarised) or "racks" (overview)
+    paper: str | None = None  # "a4" or "letter": standard sheets (designer/ui/paper.py); None: sized to the content
+    landscape: bool = False
+    dpi: float = 150.0  # PNG on paper
+    rack: str | None = None  # only this rack (its servers, switches and what they are cabled to)
 
 
 ViewBuilder = Callable[[Topology, object, ExportOptions], "tuple[QGraphicsScene, QRectF]"]
@@ -194,6 +200,24 @@ def check_options(topology: Topology, options: ExportOptions, fmt: str = "png") 
     if options.transparent and fmt in ("pdf", "drawio"):
         raise ExportError("a transparent background needs PNG or SVG; PDF pages are white"
                           if fmt == "pdf" else "a draw.io file has no background to leave out; drop --transparent")
+    if options.paper is not None:
+        from . import paper
+
+        if fmt == "drawio":
+            raise ExportError("a draw.io file has no pages to size; drop --paper")
+
+        try:
+            paper.check_paper(options.paper)
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
+        if not MIN_DPI <= options.dpi <= MAX_DPI:
+            raise ExportError(f"{options.dpi:g} dpi is outside {MIN_DPI:g}–{MAX_DPI:g} dpi")
+    if options.rack is not None:
+        if options.rack not in topology.racks:
+            known = ", ".join(sorted(topology.racks)) or "none"
+            raise ExportError(f"the design has no rack {options.rack!r} (racks: {known})")
+        if options.selection:
+            raise ExportError("choose either a selection or a rack, not both")
 
 
 # ------------------------------------------------------------------------ the page
@@ -242,6 +266,8 @@ class Page:
     """One export page laid out in scene units; ``paint`` draws it on any painter."""
 
     def __init__(self, topology: Topology, solution, options: ExportOptions) -> None:
+        if options.rack is not None:
+            options = rack_options(topology, options)
         self.options = options
         self.solution = solution if options.overlay else None
         builder = views()[options.view]
@@ -312,7 +338,9 @@ class Page:
         return y + 4  # room for the rule under the block
 
     # ----------------------------------------------------------------- painting
-    def paint(self, painter: QPainter) -> None:
+    def paint(self, painter: QPainter, region: QRectF | None = None) -> None:
+        """Draw the page; with ``region`` (page coordinates) only the design inside it,
+        so a tile on paper does not carry the whole drawing hidden behind its clip."""
         painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
                                | QPainter.RenderHint.SmoothPixmapTransform)
         if self._lines:
@@ -324,8 +352,16 @@ class Page:
             painter.setPen(QPen(style.DIVIDER, 1.2))
             bottom = self.title_rect.bottom()
             painter.drawLine(QPointF(self.title_rect.left(), bottom), QPointF(self.title_rect.right(), bottom))
+        from .canvas.items import fitted_labels
+
         painter.save()
-        self.scene.render(painter, self.diagram_rect, self.content, Qt.AspectRatioMode.IgnoreAspectRatio)
+        target, source = self.diagram_rect, self.content
+        if region is not None:
+            target = self.diagram_rect.intersected(region)
+            source = target.translated(self.content.topLeft() - self.diagram_rect.topLeft())
+        with fitted_labels():  # a printed label is whole: shrunk or wrapped, never cut with …
+            if not target.isEmpty():
+                self.scene.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
         painter.restore()
         if not self.legend_rect.isEmpty():
             from .canvas.view import draw_legend
@@ -346,6 +382,7 @@ class Rendered:
     width: float  # pixels for PNG, scene units (1/96 in) for SVG and PDF
     height: float
     page: PageInfo
+    pages: int = 1  # sheets in a PDF on paper
 
 
 @dataclass
@@ -455,7 +492,8 @@ def render_svg(topology: Topology, solution, options: ExportOptions) -> Rendered
                 painter.end()
             buffer.close()
             # Labels, title, author and notes may hold control characters XML forbids: dropped here.
-            return Rendered(clean_xml_document(bytes(data.data())), "svg", page.size.width(), page.size.height(), _info(page, 1.0))
+            return Rendered(clean_xml_document(svg_font_fallback(bytes(data.data()))), "svg", page.size.width(), page.size.height(),
+                            _info(page, 1.0))
         finally:
             page.close()
 
@@ -475,14 +513,18 @@ def render_pdf(topology: Topology, solution, options: ExportOptions) -> Rendered
                 QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
             writer.setTitle(topology.title or "Untitled design")
             writer.setCreator("RackIO Designer")
+            from . import paper
+
+            date = options.date or paper.today()
+            paper.stable_document(writer, topology.title or "Untitled design", date)
             painter = QPainter(writer)
             try:
                 page.paint(painter)
             finally:
                 painter.end()
-            del writer
+                del writer
             buffer.close()
-            return Rendered(bytes(data.data()), "pdf", page.size.width(), page.size.height(), _info(page, 1.0))
+            return Rendered(paper.finish_pdf(bytes(data.data()), date), "pdf", page.size.width(), page.size.height(), _info(page, 1.0))
         finally:
             page.close()
 
@@ -490,6 +532,8 @@ def render_pdf(topology: Topology, solution, options: ExportOptions) -> Rendered
 def render(topology: Topology, solution, options: ExportOptions, fmt: str) -> Rendered:
     """The export file's bytes (checks the options first)."""
     check_options(topology, options, fmt)
+    if options.paper is not None:
+        return render_on_paper(topology, solution, options, fmt)
     if fmt == "png":
         image, info = render_image(topology, solution, options)
         return Rendered(_png_bytes(image), "png", image.width(), image.height(), info)
@@ -521,6 +565,164 @@ def export_file(path: str | Path, topology: Topology, solution, options: ExportO
     rendered = render(topology, solution, options, format_of(path))
     write_atomic(Path(path), rendered.data, **write_options)
     return rendered
+
+
+# ------------------------------------------------------------------ on paper
+def rack_options(topology: Topology, options: ExportOptions) -> ExportOptions:
+    """``rack`` as a selection: the rack itself in the rack view; its servers, switches and
+    what they are cabled to in the diagram."""
+    from ..proposal import rack_selection
+
+    if options.view == "diagram":
+        selection = tuple(rack_selection(topology, options.rack)) or (options.rack,)
+    else:
+        selection = (options.rack,)
+    return replace(options, selection=selection, rack=None)
+
+
+def _paper_area(options: ExportOptions) -> tuple[QSizeF, QRectF]:
+    from . import paper
+
+    sheet = paper.page_size(options.paper, options.landscape)
+    margin = paper.MARGIN
+    # below the area: room for the tile caption
+    return sheet, QRectF(margin, margin, sheet.width() - 2 * margin, sheet.height() - 2 * margin - 14)
+
+
+def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: str) -> Rendered:
+    """The page (title block, design, legend) on A4 or Letter sheets.
+
+    PDF: scaled to fit one sheet when its smallest label stays at least
+    ``paper.MIN_TEXT_PT`` tall, otherwise tiled over as many sheets as needed with
+    overlap marks. PNG and SVG are one sheet, the page scaled to fit it.
+    """
+    from . import paper
+
+    sheet, area = _paper_area(options)
+    with style.theme("light"):
+        page = Page(topology, solution, options)
+        try:
+            placed = paper.placement(page.size.width(), page.size.height(), area.size(),
+                                     min_scale=paper.MIN_SCALE if fmt == "pdf" else 0.0)
+            if fmt == "pdf":
+                data = QByteArray()
+                buffer = QBuffer(data)
+                buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+                date = options.date or paper.today()
+                writer = paper.pdf_writer(buffer, options.paper, options.landscape,
+                                          topology.title or "Untitled design", date)
+                paper.stable_document(writer, topology.title or "Untitled design", date)
+                painter = QPainter(writer)
+                try:
+                    for index in range(len(placed.tiles)):
+                        if index:
+                            writer.newPage()
+                        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                                               | QPainter.RenderHint.TextAntialiasing)
+                        paper.paint_tile(painter, area, placed, index, page.paint)
+                        if placed.tiled:
+                            paper.draw_tile_marks(painter, area, placed, index)
+                finally:
+                    painter.end()
+                    del writer
+                buffer.close()
+                out = paper.finish_pdf(bytes(data.data()), date)
+                rendered = Rendered(out, "pdf", sheet.width(), sheet.height(), _info(page, placed.scale))
+                rendered.pages = len(placed.tiles)
+                return rendered
+            if fmt == "svg":
+                from PySide6.QtSvg import QSvgGenerator
+
+                data = QByteArray()
+                buffer = QBuffer(data)
+                buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+                generator = QSvgGenerator()
+                generator.setOutputDevice(buffer)
+                generator.setResolution(int(DPI))
+                generator.setSize(sheet.toSize())
+                generator.setViewBox(QRectF(0, 0, sheet.width(), sheet.height()))
+                generator.setTitle(topology.title or "Untitled design")
+                generator.setDescription("RackIO Designer export")
+                painter = QPainter(generator)
+                try:
+                    if not options.transparent:
+                        painter.fillRect(QRectF(QPointF(0, 0), sheet), QColor("white"))
+                    paper.paint_tile(painter, area, placed, 0, page.paint)
+                finally:
+                    painter.end()
+                buffer.close()
+                return Rendered(svg_font_fallback(bytes(data.data())), "svg", sheet.width(), sheet.height(),
+                                _info(page, placed.scale))
+            scale = options.dpi / DPI
+            width, height = math.ceil(sheet.width() * scale), math.ceil(sheet.height() * scale)
+            if width * height > MAX_PIXELS:
+                raise ExportError(f"the image would be {width}×{height} pixels, more than this export allows; "
+                                  "choose a lower dpi")
+            image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+            if image.isNull():
+                raise ExportError(f"not enough memory for a {width}×{height} pixel image")
+            _set_dpi(image, DPI)
+            image.fill(Qt.GlobalColor.transparent if options.transparent else QColor("white"))
+            painter = QPainter(image)
+            try:
+                painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+                painter.scale(scale, scale)
+                paper.paint_tile(painter, area, placed, 0, page.paint)
+            finally:
+                painter.end()
+            _set_dpi(image, options.dpi)
+            return Rendered(_png_bytes(image), "png", width, height, _info(page, placed.scale * scale))
+        finally:
+            page.close()
+
+
+def paper_preview(topology: Topology, solution, options: ExportOptions, fmt: str,
+                  width_px: int) -> tuple[QImage, int, float]:
+    """The first sheet of an export on paper as an image ``width_px`` wide, the number of
+    sheets (PDF tiles) and the design's scale on paper (the dialog's preview)."""
+    from . import paper
+
+    sheet, area = _paper_area(options)
+    with style.theme("light"):
+        page = Page(topology, solution, options)
+        try:
+            placed = paper.placement(page.size.width(), page.size.height(), area.size(),
+                                     min_scale=paper.MIN_SCALE if fmt == "pdf" else 0.0)
+            # drawn at twice the preview size and shrunk: small text is left out below half size
+            scale = 2 * width_px / sheet.width()
+            image = QImage(math.ceil(sheet.width() * scale), math.ceil(sheet.height() * scale),
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            _set_dpi(image, DPI)
+            image.fill(QColor("white"))
+            painter = QPainter(image)
+            try:
+                painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+                painter.scale(scale, scale)
+                paper.paint_tile(painter, area, placed, 0, page.paint)
+                if placed.tiled:
+                    paper.draw_tile_marks(painter, area, placed, 0)
+            finally:
+                painter.end()
+            image = image.scaledToWidth(width_px, Qt.TransformationMode.SmoothTransformation)
+            return image, len(placed.tiles), placed.scale
+        finally:
+            page.close()
+
+
+# Qt names the font's family only ("Sans Serif" is no CSS family): add a fallback list
+# ending in the generic family so every SVG viewer picks a sans-serif face.
+SVG_FONT_FALLBACK = "'DejaVu Sans', 'Liberation Sans', Arial, Helvetica, sans-serif"
+_SVG_FONT = re.compile(rb'font-family="([^"]*)"')
+
+
+def svg_font_fallback(data: bytes) -> bytes:
+    def fix(match: re.Match) -> bytes:
+        family = match.group(1).decode("utf-8", "replace").strip().strip("'")
+        generic = {"sans serif": "", "sans-serif": "", "sans": ""}
+        first = "" if family.lower() in generic else f"'{family}', "
+        return f'font-family="{first}{SVG_FONT_FALLBACK}"'.encode()
+
+    return _SVG_FONT.sub(fix, data)
 
 
 def with_changes(options: ExportOptions, **changes) -> ExportOptions:

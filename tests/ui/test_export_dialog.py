@@ -188,3 +188,26 @@ def test_export_drawio_from_the_dialog(dialog, dialogs, tmp_path):
     ids = [cell.get("id") for cell in root.iter("mxCell")]
     assert "e-h1" in ids and "legend" in ids
     assert dialog.result() == ExportDialog.DialogCode.Accepted
+
+
+def test_paper_export_tiles_a_pdf_and_remembers_the_paper(dialog, window, dialogs, tmp_path, settings_path):
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("pdf"))
+    dialog.paper_box.setCurrentIndex(dialog.paper_box.findData("a4"))
+    assert dialog.landscape_check.isEnabled() and not dialog.scale_spin.isEnabled()
+    dialog.update_preview()
+    pixmap = dialog.preview.pixmap()
+    assert pixmap is not None and pixmap.height() > pixmap.width()  # a portrait sheet
+    assert "A4: 2 sheets" in dialog.size_label.text()  # the mail rack is too wide for portrait A4
+    dialogs.save_path = str(tmp_path / "sheets.pdf")
+    dialog.export()
+    data = (tmp_path / "sheets.pdf").read_bytes()
+    assert data.count(b"/MediaBox [0 0 595.000000 842.000000]") == 2
+    dialog.landscape_check.setChecked(True)
+    dialog.update_preview()
+    assert "1 sheet" in dialog.size_label.text()
+    dialog.save_settings()
+    window.settings.sync()
+    from PySide6.QtCore import QSettings
+
+    stored = QSettings(str(settings_path), QSettings.Format.IniFormat)
+    assert stored.value("export/paper") == "a4" and stored.value("export/landscape") in (True, "true")

@@ -13,6 +13,7 @@ polylines with rounded bends.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -65,9 +66,13 @@ def _elide(text: str, width_chars: int) -> str:
     return text if len(text) <= width_chars else text[: max(1, width_chars - 1)] + "…"
 
 
-def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str) -> None:
-    """Draw text on one line, shortened with … to fit the rectangle."""
+def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF | None = None) -> None:
+    """Draw text on one line, shortened with … to fit the rectangle. In an export
+    (``fitted_labels``) it shrinks and wraps instead, within ``band`` (default: the rectangle)."""
     metrics = QFontMetricsF(painter.font())
+    if _FIT_LABELS[0] and metrics.horizontalAdvance(text) > rect.width():
+        _draw_fitted(painter, rect, flags, text, band or rect)
+        return
     painter.drawText(rect, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
 
 
@@ -121,6 +126,53 @@ def _far_title(painter: QPainter, rect: QRectF, title: str) -> bool:
     if px >= MIN_TEXT_PX:
         text.draw(painter, rect, title, px, style.TEXT, True, Qt.AlignmentFlag.AlignCenter)
     return True
+
+
+# An export prints every label whole: on one line down to MIN_LABEL_PT, then wrapped
+# over the label's band at the largest size that fits it (never below FLOOR_LABEL_PT).
+_FIT_LABELS = [False]
+MIN_LABEL_PT = 5.0
+FLOOR_LABEL_PT = 3.5
+
+
+@contextmanager
+def fitted_labels():
+    """While painting an export: labels that do not fit shrink, then wrap, instead of ending in …."""
+    previous = _FIT_LABELS[0]
+    _FIT_LABELS[0] = True
+    try:
+        yield
+    finally:
+        _FIT_LABELS[0] = previous
+
+
+def _draw_fitted(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF) -> None:
+    original = painter.font()
+    font = QFont(original)
+    width = QFontMetricsF(original).horizontalAdvance(text)
+    one_line = original.pointSizeF() * 0.98 * rect.width() / max(width, 1e-9)
+    wrap = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
+    if one_line >= MIN_LABEL_PT:
+        font.setPointSizeF(one_line)
+        painter.setFont(font)
+        painter.drawText(rect, flags, text)
+    else:
+        size = MIN_LABEL_PT
+        while True:
+            font.setPointSizeF(size)
+            metrics = QFontMetricsF(font)
+            height = metrics.boundingRect(QRectF(0, 0, band.width(), 1e4), wrap, text).height()
+            if height <= band.height() or size <= FLOOR_LABEL_PT:
+                break
+            size = max(FLOOR_LABEL_PT, size - 0.25)
+        painter.setFont(font)
+        if height <= band.height():
+            painter.drawText(band, wrap, text)
+        else:  # longer than the band holds even at the floor size
+            lines = max(1, int(band.height() // metrics.lineSpacing()))
+            layout_w = band.width() * lines
+            painter.drawText(band, wrap, metrics.elidedText(text, Qt.TextElideMode.ElideRight, layout_w * 0.95))
+    painter.setFont(original)
 
 
 def _detail(painter: QPainter, option) -> float:
@@ -486,10 +538,12 @@ class NicItem(ElementItem):
         painter.setPen(style.TEXT)
         painter.setFont(_font(7.5, True))
         title = self.nic.model or self.nic.id
-        _draw_elided(painter, QRectF(4, 8, self.width - 8, 12), Qt.AlignmentFlag.AlignCenter, title)
+        # Title and subtitle in separate bands of the 28-unit title area: they never overlap.
+        _draw_elided(painter, QRectF(4, 6.5, self.width - 8, 11), Qt.AlignmentFlag.AlignCenter, title,
+                     band=QRectF(4, 4.5, self.width - 8, 13))
         painter.setFont(_font(6.5))
         painter.setPen(style.MUTED_TEXT)
-        _draw_elided(painter, QRectF(4, 17, self.width - 8, 10), Qt.AlignmentFlag.AlignCenter,
+        _draw_elided(painter, QRectF(4, 17.5, self.width - 8, 10), Qt.AlignmentFlag.AlignCenter,
                      f"{self.nic.id} · {self.nic.ports}×{self.nic.port_gbps:g}G")
 
 
@@ -557,7 +611,8 @@ class VmItem(ElementItem):
         painter.drawRoundedRect(QRectF(0, 0, VM_W, VM_H), 6, 6)
         painter.setPen(style.TEXT)
         painter.setFont(_font(8.5, True))
-        _draw_elided(painter, QRectF(6, 9, VM_W - 12, 16), Qt.AlignmentFlag.AlignCenter, self.title)
+        _draw_elided(painter, QRectF(6, 9, VM_W - 12, 16), Qt.AlignmentFlag.AlignCenter, self.title,
+                     band=QRectF(5, 3, VM_W - 10, 22.5))
         strip = QRectF(5, VM_H - 30, VM_W - 10, 25)
         modes = [v.mode for v in self.vm.vnics]
         if modes:
