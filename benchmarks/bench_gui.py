@@ -38,6 +38,13 @@ from designer.ui.document import Document  # noqa: E402
 EDITS = 7
 
 
+def make_settings() -> QSettings:
+    """Throw-away settings for the benchmark window (never the user's, never a system path)."""
+    from designer.ui.app import scratch_settings
+
+    return scratch_settings()
+
+
 def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 2) if samples else 0.0
 
@@ -73,8 +80,8 @@ def main(argv: list[str]) -> int:
     app = make_application()
     from designer.ui.main_window import MainWindow
 
-    settings_dir = tempfile.mkdtemp(prefix="rackio-bench-")
-    window = MainWindow(QSettings(os.path.join(settings_dir, "settings.ini"), QSettings.Format.IniFormat))
+    settings_dir = tempfile.mkdtemp(prefix="rackio-bench-")  # the generated design goes here
+    window = MainWindow(make_settings())
     window.resize(1600, 1000)
     window.show()
     app.processEvents()

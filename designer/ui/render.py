@@ -144,6 +144,9 @@ def build_diagram_scene(topology: Topology, solution, options: ExportOptions) ->
     for item in scene.items():
         if item.isVisible() and item.effectiveOpacity() > 0 and getattr(item, "element_id", None) is not None:
             rect = rect.united(item.sceneBoundingRect())
+    for extra in list(scene.racks.values()) + list(scene.bundles.values()):
+        if extra.isVisible():  # a rack's frame and label (or its block) are part of the picture
+            rect = rect.united(extra.sceneBoundingRect())
     if rect.isEmpty():
         rect = QRectF(0, 0, 320, 120)
     return scene, rect

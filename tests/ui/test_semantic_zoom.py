@@ -155,12 +155,38 @@ def test_overview_export_draws_racks_as_blocks(qapp):
     assert all(rack.block for rack in scene.racks.values()) and len(scene.racks) == 2
     assert all(i.effectiveOpacity() == 0.0 for i in scene.top_items.values() if isinstance(i, ServerItem))
     assert {key[1] for key in scene.bundles} == {"r1-tor", "r2-tor"}
-    detail, _ = render.build_diagram_scene(topo, solution, render.ExportOptions(level="detail"))
+    # The crop holds the rack blocks (an overview of racks once showed only the switches).
+    assert all(rect.contains(rack.sceneBoundingRect()) for rack in scene.racks.values())
+    detail, detail_rect = render.build_diagram_scene(topo, solution, render.ExportOptions(level="detail"))
     assert not any(rack.block for rack in detail.racks.values())
+    # ... and in detail the rack frames with their labels, which were cut at the page's edge.
+    assert all(detail_rect.contains(rack.sceneBoundingRect()) for rack in detail.racks.values())
     with pytest.raises(render.ExportError, match="unknown level"):
         render.check_options(topo, render.ExportOptions(level="tiny"))
     image, _info = render.render_image(topo, solution, render.ExportOptions(level="racks", scale=1.0))
     assert not image.isNull()
+
+
+def test_exports_leave_out_the_collapse_toggles(qapp):
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from designer.ui.canvas.items import _paint_toggle, fitted_labels
+
+    def painted(exporting: bool) -> bool:
+        image = QImage(20, 20, QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        if exporting:
+            with fitted_labels():
+                _paint_toggle(painter, QRectF(2, 2, 16, 16), True)
+        else:
+            _paint_toggle(painter, QRectF(2, 2, 16, 16), True)
+        painter.end()
+        return any(image.pixelColor(x, y) != QColor("white") for x in range(20) for y in range(20))
+
+    assert painted(exporting=False)  # on the canvas the [+] is a button
+    assert not painted(exporting=True)  # on paper nobody can press it
 
 
 # ------------------------------------------------------------------------- legend

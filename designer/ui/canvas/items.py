@@ -1129,7 +1129,10 @@ def _scene_font(height: float, bold: bool = False) -> QFont:
 
 
 def _paint_toggle(painter: QPainter, rect: QRectF, collapsed: bool) -> None:
-    """The [+] / [−] button that expands or collapses a server or rack."""
+    """The [+] / [−] button that expands or collapses a server or rack (an editing
+    affordance: an export, which paints inside ``fitted_labels()``, leaves it out)."""
+    if _FIT_LABELS[0]:
+        return
     painter.setPen(QPen(style.OUTLINE, 1))
     painter.setBrush(style.SURFACE)
     painter.drawRoundedRect(rect, 2, 2)
