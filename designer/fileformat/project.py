@@ -51,6 +51,7 @@ from ..model.schema import (
     link_field_spec,
     unsavable_text,
 )
+from ..model.checks import cable_kinds_problem
 from ..model.topology import Topology
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
@@ -654,10 +655,9 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
         kinds.append("port")
     if a == b:
         raise ProjectFileError(f"{where}: fields 'a' and 'b' are the same end {a!r}.")
-    if kinds.count("port") == 2:
-        raise ProjectFileError(f"{where}: a NIC port must be cabled to a switch or a network, not to another NIC port.")
-    if kinds.count("network") == 2:
-        raise ProjectFileError(f"{where}: two networks cannot be cabled to each other.")
+    rule = cable_kinds_problem(*kinds)
+    if rule is not None:
+        raise ProjectFileError(f"{where}: {rule}.")
     link = Link(a=a, b=b, gbps=gbps, id=lid)
     link.extra = {k: v for k, v in raw.items() if k not in ("a", "b", "gbps", "id")}
     if link.extra:
