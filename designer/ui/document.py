@@ -21,7 +21,8 @@ from ..fileformat import CURRENT_VERSION, save
 from ..fileformat.project import load_versioned
 from ..model.topology import ModelError, ModelEvent, Topology
 from ..solver import Solution, solve
-from .commands import Command
+from ..edit.commands import Command
+from .undo import UndoCommand
 
 SOLVE_DELAY_MS = 30
 # Designs with more flows than this re-solve in a worker thread (docs/performance.md):
@@ -119,8 +120,9 @@ class Document(QObject):
             command.apply()
         except ModelError as exc:
             return str(exc)
-        command.skip_next_redo = True
-        self.undo_stack.push(command)
+        wrapper = UndoCommand(command)
+        wrapper.skip_next_redo = True
+        self.undo_stack.push(wrapper)
         return None
 
     # Edits that cannot change any number the solver computes.

@@ -608,28 +608,27 @@ class MainWindow(QMainWindow):
         if self.edit_copy():
             self._report(self.editor.delete(self.selected_ids()))
 
-    def edit_paste(self, offset: QPointF = QPointF(40, 40)) -> None:
+    def edit_paste(self, at: QPointF | None = None) -> None:
+        """Paste at ``at`` (a context menu's position), else on free space next to the originals."""
         text = QGuiApplication.clipboard().text()
         selected_servers = [i for i in self.selected_ids()
                             if self.document.topology.elements.get(i) is not None
                             and self.document.topology.elements[i].KIND == "server"]
-        error, ids = self.editor.paste_text(text, offset, target_server=selected_servers[0] if selected_servers else None)
+        error, ids = self.editor.paste_text(text, at, target_server=selected_servers[0] if selected_servers else None)
         if error:
             self.show_message(error)
             return
         self.scene.select_ids(ids)
-        self.show_message(f"Pasted {len(ids)} element{'s' * (len(ids) != 1)}.")
+        self.show_message(" ".join([f"Pasted {len(ids)} element{'s' * (len(ids) != 1)}."] + self.editor.notes))
 
     def edit_duplicate(self) -> None:
-        text = self.editor.copy_text(self.selected_ids())
-        if text is None:
-            self.show_message("Select elements to duplicate.")
-            return
-        error, ids = self.editor.paste_text(text, QPointF(40, 40))
+        error, ids = self.editor.duplicate(self.selected_ids())
         if error:
             self.show_message(error)
         else:
             self.scene.select_ids(ids)
+            if self.editor.notes:
+                self.show_message(" ".join(self.editor.notes))
 
     def edit_delete(self) -> None:
         self._report(self.editor.delete(self.selected_ids()))
@@ -699,8 +698,9 @@ class MainWindow(QMainWindow):
         """Insert menu: top-level kinds at the view centre, contained kinds into the selection."""
         if at is None:
             if kind in ("nic", "vm"):
-                servers = [i for i in self.selected_ids() if self.scene.top_items.get(i) is not None
-                           and isinstance(self.scene.top_items[i], ServerItem)]
+                # The selected server, or the server of a selected NIC or VM (a new one is selected).
+                hosts = [self.document.topology.server_of(i) for i in self.selected_ids()]
+                servers = [h.id for h in hosts if h is not None and isinstance(self.scene.top_items.get(h.id), ServerItem)]
                 item = self.scene.element_item(servers[0]) if servers else None
                 if item is None:
                     self.show_message(f"Select a server to insert a {'NIC' if kind == 'nic' else 'VM'} into.")

@@ -63,10 +63,14 @@ def test_top_level_kinds_drop_on_empty_canvas(window, design, kind, cls, item_cl
     (new,) = new_ids(before, design)
     element = design.elements[new]
     assert isinstance(element, cls)
-    assert (element.x, element.y) == (EMPTY.x(), EMPTY.y())  # on the grid already
     item = window.scene.element_item(new)
     assert isinstance(item, item_cls)
-    assert (item.x(), item.y()) == (EMPTY.x(), EMPTY.y())
+    assert (item.x(), item.y()) == (element.x, element.y)
+    # Centred on the drop point (to the grid), and selected so the inspector shows it.
+    centre = item.sceneBoundingRect().center()
+    grid = window.scene.grid_size
+    assert abs(centre.x() - EMPTY.x()) <= grid / 2 + 1 and abs(centre.y() - EMPTY.y()) <= grid / 2 + 1
+    assert window.scene.selected_ids() == [new]
     assert window.document.undo_stack.count() == depth + 1
 
 
