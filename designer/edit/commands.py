@@ -13,10 +13,12 @@ is exactly as before (all or nothing).
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any, Callable
 
 from ..model.elements import Element, Link, VNic
-from ..model.topology import Removal, Topology
+from ..model.elements import CostModel
+from ..model.topology import RackRemoval, Removal, Topology
 
 
 class Rollback:
@@ -36,12 +38,11 @@ class Rollback:
     def __enter__(self) -> "Rollback":
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             for inverse in reversed(self._undo):
                 inverse()
         self._undo = []
-        return False
 
 
 class Command:
@@ -76,7 +77,7 @@ class AddElementsCommand(Command):
                 added.append(element.id)
             for link in self.links:
                 self.topo.connect(copy.deepcopy(link))
-                undo.push(lambda link_id=link.id: self.topo.disconnect(link_id))
+                undo.push(functools.partial(self.topo.disconnect, link.id))
 
     def revert(self) -> None:
         # The stack has undone every later command, so the model is exactly as
@@ -141,7 +142,7 @@ class SetFieldCommand(Command):
             for element_id in self.element_ids:
                 old = self.topo.set_field(element_id, self.name, self.value)
                 self.old.append(old)
-                undo.push(lambda element_id=element_id, old=old: self.topo.set_field(element_id, self.name, old))
+                undo.push(functools.partial(self.topo.set_field, element_id, self.name, old))
 
     def revert(self) -> None:
         for element_id, old in zip(reversed(self.element_ids), reversed(self.old)):
@@ -239,12 +240,13 @@ class SetCostModelCommand(Command):
         super().__init__("Edit VMM cost model")
         self.topo = topo
         self.cost_model = copy.deepcopy(cost_model)
-        self.old = None
+        self.old: CostModel | None = None
 
     def apply(self) -> None:
         self.old = self.topo.set_cost_model(self.cost_model)
 
     def revert(self) -> None:
+        assert self.old is not None
         self.topo.set_cost_model(self.old)
 
 
@@ -263,7 +265,7 @@ class PlaceCommand(Command):
             for element_id, (rack, rack_u) in self.moves.items():
                 old = self.topo.place(element_id, rack, rack_u)
                 self.old[element_id] = old
-                undo.push(lambda element_id=element_id, old=old: self.topo.place(element_id, *old))
+                undo.push(functools.partial(self.topo.place, element_id, *old))
 
     def revert(self) -> None:
         for element_id, (rack, rack_u) in reversed(list(self.old.items())):
@@ -290,7 +292,7 @@ class RemoveRackCommand(Command):
         super().__init__(text)
         self.topo = topo
         self.rack_id = rack_id
-        self._removal = None
+        self._removal: RackRemoval | None = None
 
     def apply(self) -> None:
         self._removal = self.topo.remove_rack(self.rack_id)

@@ -541,7 +541,7 @@ def _read_element(raw: Any, position: int) -> Element:
     if "kind" not in raw:
         raise ProjectFileError(f"{where}: field 'kind' is missing.")
     cls = ELEMENT_CLASSES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    if cls is None or not isinstance(kind, str):
         raise ProjectFileError(
             f"{where}: field 'kind' must be one of {', '.join(ELEMENT_CLASSES)}, got {repr(kind)[:60]}."
         )
@@ -574,6 +574,7 @@ def _read_element(raw: Any, position: int) -> Element:
         if len(raw_vnics) > MAX_VNICS_PER_VM:
             raise ProjectFileError(f"{where}: field 'vnics' has {len(raw_vnics)} entries; at most {MAX_VNICS_PER_VM}.")
         values["vnics"] = [_read_vnic(v, where, i) for i, v in enumerate(raw_vnics)]
+    assert isinstance(eid, str)  # is_valid_id above
     element = cls(id=eid, **values)
     if kind == "nic":
         why = netdevs_problem(element.ports, element.netdevs)  # type: ignore[attr-defined]

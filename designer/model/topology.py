@@ -310,7 +310,8 @@ class Topology:
 
     def _graph_add_link(self, link: Link) -> None:
         self._link_position = None
-        nodes, ports = [], []
+        nodes: list[str] = []
+        ports: list[int | None] = []
         for end in link.ends():
             if end in self.elements:
                 nodes.append(end)
@@ -422,9 +423,9 @@ class Topology:
             self._graph_remove_link(link)
             del self.links[link.id]
         for vm_id, index, _ in removal.detached:
-            vm = self.elements[vm_id]
-            assert isinstance(vm, VM)
-            vnic = vm.vnics[index]
+            guest = self.elements[vm_id]
+            assert isinstance(guest, VM)
+            vnic = guest.vnics[index]
             for attr in _VNIC_REFS:
                 if getattr(vnic, attr) in doomed:
                     setattr(vnic, attr, None)
