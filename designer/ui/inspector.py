@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QMessageBox,
@@ -103,6 +104,7 @@ class FieldEditor(QWidget):
                 placeholder = "empty = none / default"
             edit.setPlaceholderText(placeholder)
             edit.editingFinished.connect(self._finish_text)
+            edit.installEventFilter(self)
             self.widget = edit
             self._last_text = edit.text()
         row.addWidget(self.widget, 1)
@@ -141,8 +143,37 @@ class FieldEditor(QWidget):
         self.error.hide()
         self.widget.setStyleSheet("")
 
+    def edited(self) -> bool:
+        """Whether the field holds typing not yet applied (or refused) to the design."""
+        return isinstance(self.widget, QLineEdit) and (self.widget.text() != self._last_text or self.error.isVisible())
+
+    def revert_text(self) -> None:
+        """Back to the design's value: the typing is dropped, and its red error with it."""
+        if isinstance(self.widget, QLineEdit):
+            self.widget.setText(self._last_text)
+        self.clear_error()
+
+    def eventFilter(self, watched, event) -> bool:
+        """Ctrl+Z in a text field: if the field was edited, the first Ctrl+Z reverts the field
+        to the design's value; otherwise (and then) it undoes the last design edit, as
+        everywhere else. Ctrl+Shift+Z / Ctrl+Y in an unedited field redo the design edit."""
+        if watched is self.widget and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            undo = event.matches(QKeySequence.StandardKey.Undo)
+            redo = event.matches(QKeySequence.StandardKey.Redo)
+            if undo or redo:
+                if undo and self.edited():
+                    if event.type() == QEvent.Type.KeyPress:
+                        self.revert_text()
+                    event.accept()
+                    return event.type() == QEvent.Type.KeyPress
+                # Unedited: let the window's Undo/Redo shortcut have the key.
+                event.ignore()
+                return True
+        return super().eventFilter(watched, event)
+
     def set_value(self, value: Any) -> None:
-        if self.widget.hasFocus():
+        """Show the design's value, unless the user is typing in this field right now."""
+        if isinstance(self.widget, QLineEdit) and self.widget.hasFocus() and self.edited():
             return
         if isinstance(self.widget, QCheckBox):
             self.widget.setChecked(bool(value))

@@ -337,6 +337,11 @@ class MainWindow(QMainWindow):
         self.scene = DesignScene(document.topology, self)
         self.scene.viewStateChanged = document.mark_modified  # collapsing is saved with the design
         self.view.setScene(self.scene)
+        if old_scene is not None:
+            # The old scene and its items go with the old document (they are not kept alive by the window).
+            old_scene.blockSignals(True)
+            old_scene.clearSelection()
+            old_scene.deleteLater()
         self.editor = Editor(document, self.scene)
         self.view.editor = self.editor
         self.scene.selectionChanged.connect(self._selection_changed)
@@ -344,9 +349,8 @@ class MainWindow(QMainWindow):
         document.solveFailed.connect(self._on_solve_failed)
         document.modifiedChanged.connect(lambda _m: self._update_title())
         document.pathChanged.connect(lambda _p: self._update_title())
-        document.modelChanged.connect(self._on_model_changed)
+        document.changed.connect(self._on_document_changed)
         stack = document.undo_stack
-        stack.indexChanged.connect(lambda _i: self.scene.flush())
         stack.canUndoChanged.connect(self.act_undo.setEnabled)
         stack.canRedoChanged.connect(self.act_redo.setEnabled)
         stack.undoTextChanged.connect(lambda t: self.act_undo.setText(f"&Undo {t}" if t else "&Undo"))
@@ -384,9 +388,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{doc.display_name}[*] — {APP_NAME}")
         self.setWindowModified(doc.modified)
 
-    def _on_model_changed(self, _event) -> None:
+    def _on_document_changed(self) -> None:
+        """After each command, undo or redo: the canvas, then the inspector, show the model."""
+        if self.scene is not None:
+            self.scene.flush()
         if self.inspector is not None:
-            QTimer.singleShot(0, self.inspector, self.inspector.refresh)
+            self.inspector.refresh()
 
     def _on_solving(self, running: bool) -> None:
         """A background solve: the overlay shows the previous solution until it lands."""

@@ -566,7 +566,7 @@ class RackPanel(QWidget):
         """Follow a new document: its model events, its solutions and the topology selection."""
         if self._document is not None:
             try:
-                self._document.modelChanged.disconnect(self._on_model_changed)
+                self._document.changed.disconnect(self.invalidate)
                 self._document.solved.disconnect(self._on_solved)
                 self._document.solveFailed.disconnect(self._on_solved)
             except (RuntimeError, TypeError):
@@ -578,7 +578,7 @@ class RackPanel(QWidget):
                 pass
         self._document = document
         self._topology_scene = self.main.scene
-        document.modelChanged.connect(self._on_model_changed)
+        document.changed.connect(self.invalidate)
         document.solved.connect(self._on_solved)
         document.solveFailed.connect(self._on_solved)  # redrawn without the stale overlay
         self.main.scene.selectionChanged.connect(self._topology_selection_changed)
