@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from .. import catalogue
 from ..model.elements import COST_PRESETS, MODES, VM, Nic, VirtualFunction
+from ..model.labels import field_label, rate_cap_text
 from ..model.schema import (
     CORE_US_SPEC,
     COST_MODEL_FIELDS,
@@ -183,6 +184,19 @@ class FieldEditor(QWidget):
             self.widget.setText(_text(value))
             self._last_text = self.widget.text()
             self.clear_error()
+
+
+def row_label(spec: FieldSpec) -> QLabel:
+    """The engineering label with its unit ("Transmit demand (Gbit/s)"); the file format's
+    field name is in the tooltip."""
+    unit = spec.unit
+    if spec.name == "max_gbps":
+        unit = f"{unit}; 0 = no cap" if unit else "0 = no cap"
+    label = QLabel(field_label(spec.name, unit))
+    label.setObjectName(f"label_{spec.name}")
+    label.setToolTip(f"Field {spec.name}" + (f": {spec.help}" if spec.help else ""))
+    label.setWordWrap(True)
+    return label
 
 
 class InspectorWidget(QScrollArea):
@@ -370,6 +384,9 @@ class InspectorWidget(QScrollArea):
         for spec in specs or []:
             values = [getattr(e, spec.name) for e in elements]
             mixed = any(v != values[0] for v in values)
+            if spec.name == "rack":
+                form.addRow(row_label(spec), self._rack_choice(ids, values, mixed))
+                continue
             fe = FieldEditor(spec, values[0], mixed=mixed)
             fe.setObjectName(f"field_{spec.name}")
             if single_nic is not None and spec.name == "model":
@@ -377,7 +394,7 @@ class InspectorWidget(QScrollArea):
             else:
                 fe.committed.connect(
                     lambda v, name=spec.name, fe=fe: self._report(self.editor.set_field(ids, name, v), fe))
-            form.addRow(spec.name, fe)
+            form.addRow(row_label(spec), fe)
             self.field_editors[spec.name] = fe
             if not mixed:
                 self._updaters.append(
@@ -387,6 +404,66 @@ class InspectorWidget(QScrollArea):
             self._build_capabilities(layout, elements[0])
         if len(elements) == 1 and isinstance(elements[0], VM):
             self._build_vnics(layout, elements[0])
+        elif len(elements) > 1 and all(isinstance(e, VM) for e in elements):
+            self._build_bulk_vnics(layout, [e for e in elements if isinstance(e, VM)])
+
+    def _rack_choice(self, ids: list[str], values: list, mixed: bool) -> QComboBox:
+        """``rack`` is one of the design's racks (or none), not free text."""
+        topo = self.editor.topo
+        combo = QComboBox()
+        combo.setObjectName("field_rack")
+        if mixed:
+            combo.addItem(MIXED, "")
+        combo.addItem("(not in a rack)", None)
+        for rack in topo.racks.values():
+            combo.addItem(rack.display_name(), rack.id)
+        if values and values[0] is not None and values[0] not in topo.racks:
+            combo.addItem(str(values[0]), values[0])  # a name the design has no rack for
+        if not mixed:
+            combo.setCurrentIndex(max(0, combo.findData(values[0])))
+        combo.activated.connect(lambda i: combo.itemData(i) != "" and self._report(
+            self.editor.set_field(ids, "rack", combo.itemData(i))))
+        return combo
+
+    def _build_bulk_vnics(self, layout: QVBoxLayout, vms: list[VM]) -> None:
+        """Several guests: their vNIC fields, set on every vNIC of every selected guest that
+        has one, as one undo step."""
+        with_vnics = [vm for vm in vms if vm.vnics]
+        box = QGroupBox(f"vNICs of {len(with_vnics)} of {len(vms)} guests")
+        box.setObjectName("bulk_vnics")
+        form = QFormLayout(box)
+        layout.addWidget(box)
+        if not with_vnics:
+            form.addRow(QLabel("None of the selected guests has a vNIC yet."))
+            return
+        vnics = [v for vm in with_vnics for v in vm.vnics]
+        ids = [vm.id for vm in with_vnics]
+        topo = self.editor.topo
+        for spec in VNIC_FIELDS:
+            if spec.name in ("vf", "nic", "port"):
+                continue  # the device is chosen by dragging, one guest at a time
+            if spec.name == "to":
+                combo = QComboBox()
+                values = {v.to for v in vnics}
+                combo.addItem(MIXED if len(values) > 1 else "(the only network)" if len(topo.networks) == 1
+                              else "(choose)", None)
+                for net in topo.networks:
+                    combo.addItem(net.display_name(), net.id)
+                if len(values) == 1:
+                    combo.setCurrentIndex(max(0, combo.findData(values.pop())))
+                combo.setObjectName("bulk_vnic_to")
+                combo.activated.connect(lambda i, c=combo: c.itemData(i) is not None and self._report(
+                    self.editor.set_vnic_field(ids, "to", c.itemData(i))))
+                form.addRow(row_label(spec), combo)
+                continue
+            values = [getattr(v, spec.name) for v in vnics]
+            mixed = any(v != values[0] for v in values)
+            fe = FieldEditor(spec, values[0], mixed=mixed)
+            fe.setObjectName(f"bulk_vnic_{spec.name}")
+            fe.committed.connect(lambda v, name=spec.name, fe=fe: self._report(
+                self.editor.set_vnic_field(ids, name, v), fe))
+            form.addRow(row_label(spec), fe)
+            self.field_editors[f"vnics.{spec.name}"] = fe
 
     # ------------------------------------------------------------ NIC hardware
     def _build_model_chooser(self, form: QFormLayout, nic: Nic) -> None:
@@ -549,13 +626,13 @@ class InspectorWidget(QScrollArea):
                         combo.addItem(net.display_name(), net.id)
                     combo.setCurrentIndex(max(0, combo.findData(vnic.to)))
                     combo.activated.connect(lambda i, c=combo, idx=index: self._set_vnic(vm.id, idx, "to", c.itemData(i)))
-                    form.addRow("to", combo)
+                    form.addRow(row_label(spec), combo)
                     continue
                 fe = FieldEditor(spec, getattr(vnic, spec.name))
                 fe.setObjectName(f"vnic{index}_{spec.name}")
                 fe.committed.connect(lambda v, idx=index, name=spec.name, fe=fe: self._report(
                     self._set_vnic(vm.id, idx, name, v), fe))
-                form.addRow(spec.name, fe)
+                form.addRow(row_label(spec), fe)
                 self.field_editors[f"vnic{index}.{spec.name}"] = fe
                 self._updaters.append(
                     lambda fe=fe, idx=index, name=spec.name: vm.id in topo.elements
@@ -563,8 +640,8 @@ class InspectorWidget(QScrollArea):
                     and fe.set_value(getattr(topo.elements[vm.id].vnics[idx], name)))
             if vnic.mode == "vf" and vnic.vf in topo.elements:
                 vf = topo.elements[vnic.vf]
-                note = QLabel(f"Guarantee and cap come from VF {vf.id}: min {vf.min_gbps:g}, "
-                              f"max {vf.max_gbps:g} Gbit/s (select the VF to change them).")
+                note = QLabel(f"Guarantee and cap come from VF {vf.id}: min {vf.min_gbps:g} Gbit/s, "
+                              f"max {rate_cap_text(vf.max_gbps)} (select the VF to change them).")
                 note.setWordWrap(True)
                 note.setStyleSheet("color: #607d8b;")
                 form.addRow(note)
