@@ -121,3 +121,22 @@ def test_replacing_the_document_does_not_keep_old_scenes(qtbot, window):
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert _live() <= first
     assert isinstance(window.scene, QGraphicsScene)
+
+
+def test_a_guest_whose_nic_was_deleted_reads_not_attached(qtbot, window):
+    topo = open_example(window)
+    vm = next(v for v in topo.vms if v.vnics and v.vnics[0].nic and v.vnics[0].mode != "passthrough")
+    nic_id = vm.vnics[0].nic
+    guests = [g.id for g in topo.vms if any(x.nic == nic_id or (x.vf and topo[x.vf].parent == nic_id)
+                                           for x in g.vnics)]
+    assert window.editor.delete([nic_id]) is None
+    window.document.solve_now()
+    window.scene.flush()
+    checked = 0
+    for guest in guests:
+        if all(v.device() is None for v in topo[guest].vnics):
+            item = window.scene.element_item(guest)
+            assert item.quiet_text() == "not attached"
+            assert item._badge_color().name() != "#ef6c00"  # not the "throttled" orange
+            checked += 1
+    assert checked >= 1
