@@ -140,3 +140,17 @@ def test_a_guest_whose_nic_was_deleted_reads_not_attached(qtbot, window):
             assert item._badge_color().name() != "#ef6c00"  # not the "throttled" orange
             checked += 1
     assert checked >= 1
+
+
+def test_catalogue_names_in_the_palette_are_not_cut_off(qtbot, window):
+    tree = window.palette.tree
+    window.resizeDocks([window.palette_dock], [120], Qt.Orientation.Horizontal)  # as narrow as it goes
+    qtbot.wait(20)
+    catalogue = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
+                     if tree.topLevelItem(i).text(0) == "NIC catalogue")
+    metrics = tree.fontMetrics()
+    for j in range(catalogue.childCount()):
+        child = catalogue.child(j)
+        rect = tree.visualItemRect(child)
+        text_room = rect.width() - tree.iconSize().width() - 8
+        assert text_room >= metrics.horizontalAdvance(child.text(0)), child.text(0)
