@@ -298,13 +298,15 @@ def refuse_unencodable(doc: Any) -> None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if not _encodable(value):
-                raise ProjectFileError(_describe_path(doc, path, unsavable_text(value)))
+            why = unsavable_text(value)
+            if why is not None:
+                raise ProjectFileError(_describe_path(doc, path, why))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if not _encodable(key):
+                why = unsavable_text(key)
+                if why is not None:
                     raise ProjectFileError(_describe_path(doc, path + (key.encode("utf-8", "replace").decode(),),
-                                                          "— its name " + unsavable_text(key)))
+                                                          "— its name " + why))
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (i,), item) for i, item in enumerate(value))
