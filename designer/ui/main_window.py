@@ -789,7 +789,8 @@ class MainWindow(QMainWindow):
                 distribute.addActions(list(self.distribute_actions.values()))
         else:
             self.scene.clearSelection()
-            menu.addAction(self.act_paste)
+            paste_here = menu.addAction("Paste here")  # at the click, not beside the originals
+            paste_here.triggered.connect(lambda: self.edit_paste(scene_pos))
             menu.addSeparator()
             for kind, label in (("network", "Add network here"), ("switch", "Add switch here"),
                                 ("server", "Add server here")):
