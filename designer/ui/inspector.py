@@ -260,8 +260,11 @@ class InspectorWidget(QScrollArea):
             self._build_project(layout)
         elif len(self.ids) == 1 and links:
             self._build_link(layout, links[0].id)
+            self._add_solved(layout, links[0].id)
         elif elements and not links:
             self._build_elements(layout, elements)
+            if len(elements) == 1 and elements[0].KIND in ("server", "nic", "switch"):
+                self._add_solved(layout, elements[0].id)
         else:
             layout.addWidget(QLabel(f"{len(self.ids)} items selected (elements and cables).\n"
                                     "Select elements of one kind, or one cable, to edit fields."))
@@ -670,6 +673,40 @@ class InspectorWidget(QScrollArea):
     def _update_values(self) -> None:
         for update in self._updaters:
             update()
+
+    def solved_text(self, element_id: str) -> str:
+        """The solver's figures for a server (VMM cores), a NIC (PCIe and ports) or a cable."""
+        document = getattr(self.editor, "document", None)
+        solution = getattr(document, "solution", None)
+        topo = self.editor.topo
+        if solution is None:
+            return "Not solved yet."
+        from .analysis.data import resource_element_id
+        element = topo.elements.get(element_id)
+        lines = []
+        for record in solution.resource_records():
+            rid = record["id"]
+            owner = resource_element_id(rid, topo)
+            nic_of_port = rid.split(":")[1] if rid.startswith(("port:", "pcie:")) else None
+            if owner != element_id and not (element is not None and element.KIND == "nic"
+                                            and nic_of_port == element_id):
+                continue
+            unit = "cores" if record["kind"] == "vmm" else "Gbit/s"
+            lines.append(f"{rid}: load {record['load']:.3g} of {record['capacity']:.3g} {unit} "
+                         f"({record['utilization'] * 100:.0f} %)" + (" — saturated" if record["saturated"] else ""))
+        return "\n".join(lines) if lines else "No traffic through it."
+
+    def _add_solved(self, layout: QVBoxLayout, element_id: str) -> None:
+        box = QGroupBox("Solved")
+        box.setObjectName("solved")
+        inner = QVBoxLayout(box)
+        label = QLabel(self.solved_text(element_id))
+        label.setObjectName("solved_text")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        inner.addWidget(label)
+        layout.addWidget(box)
+        self._updaters.append(lambda: label.setText(self.solved_text(element_id)))
 
     def _report(self, error: str | None, fe: FieldEditor | None = None) -> None:
         if error:

@@ -406,6 +406,8 @@ class MainWindow(QMainWindow):
             return
         self.scene.set_solution(solution)
         self.problems.set_problems(solution.problems)
+        if self.inspector is not None:
+            self.inspector.refresh()  # its solver figures
         errors = sum(1 for p in solution.problems if p.severity == "error")
         peak = solution.peak_utilization
         self.summary.setText(

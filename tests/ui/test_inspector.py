@@ -268,3 +268,21 @@ def test_several_guests_offer_their_vnic_fields_as_one_step(qtbot, window):
     assert window.document.undo_stack.count() == 1
     window.act_undo.trigger()
     assert not all(v.tx_gbps == 3.5 for g in guests for v in topo[g].vnics)
+
+
+def test_selected_server_nic_and_cable_show_their_solver_figures(qtbot, window):
+    topo = open_example(window)
+    window.document.solve_now()
+    records = {r["id"]: r for r in window.document.solution.resource_records()}
+    select(qtbot, window, "h1")
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    vmm = records["vmm:h1"]
+    assert f"vmm:h1: load {vmm['load']:.3g} of {vmm['capacity']:.3g} cores" in text
+    nic = topo.nics_of("h1")[0].id
+    select(qtbot, window, nic)
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    assert any(rid.startswith(f"pcie:{nic}") for rid in records) and f"pcie:{nic}" in text
+    cable = next(l for l in topo.links.values() if l.a.startswith(nic + ":"))
+    select(qtbot, window, cable.id)
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    assert f"port:{cable.a}" in text and "Gbit/s" in text
