@@ -250,6 +250,7 @@ class InspectorWidget(QScrollArea):
         self._signature = self._make_signature()
         self.field_editors = {}
         self._updaters: list[Callable[[], None]] = []
+        self._solved_updaters: list[Callable[[], None]] = []
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -674,6 +675,11 @@ class InspectorWidget(QScrollArea):
         for update in self._updaters:
             update()
 
+    def update_solved(self) -> None:
+        """A new solution: only the solver figures change (the fields are the model's)."""
+        for update in self._solved_updaters:
+            update()
+
     def solved_text(self, element_id: str) -> str:
         """The solver's figures for a server (VMM cores), a NIC (PCIe and ports) or a cable."""
         document = getattr(self.editor, "document", None)
@@ -706,7 +712,7 @@ class InspectorWidget(QScrollArea):
         label.setTextFormat(Qt.TextFormat.PlainText)
         inner.addWidget(label)
         layout.addWidget(box)
-        self._updaters.append(lambda: label.setText(self.solved_text(element_id)))
+        self._solved_updaters.append(lambda: label.setText(self.solved_text(element_id)))
 
     def _report(self, error: str | None, fe: FieldEditor | None = None) -> None:
         if error:

@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
         self.scene.set_solution(solution)
         self.problems.set_problems(solution.problems)
         if self.inspector is not None:
-            self.inspector.refresh()  # its solver figures
+            self.inspector.update_solved()
         errors = sum(1 for p in solution.problems if p.severity == "error")
         peak = solution.peak_utilization
         self.summary.setText(
