@@ -458,8 +458,9 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
             if ref in mapping:
                 setattr(vnic, "vf" if vnic.vf is not None else "nic", mapping[ref])
                 continue
-            server = topo.server_of(ref) if ref in topo.elements else None
-            same_host = server is not None and server.id == e.parent
+            want = VirtualFunction if vnic.vf is not None else Nic
+            server = topo.server_of(ref) if isinstance(topo.elements.get(ref), want) else None
+            same_host = server is not None and server.id == e.parent  # else (not a VF/NIC here): detached
             if same_host and vnic.vf is None and vnic.mode != "passthrough":
                 continue  # another guest on the same vSwitch port is fine
             if same_host and vnic.vf is not None:

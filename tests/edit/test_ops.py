@@ -351,3 +351,12 @@ def test_one_id_generator_for_every_name_space():
     assert checks.fresh_id(t, "x") == "x2"  # a link id counts too
     assert t.new_id("x") == "x2"
     assert ops.fresh_rack_id(t) == "rack2"
+
+
+def test_paste_of_a_guest_whose_vf_names_a_server_leaves_it_unattached():
+    t = design()
+    text = ('{"format": "rackio-clipboard", "elements": [{"id": "v", "kind": "vm", "parent": "host1", '
+            '"vnics": [{"mode": "vf", "vf": "host1"}]}]}')
+    result = ops.paste(t, text)
+    run(result.command)
+    assert t[result.ids[0]].vnics[0].vf is None
