@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 EXAMPLE := resources/examples/mail-rack.rackio
 
-.PHONY: run test bench bench-gui bench-cli bench-scale screenshots venv clean package wheel install-desktop \
+.PHONY: run test check bench bench-gui bench-cli bench-scale screenshots venv clean package wheel install-desktop \
 	check-desktop desktop-tools system-deps test-tools
 
 venv: $(STAMP)
@@ -20,8 +20,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP) system-deps
 	$(VENV)/bin/rackio $(EXAMPLE)
 
-test: $(STAMP) desktop-tools system-deps test-tools
+test: $(STAMP) desktop-tools system-deps test-tools check
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The layer contracts (pyproject.toml [tool.importlinter]) and the type checks of the
+# Qt-free packages ([tool.mypy]); docs/architecture.md says why.
+check: $(STAMP)
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_solver.py

@@ -455,7 +455,7 @@ def test_rackio_executable(tmp_path, spec_file):
 def test_core_packages_do_not_import_qt(tmp_path, spec_file):
     code = f"""
 import sys
-import designer.model, designer.fileformat, designer.solver, designer.cli, designer.generate
+import designer.model, designer.fileformat, designer.solver, designer.cli, designer.generate, designer.edit.ops
 import designer.diagram.routing, designer.diagram.drawio
 import designer.solver.sweep
 from designer.cli import main

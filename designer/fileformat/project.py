@@ -51,6 +51,7 @@ from ..model.schema import (
     link_field_spec,
     unsavable_text,
 )
+from ..model.checks import cable_kinds_problem
 from ..model.topology import Topology
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
@@ -297,13 +298,15 @@ def refuse_unencodable(doc: Any) -> None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if not _encodable(value):
-                raise ProjectFileError(_describe_path(doc, path, unsavable_text(value)))
+            why = unsavable_text(value)
+            if why is not None:
+                raise ProjectFileError(_describe_path(doc, path, why))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if not _encodable(key):
+                why = unsavable_text(key)
+                if why is not None:
                     raise ProjectFileError(_describe_path(doc, path + (key.encode("utf-8", "replace").decode(),),
-                                                          "— its name " + unsavable_text(key)))
+                                                          "— its name " + why))
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (i,), item) for i, item in enumerate(value))
@@ -540,7 +543,7 @@ def _read_element(raw: Any, position: int) -> Element:
     if "kind" not in raw:
         raise ProjectFileError(f"{where}: field 'kind' is missing.")
     cls = ELEMENT_CLASSES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
+    if cls is None or not isinstance(kind, str):
         raise ProjectFileError(
             f"{where}: field 'kind' must be one of {', '.join(ELEMENT_CLASSES)}, got {repr(kind)[:60]}."
         )
@@ -573,6 +576,7 @@ def _read_element(raw: Any, position: int) -> Element:
         if len(raw_vnics) > MAX_VNICS_PER_VM:
             raise ProjectFileError(f"{where}: field 'vnics' has {len(raw_vnics)} entries; at most {MAX_VNICS_PER_VM}.")
         values["vnics"] = [_read_vnic(v, where, i) for i, v in enumerate(raw_vnics)]
+    assert isinstance(eid, str)  # is_valid_id above
     element = cls(id=eid, **values)
     if kind == "nic":
         why = netdevs_problem(element.ports, element.netdevs)  # type: ignore[attr-defined]
@@ -654,10 +658,9 @@ def _read_link(raw: Any, position: int, elements: dict[str, Element]) -> Link:
         kinds.append("port")
     if a == b:
         raise ProjectFileError(f"{where}: fields 'a' and 'b' are the same end {a!r}.")
-    if kinds.count("port") == 2:
-        raise ProjectFileError(f"{where}: a NIC port must be cabled to a switch or a network, not to another NIC port.")
-    if kinds.count("network") == 2:
-        raise ProjectFileError(f"{where}: two networks cannot be cabled to each other.")
+    rule = cable_kinds_problem(*kinds)
+    if rule is not None:
+        raise ProjectFileError(f"{where}: {rule}.")
     link = Link(a=a, b=b, gbps=gbps, id=lid)
     link.extra = {k: v for k, v in raw.items() if k not in ("a", "b", "gbps", "id")}
     if link.extra:

@@ -106,7 +106,7 @@ def free_slot(topo: "Topology", rack_id: str, height_u: int, ignore: str | None 
               from_top: bool = False) -> int | None:
     """The lowest (or highest) U where ``height_u`` units are free, or None."""
     rack = topo.racks[rack_id]
-    taken = set()
+    taken: set[int] = set()
     for other in members(topo, rack_id):
         if other.id != ignore:
             low, high = span(other)

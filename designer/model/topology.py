@@ -40,6 +40,7 @@ from .elements import (
     is_valid_link_id,
     split_port_end,
 )
+from . import checks
 from .racks import implicit_racks
 from .schema import FieldError, field_spec, link_field_spec, rack_field_spec, vnic_field_spec
 
@@ -267,11 +268,7 @@ class Topology:
 
     def new_id(self, stem: str) -> str:
         """A fresh id made from ``stem`` and the smallest free number."""
-        stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
-        n = 1
-        while f"{stem}{n}" in self.elements or f"{stem}{n}" in self.racks:
-            n += 1
-        return f"{stem}{n}"
+        return checks.fresh_id(self, stem)
 
     # --------------------------------------------------------- graph upkeep
     def _graph_add(self, element: Element) -> None:
@@ -313,7 +310,8 @@ class Topology:
 
     def _graph_add_link(self, link: Link) -> None:
         self._link_position = None
-        nodes, ports = [], []
+        nodes: list[str] = []
+        ports: list[int | None] = []
         for end in link.ends():
             if end in self.elements:
                 nodes.append(end)
@@ -425,9 +423,9 @@ class Topology:
             self._graph_remove_link(link)
             del self.links[link.id]
         for vm_id, index, _ in removal.detached:
-            vm = self.elements[vm_id]
-            assert isinstance(vm, VM)
-            vnic = vm.vnics[index]
+            guest = self.elements[vm_id]
+            assert isinstance(guest, VM)
+            vnic = guest.vnics[index]
             for attr in _VNIC_REFS:
                 if getattr(vnic, attr) in doomed:
                     setattr(vnic, attr, None)
@@ -515,10 +513,9 @@ class Topology:
             kinds.append("port")
         if link.a == link.b:
             raise ModelError(f"link {link.id!r}: both ends are {link.a!r}")
-        if kinds.count("port") == 2:
-            raise ModelError(f"link {link.id!r}: a NIC port must be cabled to a switch or a network, not to another NIC")
-        if kinds.count("network") == 2:
-            raise ModelError(f"link {link.id!r}: two networks cannot be cabled to each other directly")
+        rule = checks.cable_kinds_problem(*kinds)
+        if rule is not None:
+            raise ModelError(f"link {link.id!r}: {rule}")
 
     def connect(self, link: Link, *, index: int | None = None) -> Link:
         """Add a cable (see ``check_link`` for what is refused)."""
@@ -667,14 +664,9 @@ class Topology:
         return self.racks.get(getattr(self.elements.get(element_id), "rack", None) or "")
 
     def _check_rack_id(self, rack_id: Any) -> None:
-        if not is_valid_id(rack_id):
-            raise ModelError(f"{rack_id!r} is not a valid rack id (1–64 letters, digits, _ . -)")
-        if rack_id in self.racks:
-            raise ModelError(f"a rack with id {rack_id!r} already exists")
-        if rack_id in self.elements:
-            raise ModelError(f"rack {rack_id!r}: the id is already used by a {self.elements[rack_id].KIND}")
-        if rack_id in self.links:
-            raise ModelError(f"rack {rack_id!r}: the id is already used by a link")
+        problem = checks.rack_id_problem(self, rack_id)
+        if problem is not None:
+            raise ModelError(problem)
 
     def add_rack(self, rack: Rack, *, index: int | None = None) -> Rack:
         """Add a rack (its id is unique among racks, elements and links)."""

@@ -21,7 +21,8 @@ from ..fileformat import CURRENT_VERSION, save
 from ..fileformat.project import load_versioned
 from ..model.topology import ModelError, ModelEvent, Topology
 from ..solver import Solution, solve
-from .commands import Command
+from ..edit.commands import Command
+from .undo import UndoCommand
 
 SOLVE_DELAY_MS = 30
 # Designs with more flows than this re-solve in a worker thread (docs/performance.md):
@@ -73,6 +74,9 @@ def disk_state(path: str) -> tuple[int, int, str] | None:
 
 class Document(QObject):
     modelChanged = Signal(object)  # ModelEvent
+    # Once per command done, undone or redone: the one signal the views follow
+    # (the model's events arrive many per command; a bulk add sends thousands).
+    changed = Signal()
     solved = Signal(object)  # Solution
     solveFailed = Signal(str)  # why; ``solution`` is then None, never the previous numbers
     modifiedChanged = Signal(bool)
@@ -89,6 +93,7 @@ class Document(QObject):
         self.recovery_key: str | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(lambda clean: self.modifiedChanged.emit(not clean))
+        self.undo_stack.indexChanged.connect(lambda _index: self.changed.emit())
         # QUndoStack's destructor clears the stack and so emits its signals, into
         # listeners (this document, a window's Undo/Redo actions) that may already be
         # gone. A document being destroyed has nothing left to say: silence its stack.
@@ -119,8 +124,9 @@ class Document(QObject):
             command.apply()
         except ModelError as exc:
             return str(exc)
-        command.skip_next_redo = True
-        self.undo_stack.push(command)
+        wrapper = UndoCommand(command)
+        wrapper.skip_next_redo = True
+        self.undo_stack.push(wrapper)
         return None
 
     # Edits that cannot change any number the solver computes.

@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QMessageBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from .. import catalogue
 from ..model.elements import COST_PRESETS, MODES, VM, Nic, VirtualFunction
+from ..model.labels import field_label, rate_cap_text
 from ..model.schema import (
     CORE_US_SPEC,
     COST_MODEL_FIELDS,
@@ -103,6 +105,7 @@ class FieldEditor(QWidget):
                 placeholder = "empty = none / default"
             edit.setPlaceholderText(placeholder)
             edit.editingFinished.connect(self._finish_text)
+            edit.installEventFilter(self)
             self.widget = edit
             self._last_text = edit.text()
         row.addWidget(self.widget, 1)
@@ -141,8 +144,37 @@ class FieldEditor(QWidget):
         self.error.hide()
         self.widget.setStyleSheet("")
 
+    def edited(self) -> bool:
+        """Whether the field holds typing not yet applied (or refused) to the design."""
+        return isinstance(self.widget, QLineEdit) and (self.widget.text() != self._last_text or self.error.isVisible())
+
+    def revert_text(self) -> None:
+        """Back to the design's value: the typing is dropped, and its red error with it."""
+        if isinstance(self.widget, QLineEdit):
+            self.widget.setText(self._last_text)
+        self.clear_error()
+
+    def eventFilter(self, watched, event) -> bool:
+        """Ctrl+Z in a text field: if the field was edited, the first Ctrl+Z reverts the field
+        to the design's value; otherwise (and then) it undoes the last design edit, as
+        everywhere else. Ctrl+Shift+Z / Ctrl+Y in an unedited field redo the design edit."""
+        if watched is self.widget and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            undo = event.matches(QKeySequence.StandardKey.Undo)
+            redo = event.matches(QKeySequence.StandardKey.Redo)
+            if undo or redo:
+                if undo and self.edited():
+                    if event.type() == QEvent.Type.KeyPress:
+                        self.revert_text()
+                    event.accept()
+                    return event.type() == QEvent.Type.KeyPress
+                # Unedited: let the window's Undo/Redo shortcut have the key.
+                event.ignore()
+                return True
+        return super().eventFilter(watched, event)
+
     def set_value(self, value: Any) -> None:
-        if self.widget.hasFocus():
+        """Show the design's value, unless the user is typing in this field right now."""
+        if isinstance(self.widget, QLineEdit) and self.widget.hasFocus() and self.edited():
             return
         if isinstance(self.widget, QCheckBox):
             self.widget.setChecked(bool(value))
@@ -152,6 +184,19 @@ class FieldEditor(QWidget):
             self.widget.setText(_text(value))
             self._last_text = self.widget.text()
             self.clear_error()
+
+
+def row_label(spec: FieldSpec) -> QLabel:
+    """The engineering label with its unit ("Transmit demand (Gbit/s)"); the file format's
+    field name is in the tooltip."""
+    unit = spec.unit
+    if spec.name == "max_gbps":
+        unit = f"{unit}; 0 = no cap" if unit else "0 = no cap"
+    label = QLabel(field_label(spec.name, unit))
+    label.setObjectName(f"label_{spec.name}")
+    label.setToolTip(f"Field {spec.name}" + (f": {spec.help}" if spec.help else ""))
+    label.setWordWrap(True)
+    return label
 
 
 class InspectorWidget(QScrollArea):
@@ -205,6 +250,7 @@ class InspectorWidget(QScrollArea):
         self._signature = self._make_signature()
         self.field_editors = {}
         self._updaters: list[Callable[[], None]] = []
+        self._solved_updaters: list[Callable[[], None]] = []
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setAlignment(Qt.AlignmentFlag.AlignTop)
@@ -215,8 +261,11 @@ class InspectorWidget(QScrollArea):
             self._build_project(layout)
         elif len(self.ids) == 1 and links:
             self._build_link(layout, links[0].id)
+            self._add_solved(layout, links[0].id)
         elif elements and not links:
             self._build_elements(layout, elements)
+            if len(elements) == 1 and elements[0].KIND in ("server", "nic", "switch"):
+                self._add_solved(layout, elements[0].id)
         else:
             layout.addWidget(QLabel(f"{len(self.ids)} items selected (elements and cables).\n"
                                     "Select elements of one kind, or one cable, to edit fields."))
@@ -339,6 +388,9 @@ class InspectorWidget(QScrollArea):
         for spec in specs or []:
             values = [getattr(e, spec.name) for e in elements]
             mixed = any(v != values[0] for v in values)
+            if spec.name == "rack":
+                form.addRow(row_label(spec), self._rack_choice(ids, values, mixed))
+                continue
             fe = FieldEditor(spec, values[0], mixed=mixed)
             fe.setObjectName(f"field_{spec.name}")
             if single_nic is not None and spec.name == "model":
@@ -346,7 +398,7 @@ class InspectorWidget(QScrollArea):
             else:
                 fe.committed.connect(
                     lambda v, name=spec.name, fe=fe: self._report(self.editor.set_field(ids, name, v), fe))
-            form.addRow(spec.name, fe)
+            form.addRow(row_label(spec), fe)
             self.field_editors[spec.name] = fe
             if not mixed:
                 self._updaters.append(
@@ -356,6 +408,66 @@ class InspectorWidget(QScrollArea):
             self._build_capabilities(layout, elements[0])
         if len(elements) == 1 and isinstance(elements[0], VM):
             self._build_vnics(layout, elements[0])
+        elif len(elements) > 1 and all(isinstance(e, VM) for e in elements):
+            self._build_bulk_vnics(layout, [e for e in elements if isinstance(e, VM)])
+
+    def _rack_choice(self, ids: list[str], values: list, mixed: bool) -> QComboBox:
+        """``rack`` is one of the design's racks (or none), not free text."""
+        topo = self.editor.topo
+        combo = QComboBox()
+        combo.setObjectName("field_rack")
+        if mixed:
+            combo.addItem(MIXED, "")
+        combo.addItem("(not in a rack)", None)
+        for rack in topo.racks.values():
+            combo.addItem(rack.display_name(), rack.id)
+        if values and values[0] is not None and values[0] not in topo.racks:
+            combo.addItem(str(values[0]), values[0])  # a name the design has no rack for
+        if not mixed:
+            combo.setCurrentIndex(max(0, combo.findData(values[0])))
+        combo.activated.connect(lambda i: combo.itemData(i) != "" and self._report(
+            self.editor.set_field(ids, "rack", combo.itemData(i))))
+        return combo
+
+    def _build_bulk_vnics(self, layout: QVBoxLayout, vms: list[VM]) -> None:
+        """Several guests: their vNIC fields, set on every vNIC of every selected guest that
+        has one, as one undo step."""
+        with_vnics = [vm for vm in vms if vm.vnics]
+        box = QGroupBox(f"vNICs of {len(with_vnics)} of {len(vms)} guests")
+        box.setObjectName("bulk_vnics")
+        form = QFormLayout(box)
+        layout.addWidget(box)
+        if not with_vnics:
+            form.addRow(QLabel("None of the selected guests has a vNIC yet."))
+            return
+        vnics = [v for vm in with_vnics for v in vm.vnics]
+        ids = [vm.id for vm in with_vnics]
+        topo = self.editor.topo
+        for spec in VNIC_FIELDS:
+            if spec.name in ("vf", "nic", "port"):
+                continue  # the device is chosen by dragging, one guest at a time
+            if spec.name == "to":
+                combo = QComboBox()
+                values = {v.to for v in vnics}
+                combo.addItem(MIXED if len(values) > 1 else "(the only network)" if len(topo.networks) == 1
+                              else "(choose)", None)
+                for net in topo.networks:
+                    combo.addItem(net.display_name(), net.id)
+                if len(values) == 1:
+                    combo.setCurrentIndex(max(0, combo.findData(values.pop())))
+                combo.setObjectName("bulk_vnic_to")
+                combo.activated.connect(lambda i, c=combo: c.itemData(i) is not None and self._report(
+                    self.editor.set_vnic_field(ids, "to", c.itemData(i))))
+                form.addRow(row_label(spec), combo)
+                continue
+            values = [getattr(v, spec.name) for v in vnics]
+            mixed = any(v != values[0] for v in values)
+            fe = FieldEditor(spec, values[0], mixed=mixed)
+            fe.setObjectName(f"bulk_vnic_{spec.name}")
+            fe.committed.connect(lambda v, name=spec.name, fe=fe: self._report(
+                self.editor.set_vnic_field(ids, name, v), fe))
+            form.addRow(row_label(spec), fe)
+            self.field_editors[f"vnics.{spec.name}"] = fe
 
     # ------------------------------------------------------------ NIC hardware
     def _build_model_chooser(self, form: QFormLayout, nic: Nic) -> None:
@@ -518,13 +630,13 @@ class InspectorWidget(QScrollArea):
                         combo.addItem(net.display_name(), net.id)
                     combo.setCurrentIndex(max(0, combo.findData(vnic.to)))
                     combo.activated.connect(lambda i, c=combo, idx=index: self._set_vnic(vm.id, idx, "to", c.itemData(i)))
-                    form.addRow("to", combo)
+                    form.addRow(row_label(spec), combo)
                     continue
                 fe = FieldEditor(spec, getattr(vnic, spec.name))
                 fe.setObjectName(f"vnic{index}_{spec.name}")
                 fe.committed.connect(lambda v, idx=index, name=spec.name, fe=fe: self._report(
                     self._set_vnic(vm.id, idx, name, v), fe))
-                form.addRow(spec.name, fe)
+                form.addRow(row_label(spec), fe)
                 self.field_editors[f"vnic{index}.{spec.name}"] = fe
                 self._updaters.append(
                     lambda fe=fe, idx=index, name=spec.name: vm.id in topo.elements
@@ -532,8 +644,8 @@ class InspectorWidget(QScrollArea):
                     and fe.set_value(getattr(topo.elements[vm.id].vnics[idx], name)))
             if vnic.mode == "vf" and vnic.vf in topo.elements:
                 vf = topo.elements[vnic.vf]
-                note = QLabel(f"Guarantee and cap come from VF {vf.id}: min {vf.min_gbps:g}, "
-                              f"max {vf.max_gbps:g} Gbit/s (select the VF to change them).")
+                note = QLabel(f"Guarantee and cap come from VF {vf.id}: min {vf.min_gbps:g} Gbit/s, "
+                              f"max {rate_cap_text(vf.max_gbps)} (select the VF to change them).")
                 note.setWordWrap(True)
                 note.setStyleSheet("color: #607d8b;")
                 form.addRow(note)
@@ -562,6 +674,45 @@ class InspectorWidget(QScrollArea):
     def _update_values(self) -> None:
         for update in self._updaters:
             update()
+
+    def update_solved(self) -> None:
+        """A new solution: only the solver figures change (the fields are the model's)."""
+        for update in self._solved_updaters:
+            update()
+
+    def solved_text(self, element_id: str) -> str:
+        """The solver's figures for a server (VMM cores), a NIC (PCIe and ports) or a cable."""
+        document = getattr(self.editor, "document", None)
+        solution = getattr(document, "solution", None)
+        topo = self.editor.topo
+        if solution is None:
+            return "Not solved yet."
+        from .analysis.data import resource_element_id
+        element = topo.elements.get(element_id)
+        lines = []
+        for record in solution.resource_records():
+            rid = record["id"]
+            owner = resource_element_id(rid, topo)
+            nic_of_port = rid.split(":")[1] if rid.startswith(("port:", "pcie:")) else None
+            if owner != element_id and not (element is not None and element.KIND == "nic"
+                                            and nic_of_port == element_id):
+                continue
+            unit = "cores" if record["kind"] == "vmm" else "Gbit/s"
+            lines.append(f"{rid}: load {record['load']:.3g} of {record['capacity']:.3g} {unit} "
+                         f"({record['utilization'] * 100:.0f} %)" + (" — saturated" if record["saturated"] else ""))
+        return "\n".join(lines) if lines else "No traffic through it."
+
+    def _add_solved(self, layout: QVBoxLayout, element_id: str) -> None:
+        box = QGroupBox("Solved")
+        box.setObjectName("solved")
+        inner = QVBoxLayout(box)
+        label = QLabel(self.solved_text(element_id))
+        label.setObjectName("solved_text")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        inner.addWidget(label)
+        layout.addWidget(box)
+        self._solved_updaters.append(lambda: label.setText(self.solved_text(element_id)))
 
     def _report(self, error: str | None, fe: FieldEditor | None = None) -> None:
         if error:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from ..libvirt.hostconfig import host_config, write_tree
 from ..libvirt.importer import ImportResult, import_libvirt
 from ..libvirt.xmlsafe import LibvirtError
-from .commands import AddElementsCommand
+from ..edit import ops
 
 TITLE_IMPORT = "Import libvirt Guests"
 TITLE_EXPORT = "Export Host Configuration"
@@ -167,7 +167,7 @@ class ImportLibvirtDialog(QDialog):
 def apply_import(window, result: ImportResult) -> str | None:
     """Add the imported elements to the open design as one undo step; an error sentence or None."""
     text = f"Import libvirt guests ({', '.join(result.hosts)})"
-    error = window.editor.run(AddElementsCommand(window.document.topology, result.elements, text=text))
+    error = window.editor.run(ops.add_elements(window.document.topology, result.elements, text=text))
     if error:
         return error
     window.scene.select_ids([e.id for e in result.elements if e.kind == "server"])

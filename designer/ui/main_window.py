@@ -337,6 +337,11 @@ class MainWindow(QMainWindow):
         self.scene = DesignScene(document.topology, self)
         self.scene.viewStateChanged = document.mark_modified  # collapsing is saved with the design
         self.view.setScene(self.scene)
+        if old_scene is not None:
+            # The old scene and its items go with the old document (they are not kept alive by the window).
+            old_scene.blockSignals(True)
+            old_scene.clearSelection()
+            old_scene.deleteLater()
         self.editor = Editor(document, self.scene)
         self.view.editor = self.editor
         self.scene.selectionChanged.connect(self._selection_changed)
@@ -344,9 +349,8 @@ class MainWindow(QMainWindow):
         document.solveFailed.connect(self._on_solve_failed)
         document.modifiedChanged.connect(lambda _m: self._update_title())
         document.pathChanged.connect(lambda _p: self._update_title())
-        document.modelChanged.connect(self._on_model_changed)
+        document.changed.connect(self._on_document_changed)
         stack = document.undo_stack
-        stack.indexChanged.connect(lambda _i: self.scene.flush())
         stack.canUndoChanged.connect(self.act_undo.setEnabled)
         stack.canRedoChanged.connect(self.act_redo.setEnabled)
         stack.undoTextChanged.connect(lambda t: self.act_undo.setText(f"&Undo {t}" if t else "&Undo"))
@@ -384,9 +388,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{doc.display_name}[*] — {APP_NAME}")
         self.setWindowModified(doc.modified)
 
-    def _on_model_changed(self, _event) -> None:
+    def _on_document_changed(self) -> None:
+        """After each command, undo or redo: the canvas, then the inspector, show the model."""
+        if self.scene is not None:
+            self.scene.flush()
         if self.inspector is not None:
-            QTimer.singleShot(0, self.inspector, self.inspector.refresh)
+            self.inspector.refresh()
 
     def _on_solving(self, running: bool) -> None:
         """A background solve: the overlay shows the previous solution until it lands."""
@@ -399,6 +406,8 @@ class MainWindow(QMainWindow):
             return
         self.scene.set_solution(solution)
         self.problems.set_problems(solution.problems)
+        if self.inspector is not None:
+            self.inspector.update_solved()
         errors = sum(1 for p in solution.problems if p.severity == "error")
         peak = solution.peak_utilization
         self.summary.setText(
@@ -608,28 +617,27 @@ class MainWindow(QMainWindow):
         if self.edit_copy():
             self._report(self.editor.delete(self.selected_ids()))
 
-    def edit_paste(self, offset: QPointF = QPointF(40, 40)) -> None:
+    def edit_paste(self, at: QPointF | None = None) -> None:
+        """Paste at ``at`` (a context menu's position), else on free space next to the originals."""
         text = QGuiApplication.clipboard().text()
         selected_servers = [i for i in self.selected_ids()
                             if self.document.topology.elements.get(i) is not None
                             and self.document.topology.elements[i].KIND == "server"]
-        error, ids = self.editor.paste_text(text, offset, target_server=selected_servers[0] if selected_servers else None)
+        error, ids = self.editor.paste_text(text, at, target_server=selected_servers[0] if selected_servers else None)
         if error:
             self.show_message(error)
             return
         self.scene.select_ids(ids)
-        self.show_message(f"Pasted {len(ids)} element{'s' * (len(ids) != 1)}.")
+        self.show_message(" ".join([f"Pasted {len(ids)} element{'s' * (len(ids) != 1)}."] + self.editor.notes))
 
     def edit_duplicate(self) -> None:
-        text = self.editor.copy_text(self.selected_ids())
-        if text is None:
-            self.show_message("Select elements to duplicate.")
-            return
-        error, ids = self.editor.paste_text(text, QPointF(40, 40))
+        error, ids = self.editor.duplicate(self.selected_ids())
         if error:
             self.show_message(error)
         else:
             self.scene.select_ids(ids)
+            if self.editor.notes:
+                self.show_message(" ".join(self.editor.notes))
 
     def edit_delete(self) -> None:
         self._report(self.editor.delete(self.selected_ids()))
@@ -699,8 +707,9 @@ class MainWindow(QMainWindow):
         """Insert menu: top-level kinds at the view centre, contained kinds into the selection."""
         if at is None:
             if kind in ("nic", "vm"):
-                servers = [i for i in self.selected_ids() if self.scene.top_items.get(i) is not None
-                           and isinstance(self.scene.top_items[i], ServerItem)]
+                # The selected server, or the server of a selected NIC or VM (a new one is selected).
+                hosts = [self.document.topology.server_of(i) for i in self.selected_ids()]
+                servers = [h.id for h in hosts if h is not None and isinstance(self.scene.top_items.get(h.id), ServerItem)]
                 item = self.scene.element_item(servers[0]) if servers else None
                 if item is None:
                     self.show_message(f"Select a server to insert a {'NIC' if kind == 'nic' else 'VM'} into.")
@@ -782,7 +791,8 @@ class MainWindow(QMainWindow):
                 distribute.addActions(list(self.distribute_actions.values()))
         else:
             self.scene.clearSelection()
-            menu.addAction(self.act_paste)
+            paste_here = menu.addAction("Paste here")  # at the click, not beside the originals
+            paste_here.triggered.connect(lambda: self.edit_paste(scene_pos))
             menu.addSeparator()
             for kind, label in (("network", "Add network here"), ("switch", "Add switch here"),
                                 ("server", "Add server here")):

@@ -61,6 +61,22 @@ class PaletteTree(QTreeWidget):
                                f"{'enforced' if entry['vf_min_rate'] else 'NOT enforced'}. {entry.get('note', '')}"
                                f"\nDrop onto a server.")
         self.expandAll()
+        # Catalogue names are long ("Mellanox ConnectX-6 Dx 2×100G"): never cut them off. The
+        # tree is at least as wide as the longest name needs, and wraps if the dock is narrowed.
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.setMinimumWidth(self.needed_width())
+
+    def needed_width(self) -> int:
+        """The width that shows every entry's name whole (indent, icon, text, margins, scroll bar)."""
+        metrics = self.fontMetrics()
+        widest = 0
+        for i in range(self.topLevelItemCount()):
+            group = self.topLevelItem(i)
+            for j in range(group.childCount()):
+                widest = max(widest, metrics.horizontalAdvance(group.child(j).text(0)))
+        return min(420, widest + 2 * self.indentation() + self.iconSize().width() + 16
+                   + self.verticalScrollBar().sizeHint().width())
 
     def refresh_icons(self) -> None:
         """Re-set every kind icon (their outline follows the theme)."""

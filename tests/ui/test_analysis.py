@@ -470,3 +470,10 @@ def test_bundled_example_plots_agree_with_the_solver(qtbot, window):
     for sid, row, cap in zip(ids, cores, budget):
         assert row.sum() == pytest.approx(servers[sid]["vmm_cores"], abs=1e-6)
         assert cap == servers[sid]["vmm_capacity_cores"]
+
+
+def test_vmm_load_rows_are_named_by_server_label(qtbot, window, design):
+    """The VMM Load plot names its rows as the canvas does: the server's label, else its id."""
+    assert window.editor.set_field(["h1"], "label", "Mail host") is None
+    panel = show(qtbot, window, "vmm")
+    qtbot.waitUntil(lambda: panel.axis.labels == ["h2", "Mail host"], timeout=3000)

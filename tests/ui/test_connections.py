@@ -219,3 +219,37 @@ def test_escape_cancels_a_connection_drag(qtbot, window, design):
     qtbot.mouseMove(viewport, pos=end)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
     assert state(window) == before
+
+
+def test_connection_drag_says_before_release_whether_a_target_is_valid(qtbot, window, design):
+    """Trap 5: during the drag the target under the pointer is framed green (accepted) or red
+    with the reason (refused); a VF on another server is refused."""
+    from designer.ui import style
+    handle = item(window, "vm2").handle
+    show_scene_point(window, top(window, "h1").sceneBoundingRect().center())
+    viewport = window.view.viewport()
+    start = window.view.mapFromScene(handle.scenePos())
+    good = window.view.mapFromScene(item(window, "h1n0v0").sceneBoundingRect().center())
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 7):
+        qtbot.mouseMove(viewport, pos=start + (good - start) * (i / 6))
+    view = window.view
+    assert view.feedback_reason is None
+    assert view._feedback is not None and view._feedback.pen().color() == style.OK_COLOR
+    assert viewport.cursor().shape() == Qt.CursorShape.DragLinkCursor
+    # The same drag over vm1's handle's own server's other VM: refused, and why.
+    design_before = state(window)
+    other = window.view.mapFromScene(top(window, "h1").sceneBoundingRect().topLeft() + QPointF(4, 4))
+    qtbot.mouseMove(viewport, pos=other)
+    assert view.feedback_reason and "Release a VM's connection" in view.feedback_reason
+    assert view._feedback.pen().color() == style.ERROR_COLOR
+    assert viewport.cursor().shape() == Qt.CursorShape.ForbiddenCursor
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=other)
+    assert state(window) == design_before
+    assert view._feedback is None
+
+
+def test_dragging_a_used_vf_shows_the_reason_before_release(qtbot, window, design):
+    assert window.editor.attach_vm("vm1", item(window, "h1n0v0")) is None
+    plan = window.editor.connect_plan(item(window, "vm2").handle, item(window, "h1n0v0"))
+    assert plan == "VF h1n0v0 is already used by VM vm1; a VF serves one guest."

@@ -63,10 +63,14 @@ def test_top_level_kinds_drop_on_empty_canvas(window, design, kind, cls, item_cl
     (new,) = new_ids(before, design)
     element = design.elements[new]
     assert isinstance(element, cls)
-    assert (element.x, element.y) == (EMPTY.x(), EMPTY.y())  # on the grid already
     item = window.scene.element_item(new)
     assert isinstance(item, item_cls)
-    assert (item.x(), item.y()) == (EMPTY.x(), EMPTY.y())
+    assert (item.x(), item.y()) == (element.x, element.y)
+    # Centred on the drop point (to the grid), and selected so the inspector shows it.
+    centre = item.sceneBoundingRect().center()
+    grid = window.scene.grid_size
+    assert abs(centre.x() - EMPTY.x()) <= grid / 2 + 1 and abs(centre.y() - EMPTY.y()) <= grid / 2 + 1
+    assert window.scene.selected_ids() == [new]
     assert window.document.undo_stack.count() == depth + 1
 
 
@@ -304,3 +308,37 @@ def test_insert_menu_places_top_level_kinds_on_free_canvas(window, design):
         for other in before:
             if other in window.scene.top_items:
                 assert not window.scene.top_items[other].sceneBoundingRect().contains(rect.topLeft())
+
+
+def _drag_move(window, mime: QMimeData, scene_pos: QPointF) -> bool:
+    pos = show_scene_point(window, scene_pos)
+    QApplication.sendEvent(window.view.viewport(), QDragEnterEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    move = QDragMoveEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                          Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window.view.viewport(), move)
+    return bool(move.isAccepted())
+
+
+def test_dragging_over_a_refused_place_says_so_before_the_drop(window, design):
+    """Trap 4: a NIC dragged over empty canvas is refused while dragging (no-entry cursor, the
+    reason in the status bar); over a server it is accepted and the server is framed green."""
+    from designer.ui import style
+    mime = QMimeData()
+    mime.setData(MIME_ELEMENT, encode_payload("nic", {}))
+    messages: list[str] = []
+    window.view.statusMessage.connect(messages.append)
+    try:
+        assert not _drag_move(window, mime, EMPTY)
+        assert messages[-1] == "Drop a NIC onto a server."
+        assert _drag_move(window, mime, server_body(window, "h2"))
+        assert window.view.feedback_reason is None
+        assert window.view._feedback.pen().color() == style.OK_COLOR
+        # A server dragged over a server: refused, framed red.
+        server_mime = QMimeData()
+        server_mime.setData(MIME_ELEMENT, encode_payload("server", {}))
+        assert not _drag_move(window, server_mime, server_body(window, "h2"))
+        assert window.view._feedback.pen().color() == style.ERROR_COLOR
+        assert "empty part of the canvas" in window.view.feedback_reason
+    finally:
+        window.view.statusMessage.disconnect(messages.append)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 
 from .helpers import open_example, snapshot
 
@@ -25,15 +25,19 @@ def type_into(qtbot, field, text: str) -> None:
     qtbot.keyClick(edit, Qt.Key.Key_Return)
 
 
+def rack_choice(window) -> QComboBox:
+    return window.inspector.widget().findChild(QComboBox, "field_rack")
+
+
 def test_selecting_a_server_shows_its_fields(qtbot, window):
     open_example(window)
     fields = select(qtbot, window, "h1")
-    assert {"label", "cores", "vmm_io_cores", "iommu", "rack", "rack_u", "height_u"} <= set(fields)
+    assert {"label", "cores", "vmm_io_cores", "iommu", "rack_u", "height_u"} <= set(fields)
     assert "x" not in fields and "parent" not in fields
     assert fields["label"].widget.text() == "Mail host"
     assert fields["vmm_io_cores"].widget.text() == "2"
     assert fields["cores"].widget.text() == "32"
-    assert fields["rack"].widget.text() == "rack1"
+    assert rack_choice(window).currentData() == "rack1"
     assert isinstance(fields["iommu"].widget, QCheckBox) and fields["iommu"].widget.isChecked()
     assert not fields["vmm_io_cores"].error.isVisible()
 
@@ -114,7 +118,7 @@ def test_multi_selection_edits_both_servers_in_one_step(qtbot, window):
     fields = select(qtbot, window, "h1", "h2")
     field = fields["vmm_io_cores"]
     assert field.widget.text() == "" and field.widget.placeholderText() == "(mixed)"  # 2 and 4
-    assert fields["rack"].widget.text() == "rack1"  # common value shown
+    assert rack_choice(window).currentData() == "rack1"  # common value shown
     assert "cores" in fields and "model" not in fields
     type_into(qtbot, field, "5")
     assert (topo["h1"].vmm_io_cores, topo["h2"].vmm_io_cores) == (5.0, 5.0)
@@ -226,3 +230,59 @@ def test_deleting_the_selection_empties_the_inspector(qtbot, window):
     assert window.scene.selected_ids() == []
     qtbot.waitUntil(lambda: window.inspector.ids == [] and "cost:vf" in window.inspector.field_editors,
                     timeout=2000)
+
+
+def test_rack_is_a_choice_among_the_racks(qtbot, window):
+    topo = open_example(window)
+    select(qtbot, window, "h1")
+    combo = rack_choice(window)
+    choices = [combo.itemData(i) for i in range(combo.count())]
+    assert choices == [None] + list(topo.racks)
+    combo.activated.emit(0)
+    assert topo["h1"].rack is None
+    assert window.document.undo_stack.count() == 1
+
+
+def test_fields_show_engineering_labels_with_the_field_name_in_the_tooltip(qtbot, window):
+    open_example(window)
+    select(qtbot, window, "h1")
+    label = window.inspector.widget().findChild(QLabel, "label_vmm_io_cores")
+    assert label.text() == "VMM I/O budget (cores)"
+    assert label.toolTip().startswith("Field vmm_io_cores")
+    vm = next(v for v in window.document.topology.vms if v.vnics and v.vnics[0].mode != "vf")
+    select(qtbot, window, vm.id)
+    tx = window.inspector.widget().findChild(QLabel, "label_tx_gbps")
+    assert tx.text() == "Transmit demand (Gbit/s)"
+
+
+def test_several_guests_offer_their_vnic_fields_as_one_step(qtbot, window):
+    """Trap 6: with several VMs selected the inspector offers their vNIC fields."""
+    topo = open_example(window)
+    guests = [v.id for v in topo.vms if v.vnics][:3]
+    fields = select(qtbot, window, *guests)
+    for name in ("mode", "tx_gbps", "rx_gbps", "min_gbps", "max_gbps", "weight", "packet_bytes"):
+        assert f"vnics.{name}" in fields
+    assert window.inspector.widget().findChild(QComboBox, "bulk_vnic_to") is not None
+    type_into(qtbot, fields["vnics.tx_gbps"], "3.5")
+    assert all(v.tx_gbps == 3.5 for g in guests for v in topo[g].vnics)
+    assert window.document.undo_stack.count() == 1
+    window.act_undo.trigger()
+    assert not all(v.tx_gbps == 3.5 for g in guests for v in topo[g].vnics)
+
+
+def test_selected_server_nic_and_cable_show_their_solver_figures(qtbot, window):
+    topo = open_example(window)
+    window.document.solve_now()
+    records = {r["id"]: r for r in window.document.solution.resource_records()}
+    select(qtbot, window, "h1")
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    vmm = records["vmm:h1"]
+    assert f"vmm:h1: load {vmm['load']:.3g} of {vmm['capacity']:.3g} cores" in text
+    nic = topo.nics_of("h1")[0].id
+    select(qtbot, window, nic)
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    assert any(rid.startswith(f"pcie:{nic}") for rid in records) and f"pcie:{nic}" in text
+    cable = next(l for l in topo.links.values() if l.a.startswith(nic + ":"))
+    select(qtbot, window, cable.id)
+    text = window.inspector.widget().findChild(QLabel, "solved_text").text()
+    assert f"port:{cable.a}" in text and "Gbit/s" in text

@@ -42,7 +42,10 @@ def test_grid_size_applies_at_once_to_the_canvas_and_drops(window, dialog, qtbot
     assert window.editor.drop("switch", None, QPointF(1013, 1027)) is None
     new = [e for e in window.document.topology.switches]
     assert len(new) == 1
-    assert (new[0].x, new[0].y) == (1000, 1040)  # nearest multiples of 40, not of the old 20
+    # Centred on the drop point, its corner on the nearest multiples of 40 (not of the old 20).
+    from designer.ui.canvas.items import SwitchItem
+    assert new[0].x % 40 == 0 and new[0].y % 40 == 0
+    assert abs(new[0].x + SwitchItem.W / 2 - 1013) <= 20 and abs(new[0].y + SwitchItem.H / 2 - 1027) <= 20
 
 
 def test_spin_boxes_cannot_hold_invalid_values(window, dialog, qtbot):

@@ -230,7 +230,7 @@ def test_insert_rack_adds_a_rack_and_undo_takes_it_away(window, design, monkeypa
 
 def test_the_rack_dialog_refuses_a_taken_or_bad_id(window, design, monkeypatch):
     dialog = RackDialog(design)
-    for text, words in (("a", "already a rack"), ("h1", "already the id of an element"), ("a b", "1–64")):
+    for text, words in (("a", "already exists"), ("h1", "already used by a server"), ("a b", "1–64")):
         dialog.id_edit.setText(text)
         assert words in dialog.error.text()
         assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()

@@ -153,12 +153,19 @@ class VmmPanel(AnalysisPanel):
                 out[row] = w.table.cores[j]
         return out
 
+    def server_labels(self, ids: list[str]) -> list[str]:
+        """The rows' names as the canvas shows them: a server's label (its id when it has none)."""
+        topo = self.topology
+        if topo is None:
+            return list(ids)
+        return [topo.elements[i].display_name() if i in topo.elements else i for i in ids]
+
     # --------------------------------------------------------------- drawing
     def redraw(self) -> None:
         ids, cores, budget = self.row_values()
         n = len(ids)
         y = np.arange(n, dtype=float)
-        self.axis.set_labels(ids)
+        self.axis.set_labels(self.server_labels(ids))
         after = self.what_if_values() if self.what_if_box.isChecked() else None
         top_y, height = (y - HALF / 2 - 0.02, HALF) if after is not None else (y, BAR_HEIGHT)
         self.legend.clear()

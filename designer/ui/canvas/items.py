@@ -621,10 +621,11 @@ class VmItem(ElementItem):
             for i, mode in enumerate(modes):
                 painter.setBrush(style.MODE_COLORS[mode])
                 painter.drawRect(QRectF(5 + i * seg, 26, seg - 1, 3))
-        if ov is None or not ov.has_flows:
+        quiet = self.quiet_text()
+        if quiet is not None:
             painter.setPen(style.MUTED_TEXT)
             painter.setFont(_font(7))
-            painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "no traffic" if self.vm.vnics else "not attached")
+            painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, quiet)
             return
         # Badge: rate against demand, and the guarantee.
         throttled = ov.throttled
@@ -659,9 +660,21 @@ class VmItem(ElementItem):
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
 
 
+    def quiet_text(self) -> str | None:
+        """What the badge says when there are no rates to show. A guest whose vNICs lost their
+        device (its NIC or VF was deleted) is "not attached", whatever demand it still
+        declares; it is not "throttled"."""
+        ov = self.overlay
+        attached = any(v.device() for v in self.vm.vnics)
+        if not attached:
+            return "not attached"
+        if ov is None or not ov.has_flows:
+            return "no traffic"
+        return None
+
     def _badge_color(self) -> QColor:
         ov = self.overlay
-        if ov is None or not ov.has_flows:
+        if ov is None or self.quiet_text() is not None:
             return QColor(style.KIND_COLORS["vm"])
         if not ov.floor_met or ov.floor_unenforced:
             return QColor(style.ERROR_COLOR)

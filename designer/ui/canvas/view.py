@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsView, QWidget
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsView, QToolTip, QWidget
 
 from .. import style
 from .items import HandleItem, PortItem
@@ -43,6 +43,10 @@ class DesignView(QGraphicsView):
         # Item pixmaps (details and summaries in view) live in Qt's pixmap cache: room for a screenful.
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), 96 * 1024))
         self._connect_source = None
+        # While a connection or a palette drag is under way: the highlight of what is under
+        # the pointer (green: the release is accepted; red: refused, and why).
+        self._feedback: QGraphicsRectItem | None = None
+        self.feedback_reason: str | None = None
         self._connect_line: QGraphicsLineItem | None = None
         self._press_positions: dict[str, tuple[float, float]] = {}
         self._panning = False
@@ -252,7 +256,9 @@ class DesignView(QGraphicsView):
             return
         if self._connect_line is not None:
             line = self._connect_line.line()
-            self._connect_line.setLine(QLineF(line.p1(), self.mapToScene(event.position().toPoint())))
+            scene_pos = self.mapToScene(event.position().toPoint())
+            self._connect_line.setLine(QLineF(line.p1(), scene_pos))
+            self._connection_feedback(scene_pos, event.globalPosition().toPoint())
             event.accept()
             return
         super().mouseMoveEvent(event)
@@ -306,26 +312,81 @@ class DesignView(QGraphicsView):
         self._connect_line = line
         self.statusMessage.emit("Release on the element to connect to (Esc cancels).")
 
+    def _connection_target(self, scene_pos: QPointF):
+        source = self._connect_source
+        for item in self.design_scene().items(scene_pos):
+            if item is source or item is getattr(source, "owner", None) or item is self._connect_line \
+                    or item is self._feedback:
+                continue
+            if isinstance(item, (PortItem, HandleItem)) or getattr(item, "element_id", None) is not None:
+                return item
+        return None
+
     def _finish_connection(self, scene_pos: QPointF) -> None:
         source = self._connect_source
+        target = self._connection_target(scene_pos) if source is not None else None
         self.cancel_connection()
         if self.editor is None or source is None:
             return
-        target = None
-        for item in self.design_scene().items(scene_pos):
-            if item is source or item is getattr(source, "owner", None):
-                continue
-            if isinstance(item, (PortItem, HandleItem)) or getattr(item, "element_id", None) is not None:
-                target = item
-                break
         error = self.editor.connect(source, target)
         self.statusMessage.emit(error or "Connected.")
+
+    def _connection_feedback(self, scene_pos: QPointF, global_pos) -> None:
+        """Highlight what the connection would be released on: green when it would be
+        accepted, red with the reason (tooltip and status bar) when refused."""
+        if self.editor is None or self._connect_source is None:
+            return
+        target = self._connection_target(scene_pos)
+        if target is None:
+            self.clear_feedback()
+            self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+            return
+        plan = self.editor.connect_plan(self._connect_source, target)
+        reason = plan if isinstance(plan, str) else None
+        self.show_feedback(target.sceneBoundingRect(), reason)
+        if reason:
+            QToolTip.showText(global_pos, reason, self.viewport())
+        else:
+            QToolTip.hideText()
+
+    def show_feedback(self, rect: QRectF, reason: str | None) -> None:
+        """The drag-over highlight: a frame around ``rect``, and the cursor saying yes or no."""
+        scene = self.design_scene()
+        if self._feedback is None or self._feedback.scene() is not scene:
+            self._feedback = QGraphicsRectItem()
+            self._feedback.setZValue(99)
+            scene.addItem(self._feedback)
+        color = QColor(style.ERROR_COLOR if reason else style.OK_COLOR)
+        self._feedback.setPen(QPen(color, 2, Qt.PenStyle.DashLine))
+        fill = QColor(color)
+        fill.setAlpha(40)
+        self._feedback.setBrush(QBrush(fill))
+        self._feedback.setRect(rect.adjusted(-3, -3, 3, 3))
+        self._feedback.show()
+        self.feedback_reason = reason
+        self.viewport().setCursor(Qt.CursorShape.ForbiddenCursor if reason else Qt.CursorShape.DragLinkCursor)
+        if reason:
+            self.statusMessage.emit(reason)
+
+    def clear_feedback(self) -> None:
+        if self._feedback is not None:
+            try:
+                if self._feedback.scene() is not None:
+                    self._feedback.scene().removeItem(self._feedback)
+            except RuntimeError:
+                pass
+        self._feedback = None
+        self.feedback_reason = None
 
     def cancel_connection(self) -> None:
         if self._connect_line is not None:
             self.design_scene().removeItem(self._connect_line)
         self._connect_line = None
         self._connect_source = None
+        self.clear_feedback()
+        QToolTip.hideText()
+        if not self._space_down:
+            self.viewport().unsetCursor()
 
     # ------------------------------------------------------------------- drops
     def dragEnterEvent(self, event) -> None:
@@ -335,10 +396,35 @@ class DesignView(QGraphicsView):
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MIME_ELEMENT):
-            event.acceptProposedAction()
-        else:
+        """Over a place the drop would be refused, the drag is refused (Qt shows the no-entry
+        cursor), the place under the pointer is framed in red and the status bar says why."""
+        mime = event.mimeData()
+        if not mime.hasFormat(MIME_ELEMENT):
             event.ignore()
+            return
+        payload = decode_payload(bytes(mime.data(MIME_ELEMENT)))
+        if payload is None or self.editor is None:
+            event.ignore()
+            return
+        kind, preset = payload
+        scene_pos = self.mapToScene(event.position().toPoint())
+        plan = self.editor.drop_plan(kind, preset, scene_pos)
+        reason = plan if isinstance(plan, str) else None
+        target = self.editor.target_at(scene_pos)
+        if target is not None:
+            self.show_feedback(target.sceneBoundingRect(), reason)
+        else:
+            self.clear_feedback()
+        if reason:
+            self.feedback_reason = reason
+            self.statusMessage.emit(reason)
+            event.ignore()
+        else:
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:
+        self.clear_feedback()
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
         mime = event.mimeData()
@@ -351,6 +437,7 @@ class DesignView(QGraphicsView):
             event.ignore()
             return
         kind, preset = payload
+        self.clear_feedback()
         error = self.editor.drop(kind, preset, self.mapToScene(event.position().toPoint()))
         self.statusMessage.emit(error or f"Added {kind}.")
         if error:

@@ -33,19 +33,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.elements import DEFAULT_RACK_HEIGHT_U, Rack, is_valid_id
-from ...model.racks import free_slot, is_racked, placement_problem, span_text, unracked
+from ...model.racks import is_racked, placement_problem, span_text, unracked
 from ...model.topology import Topology
 from .. import style
 from ..plain import show_scene_tooltip
-from ..commands import (
-    AddRackCommand,
-    Command,
-    MacroCommand,
-    PlaceCommand,
-    RemoveRackCommand,
-    RenameRackCommand,
-    SetRackFieldCommand,
-)
+from ...edit import ops
+from ...edit.commands import PlaceCommand
+from ...edit.ops import Outcome
+from ...model import checks
 from .elevation import RackDrawing, RackElementItem, RackFrameItem, draw_racks
 
 ELEMENT_MIME = "application/x-rackio-rack-element"
@@ -474,21 +469,11 @@ class RackDialog(QDialog):
         self._validate()
 
     def _fresh_id(self) -> str:
-        n = len(self.topo.racks) + 1
-        while any(f"rack{n}" in space for space in (self.topo.racks, self.topo.elements, self.topo.links)):
-            n += 1
-        return f"rack{n}"
+        return ops.fresh_rack_id(self.topo)
 
     def problem(self) -> str | None:
-        rack_id = self.id_edit.text().strip()
-        if not is_valid_id(rack_id):
-            return "The id must be 1–64 letters, digits, _ . or -."
-        if rack_id != self.original:
-            if rack_id in self.topo.racks:
-                return f"There is already a rack {rack_id}."
-            if rack_id in self.topo.elements or rack_id in self.topo.links:
-                return f"{rack_id} is already the id of an element or cable."
-        return None
+        problem = checks.rack_id_problem(self.topo, self.id_edit.text().strip(), original=self.original)
+        return checks.sentence(problem) if problem else None
 
     def _validate(self) -> None:
         problem = self.problem()
@@ -581,7 +566,7 @@ class RackPanel(QWidget):
         """Follow a new document: its model events, its solutions and the topology selection."""
         if self._document is not None:
             try:
-                self._document.modelChanged.disconnect(self._on_model_changed)
+                self._document.changed.disconnect(self.invalidate)
                 self._document.solved.disconnect(self._on_solved)
                 self._document.solveFailed.disconnect(self._on_solved)
             except (RuntimeError, TypeError):
@@ -593,7 +578,7 @@ class RackPanel(QWidget):
                 pass
         self._document = document
         self._topology_scene = self.main.scene
-        document.modelChanged.connect(self._on_model_changed)
+        document.changed.connect(self.invalidate)
         document.solved.connect(self._on_solved)
         document.solveFailed.connect(self._on_solved)  # redrawn without the stale overlay
         self.main.scene.selectionChanged.connect(self._topology_selection_changed)
@@ -676,19 +661,17 @@ class RackPanel(QWidget):
 
     def place(self, element_id: str, rack_id: str, rack_u: int) -> str | None:
         topo = self.topology
-        element = topo.elements.get(element_id)
-        if element is not None and getattr(element, "rack", None) == rack_id and element.rack_u == rack_u:  # type: ignore[attr-defined]
+        plan = ops.place(topo, element_id, rack_id, rack_u)
+        if plan is None:
             return None  # dropped where it was
-        error = placement_problem(topo, element_id, rack_id, rack_u)
-        if error is None:
-            moving = element is not None and is_racked(topo, element)
-            error = self._run(PlaceCommand(topo, {element_id: (rack_id, rack_u)}, "Move in rack" if moving else "Place in rack"))
+        error = self._run(plan)
         if error:
             self.main.show_message(f"Not placed: {error}")
             return error
+        element = topo.elements[element_id]
         rack = topo.racks[rack_id]
         self.main.show_message(f"{element_id} is in {rack.display_name()} at "
-                                 f"{span_text(rack_u, rack_u + element.height_u - 1)}.")  # type: ignore[union-attr]
+                                 f"{span_text(rack_u, rack_u + element.height_u - 1)}.")  # type: ignore[attr-defined]
         self.flush()
         self.scene.select_ids([element_id])
         self._rack_selection_changed()
@@ -697,39 +680,28 @@ class RackPanel(QWidget):
     def place_in_free_slot(self, element_ids: list[str], rack_id: str) -> str | None:
         """Tray menu: each element in the lowest free slot of a rack (switches in the highest)."""
         topo = self.topology
-        moves: dict[str, tuple[str, int]] = {}
-        scratch = topo.copy()
-        for element_id in element_ids:
-            element = scratch.elements.get(element_id)
-            if element is None:
-                continue
-            unit = free_slot(scratch, rack_id, element.height_u, ignore=element_id,  # type: ignore[attr-defined]
-                             from_top=element.KIND == "switch")
-            if unit is None:
-                error = f"{topo.racks[rack_id].display_name()} has no {element.height_u} free U left for {element_id}."  # type: ignore[attr-defined]
-                self.main.show_message(error)
-                return error
-            scratch.place(element_id, rack_id, unit)
-            moves[element_id] = (rack_id, unit)
-        if not moves:
+        plan = ops.place_in_free_slot(topo, element_ids, rack_id)
+        if plan is None:
             return None
-        error = self._run(PlaceCommand(topo, moves, "Place in rack"))
-        self.main.show_message(error or f"Placed {len(moves)} in {topo.racks[rack_id].display_name()}.")
+        error = self._run(plan)
+        count = len(plan.moves) if isinstance(plan, PlaceCommand) else 0
+        self.main.show_message(error or f"Placed {count} in {topo.racks[rack_id].display_name()}.")
         return error
 
     def unrack(self, element_ids: list[str]) -> str | None:
         topo = self.topology
-        ids = [i for i in element_ids if i in topo.elements and is_racked(topo, topo.elements[i])]
-        if not ids:
-            self.main.show_message("Select racked servers or switches to take out.")
+        plan = ops.unrack(topo, element_ids)
+        if isinstance(plan, str):
+            self.main.show_message(plan)
             return "nothing racked selected"
-        error = self._run(PlaceCommand(topo, {i: (None, None) for i in ids}, "Take out of rack"))
-        self.main.show_message(error or f"Took {len(ids)} out of the rack; see the Unracked tray.")
+        error = self._run(plan)
+        self.main.show_message(error or f"Took {len(plan.moves)} out of the rack; see the Unracked tray.")  # type: ignore[attr-defined]
         return error
 
-    def _run(self, command: Command) -> str | None:
+    def _run(self, command: Outcome | None) -> str | None:
         error = self.main.editor.run(command)
-        self.invalidate()
+        if command is not None and not isinstance(command, str):
+            self.invalidate()
         return error
 
     # --------------------------------------------------------------- racks
@@ -744,7 +716,7 @@ class RackPanel(QWidget):
         return None
 
     def add_rack(self, rack_id: str, label: str = "", height_u: int = DEFAULT_RACK_HEIGHT_U) -> str | None:
-        error = self._run(AddRackCommand(self.topology, Rack(id=rack_id, label=label, height_u=height_u)))
+        error = self._run(ops.add_rack(self.topology, rack_id, label, height_u))
         self.main.show_message(error or f"Added rack {label or rack_id} ({height_u} U).")
         if not error:
             self.flush()
@@ -753,30 +725,20 @@ class RackPanel(QWidget):
 
     def edit_rack(self, rack_id: str, new_id: str, label: str, height_u: int) -> str | None:
         """Rename, relabel and resize a rack in one undo step."""
-        topo = self.topology
-        rack = topo.racks.get(rack_id)
-        if rack is None:
-            return f"There is no rack {rack_id!r}."
-        commands: list[Command] = []
-        if label != rack.label:
-            commands.append(SetRackFieldCommand(topo, rack_id, "label", label))
-        if height_u != rack.height_u:
-            commands.append(SetRackFieldCommand(topo, rack_id, "height_u", height_u))
-        if new_id != rack_id:
-            commands.append(RenameRackCommand(topo, rack_id, new_id))
-        if not commands:
+        plan = ops.edit_rack(self.topology, rack_id, new_id, label, height_u)
+        if plan is None:
             return None
-        command = commands[0] if len(commands) == 1 else MacroCommand(commands, "Edit rack")
-        error = self._run(command)
+        error = self._run(plan)
         self.main.show_message(error or f"Rack {new_id} updated.")
         return error
 
     def remove_rack(self, rack_id: str | None) -> str | None:
-        if rack_id is None or rack_id not in self.topology.racks:
-            self.main.show_message("Select a rack (click its name) to remove it.")
+        plan = ops.remove_rack(self.topology, rack_id)
+        if isinstance(plan, str):
+            self.main.show_message(plan)
             return "no rack selected"
         count = sum(1 for e in self.topology.elements.values() if getattr(e, "rack", None) == rack_id)
-        error = self._run(RemoveRackCommand(self.topology, rack_id))
+        error = self._run(plan)
         self.main.show_message(error or f"Removed rack {rack_id}" +
                                  (f"; {count} element{'s' * (count != 1)} moved to the Unracked tray." if count else "."))
         return error

@@ -1,0 +1,184 @@
+"""The editing rules, written once. Qt-free.
+
+Each check answers one question about a proposed change and returns a sentence
+saying why it is refused, or None when it is allowed. The loader, the
+Topology edit API, the editing layer (``designer.edit``) and the live drag
+feedback of the GUI all ask these, so a drop the canvas highlights as valid is
+one the model accepts, and a file the loader refuses is one the editor could not
+have built. ``racks.placement_problem`` is the rack-slot check of the same shape.
+
+The sentences are phrased to stand alone; the model and the loader prefix them
+with the element or link they are about (``link 'a--b': …``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from .elements import VM, Network, Nic, Server, Switch, VirtualFunction, is_valid_id, split_port_end
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .topology import Topology
+
+# ------------------------------------------------------------------ cables
+PORT_TO_PORT = "a NIC port must be cabled to a switch or a network, not to another NIC port"
+NETWORK_TO_NETWORK = "two networks cannot be cabled to each other; put a switch between them"
+SAME_END = "an element cannot be cabled to itself"
+
+
+def cable_kinds_problem(kind_a: str, kind_b: str) -> str | None:
+    """The rule on what a cable may join, by the kinds of its ends
+    (``"port"`` for a NIC port, else the element kind: ``switch``, ``network``)."""
+    kinds = (kind_a, kind_b)
+    if kinds.count("port") == 2:
+        return PORT_TO_PORT
+    if kinds.count("network") == 2:
+        return NETWORK_TO_NETWORK
+    return None
+
+
+def end_kind(topo: "Topology", end: str) -> str | None:
+    """``"port"``, ``"switch"`` or ``"network"`` for an end of this design; None otherwise."""
+    element = topo.elements.get(end)
+    if isinstance(element, (Switch, Network)):
+        return element.KIND
+    if element is not None:
+        return None
+    split = split_port_end(end)
+    nic = topo.elements.get(split[0]) if split else None
+    if split is not None and isinstance(nic, Nic) and 0 <= split[1] < nic.ports:
+        return "port"
+    return None
+
+
+def port_cable_problem(topo: "Topology", nic_id: str, port: int) -> str | None:
+    """A NIC port takes one cable."""
+    existing = topo.cable_at(nic_id, port)
+    if existing is not None:
+        return f"Port {port} of NIC {nic_id} already has a cable ({existing.id}); delete it first."
+    return None
+
+
+def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
+    """Why a new cable between ends ``a`` and ``b`` is refused (for the editor and the drag)."""
+    if a == b:
+        return "An element cannot be cabled to itself."
+    kinds = []
+    for end in (a, b):
+        kind = end_kind(topo, end)
+        if kind is None:
+            element = topo.elements.get(end)
+            if element is not None:
+                return (f"A cable ends at a switch, a network or a NIC port, not at "
+                        f"{element.KIND} {element.id}.")
+            return f"{end} is not a switch, network or NIC port of this design."
+        kinds.append(kind)
+    rule = cable_kinds_problem(*kinds)
+    if rule is not None:
+        return sentence(rule)
+    for end in (a, b):
+        split = split_port_end(end)
+        if split is not None and end not in topo.elements:
+            problem = port_cable_problem(topo, *split)
+            if problem:
+                return problem
+    return None
+
+
+# ---------------------------------------------------------------- attaching
+ATTACH_MODES = ("vf", "paravirtual", "emulated", "passthrough")
+
+
+def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
+                   ignore: tuple[str, int] | None = None) -> str | None:
+    """Why VM ``vm_id`` cannot get a vNIC of ``mode`` on ``device_id``
+    (a VF for ``vf``, a NIC for the others).
+
+    ``ignore`` names a vNIC (vm id, index) that is being re-targeted: it does not
+    count as a user of the device it leaves.
+    """
+    vm = topo.elements.get(vm_id)
+    if not isinstance(vm, VM):
+        return f"{vm_id} is not a VM of this design."
+    device = topo.elements.get(device_id)
+    users = [(u, i) for u, i in topo.users_of(device_id) if (u.id, i) != ignore]
+    if mode == "vf":
+        if not isinstance(device, VirtualFunction):
+            return f"An SR-IOV vNIC uses a virtual function; {device_id} is not one."
+        nic = topo.elements.get(device.parent)
+        host = nic.parent if isinstance(nic, Nic) else None
+        if host != vm.parent:
+            return f"VF {device.id} belongs to server {host}; VM {vm_id} runs on {vm.parent}."
+        if users:
+            return f"VF {device.id} is already used by VM {users[0][0].id}; a VF serves one guest."
+        return None
+    if not isinstance(device, Nic):
+        return f"A {mode} vNIC uses a NIC; {device_id} is not one."
+    if device.parent != vm.parent:
+        return f"NIC {device.id} belongs to server {device.parent}; VM {vm_id} runs on {vm.parent}."
+    if mode == "passthrough":
+        server = topo.elements.get(vm.parent)
+        if isinstance(server, Server) and not server.iommu:
+            return f"Server {server.id} has VT-d (iommu) disabled, so NIC {device.id} cannot be passed through."
+        if users or topo.vfs_of(device.id):
+            return f"NIC {device.id} is already in use (vNICs or VFs); passthrough needs the whole device."
+        return None
+    if any(u.vnics[i].mode == "passthrough" for u, i in users):
+        return f"NIC {device.id} is passed through to a guest and cannot also serve the vSwitch."
+    return None
+
+
+def vf_slot_problem(topo: "Topology", nic_id: str) -> str | None:
+    """Whether a NIC can take one more virtual function."""
+    nic = topo.elements.get(nic_id)
+    if not isinstance(nic, Nic):
+        return f"{nic_id} is not a NIC of this design."
+    if not nic.sriov:
+        return f"NIC {nic.id} has SR-IOV disabled; enable it in the inspector first."
+    if len(topo.vfs_of(nic.id)) >= nic.max_vfs:
+        return f"NIC {nic.id} already has its maximum of {nic.max_vfs} virtual functions."
+    return None
+
+
+# -------------------------------------------------------------------- ids
+def rack_id_problem(topo: "Topology", rack_id: object, original: str | None = None) -> str | None:
+    """Why ``rack_id`` cannot name a new (or renamed, from ``original``) rack.
+
+    Rack ids share one name space with element and link ids."""
+    if not is_valid_id(rack_id):
+        return f"{str(rack_id)[:70]!r} is not a valid rack id (1–64 letters, digits, _ . -)"
+    assert isinstance(rack_id, str)
+    if rack_id == original:
+        return None
+    if rack_id in topo.racks:
+        return f"a rack with id {rack_id!r} already exists"
+    if rack_id in topo.elements:
+        return f"the rack id {rack_id!r} is already used by a {topo.elements[rack_id].KIND}"
+    if rack_id in topo.links:
+        return f"the rack id {rack_id!r} is already used by a link"
+    return None
+
+
+def sentence(rule: str) -> str:
+    """A rule's clause as a sentence of its own (capitalised, full stop)."""
+    return rule[:1].upper() + rule[1:] + ("" if rule.endswith(".") else ".")
+
+
+def id_taken(topo: "Topology", candidate: str, taken: Iterable[str] = ()) -> bool:
+    """Element, link and rack ids are one name space."""
+    return (candidate in topo.elements or candidate in topo.links or candidate in topo.racks
+            or candidate in taken)
+
+
+def fresh_id(topo: "Topology", stem: str, taken: set[str] | None = None) -> str:
+    """A new id: ``stem`` (cleaned) and the smallest number that makes it unique among
+    elements, links, racks and ``taken`` (which it is added to)."""
+    stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
+    seen = taken if taken is not None else set()
+    n = 1
+    while id_taken(topo, f"{stem}{n}", seen):
+        n += 1
+    new = f"{stem}{n}"
+    if taken is not None:
+        taken.add(new)
+    return new
