@@ -72,9 +72,9 @@ def test_report_on_a4_has_the_title_servers_bom_counts_and_verdict(tmp_path, cap
     assert doc["title"] in flat
     for server in (e for e in doc["elements"] if e["kind"] == "server"):
         assert f"{server['label']} ({server['id']})" in flat
-    # cover: the verdict in plain words (this design saturates its uplink)
+    # cover: the verdict in plain words (this design is sized so that nothing saturates)
     cover = words(pdf_text(out, 1, 1))
-    assert "Not sound" in cover and "Verdict: the design is not sound" in cover
+    assert "Verdict: the design is sound" in cover and "not sound" not in cover.lower()
     assert "Prepared by Jane Doe" in cover and "2026-03-04" in cover
     assert "Key figures" in cover  # no "fi" ligature: the text reads as typed
     # every page carries its number and the total
@@ -82,10 +82,17 @@ def test_report_on_a4_has_the_title_servers_bom_counts_and_verdict(tmp_path, cap
     # bill of materials: counts computed from the file
     bom_page = words(text[text.rindex("Bill of materials"):])
     n_servers = sum(1 for e in doc["elements"] if e["kind"] == "server")
-    nics = Counter(e.get("model") for e in doc["elements"] if e["kind"] == "nic")
-    for model, count in nics.items():
-        assert re.search(rf"{re.escape(model)} 2 25 63 {count}\b", bom_page), model
-    assert re.search(rf"VT-d, 1 U; 1× Intel E810-XXVDA2 {n_servers}\b", bom_page)
+    nics = Counter((e.get("model"), e.get("ports", 2), e.get("port_gbps", 25), e.get("pcie_gbps", 63))
+                   for e in doc["elements"] if e["kind"] == "nic")
+    for (model, ports, port_gbps, pcie_gbps), count in nics.items():
+        assert re.search(rf"{re.escape(model)} {ports} {port_gbps:g} {pcie_gbps:g} {count}\b", bom_page), model
+    from test_proposal import server_type_counts
+
+    types = server_type_counts(doc)
+    assert sum(types.values()) == n_servers
+    for (cores, vmm, _iommu, height, nic_models), count in types.items():
+        assert re.search(rf"{cores} cores, {vmm:g} VMM I/O cores, VT-d, {height} U; "
+                         rf"1× {re.escape(nic_models[0])} {count}\b", bom_page), (vmm, count)
     nic_cables = sum(1 for l in doc["links"] if ":" in l["a"] or ":" in l["b"])
     assert re.search(rf"NIC–switch 25 {nic_cables}\b", bom_page)
     assert bom.read_text("utf-8").startswith("section,Type,Hardware,Count,Servers\n")
@@ -240,4 +247,19 @@ def test_a_short_table_is_not_split_over_pages(tmp_path, capsys):
     pages = [pdf_text(out, i, i) for i in range(1, len(pdf_pages(out)) + 1)]
     assert not any("Cables (continued)" in page for page in pages)
     cables = next(page for page in pages if "Speed is the cable's own" in page)
-    assert re.search(r"NIC–switch\s+25\s+24", cables) and re.search(r"switch–network\s+100\s+1", cables)
+    doc = json.loads(TWO_RACK.read_text("utf-8"))
+    networks = {e["id"] for e in doc["elements"] if e["kind"] == "network"}
+    uplinks = Counter(int(l.get("gbps", 100)) for l in doc["links"] if l["a"] in networks or l["b"] in networks)
+    nic_cables = sum(1 for l in doc["links"] if ":" in l["a"] or ":" in l["b"])
+    assert re.search(rf"NIC–switch\s+25\s+{nic_cables}\b", cables)
+    for gbps, count in uplinks.items():
+        assert re.search(rf"switch–network\s+{gbps}\s+{count}\b", cables), gbps
+
+
+@needs_poppler
+def test_a_design_with_an_unenforceable_guarantee_is_not_sound(tmp_path, capsys):
+    # The mail-rack example keeps a guaranteed VF on an X710, whose driver refuses min_tx_rate.
+    out = tmp_path / "mail.pdf"
+    assert run(capsys, "report", MAIL, "-o", out, "--paper", "a4", "--no-plots", "--date", "2026-01-01")[0] == 0
+    cover = words(pdf_text(out, 1, 1))
+    assert "Not sound" in cover and "Verdict: the design is not sound" in cover

@@ -84,11 +84,26 @@ def test_server_types_group_identical_hardware_and_split_different():
     assert [int(r[2]) for r in bom.servers.rows] == [1, 1]
     doc = _doc(EXAMPLES / "two-rack-proposal.rackio")
     topo = load(EXAMPLES / "two-rack-proposal.rackio")
-    assert len(bill_of_materials(topo).servers.rows) == 1  # twelve identical hosts
-    topo.set_field(doc["elements"][next(i for i, e in enumerate(doc["elements"]) if e["kind"] == "server")]["id"],
-                   "vmm_io_cores", 7.0)
-    rows = bill_of_materials(topo).servers.rows
-    assert sorted(int(r[2]) for r in rows) == [1, 11]
+    expected = server_type_counts(doc)
+    assert sorted(int(r[2]) for r in bill_of_materials(topo).servers.rows) == sorted(expected.values())
+    # A host given a budget no other host has becomes a type of its own.
+    biggest = max(expected, key=expected.get)
+    server = next(e for e in doc["elements"] if e["kind"] == "server" and server_key(doc, e) == biggest)
+    topo.set_field(server["id"], "vmm_io_cores", 77.0)
+    expected[biggest] -= 1
+    counts = sorted([c for c in expected.values() if c] + [1])
+    assert sorted(int(r[2]) for r in bill_of_materials(topo).servers.rows) == counts
+
+
+def server_key(doc: dict, server: dict) -> tuple:
+    """A server's type, read from the file: cores, VMM budget, VT-d, height and NIC models."""
+    nics = sorted(e.get("model", "") for e in doc["elements"] if e["kind"] == "nic" and e["parent"] == server["id"])
+    return (server.get("cores", 32), float(server.get("vmm_io_cores", 4.0)), server.get("iommu", True),
+            server.get("height_u", 1), tuple(nics))
+
+
+def server_type_counts(doc: dict) -> Counter:
+    return Counter(server_key(doc, e) for e in doc["elements"] if e["kind"] == "server")
 
 
 def test_bom_csv_has_every_section_with_its_header():
@@ -163,7 +178,8 @@ def test_proposal_tables_cover_every_server_and_group_problems():
     floors = sum(1 for e in doc["elements"] if e["kind"] == "vm" for n in e.get("vnics", [])
                  if n.get("min_gbps", 0) > 0 or (n.get("mode") == "vf" and n.get("vf") in vf_floor))
     assert len(prop.guarantees.rows) == floors
-    assert prop.worst.rows[0][5] == "100.0\u00a0%"
+    peak = max(r["utilization"] for r in solution.to_report()["resources"])
+    assert prop.worst.rows[0][5] == f"{peak * 100:.1f}\u00a0%"
     solution.problems.append(Problem("floor-above-cap", "warning", "x", "w"))
     solution.problems.append(Problem("no-route", "error", "y", "e"))
     titles = [t.title for t in build_proposal(topo, solution).problems]
