@@ -257,6 +257,22 @@ def test_a_short_table_is_not_split_over_pages(tmp_path, capsys):
 
 
 @needs_poppler
+def test_the_overview_page_shows_each_rack_as_a_block_with_its_figures(tmp_path, capsys):
+    out = tmp_path / "p.pdf"
+    assert run(capsys, "report", TWO_RACK, "-o", out, "--paper", "a4", "--no-plots", "--date", "2026-01-01")[0] == 0
+    overview = words(pdf_text(out, 2, 2))
+    assert "Overview" in overview and "Each rack as one block" in overview
+    doc = json.loads(TWO_RACK.read_text("utf-8"))
+    server_rack = {e["id"]: e.get("rack") for e in doc["elements"] if e["kind"] == "server"}
+    for rack in doc["racks"]:
+        servers = sum(1 for r in server_rack.values() if r == rack["id"])
+        vms = sum(1 for e in doc["elements"] if e["kind"] == "vm" and server_rack[e["parent"]] == rack["id"])
+        assert rack.get("label", rack["id"]) in overview and f"{servers} servers {vms} VMs" in overview, rack["id"]
+    networks = [e.get("label") or e["id"] for e in doc["elements"] if e["kind"] == "network"]
+    assert all(name in overview for name in networks)  # printed whole, never cut with "…"
+
+
+@needs_poppler
 def test_a_design_with_an_unenforceable_guarantee_is_not_sound(tmp_path, capsys):
     # The mail-rack example keeps a guaranteed VF on an X710, whose driver refuses min_tx_rate.
     out = tmp_path / "mail.pdf"

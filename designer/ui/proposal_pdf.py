@@ -290,8 +290,12 @@ class ProposalDocument:
     def _build(self) -> None:
         topo, prop = self.topology, self.proposal
         self._cover()
-        self._drawing("Overview", self._export_page(legend=True), fit_only=True,
-                      note="The whole design on one page, coloured by utilisation.")
+        if topo.racks:  # each rack one block with its figures, as the canvas shows it zoomed out
+            self._drawing("Overview", self._export_page(legend=True, level="racks"), fit_only=True,
+                          note="Each rack as one block: servers, guests, VMM cores, peak uplink and problems.")
+        else:
+            self._drawing("Overview", self._export_page(legend=True), fit_only=True,
+                          note="The whole design on one page, coloured by utilisation.")
         for rack in topo.racks.values():
             ids = rack_selection(topo, rack.id)
             if ids:

@@ -107,7 +107,12 @@ class DeviceText:
     def draw(self, painter: QPainter, rect: QRectF, text: str, px: float, color, bold: bool = False,
              flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> None:
         target = self.transform.mapRect(rect)
-        font, metrics = _pixel_font(max(1, round(px * self.dpi / 96.0)), bold)
+        pixels = max(1, round(px * self.dpi / 96.0))
+        font, metrics = _pixel_font(pixels, bold)
+        if _FIT_LABELS[0] and target.width() > 0 and metrics.horizontalAdvance(text) > target.width():
+            # An export prints the name whole, smaller, rather than cut with "…".
+            pixels = max(1, int(pixels * target.width() / metrics.horizontalAdvance(text)))
+            font, metrics = _pixel_font(pixels, bold)
         painter.save()
         painter.resetTransform()
         painter.setFont(font)
