@@ -231,6 +231,18 @@ def _reference_image() -> QImage:
     return image
 
 
+def _blank_image(width: int, height: int, transparent: bool, advice: str, too_tall: bool = False) -> QImage:
+    """A white (or transparent) page of the export's dpi, or ExportError saying what to change."""
+    if width * height > MAX_PIXELS or too_tall:
+        raise ExportError(f"the image would be {width}×{height} pixels, more than this export allows; {advice}")
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    if image.isNull():
+        raise ExportError(f"not enough memory for a {width}×{height} pixel image")
+    _set_dpi(image, DPI)
+    image.fill(Qt.GlobalColor.transparent if transparent else QColor("white"))
+    return image
+
+
 def _set_dpi(image: QImage, dpi: float) -> None:
     dots_per_meter = round(dpi / 0.0254)
     image.setDotsPerMeterX(dots_per_meter)
@@ -435,14 +447,8 @@ def render_image(topology: Topology, solution, options: ExportOptions, fit=None)
                 width, height = math.ceil(page.size.width() * scale), math.ceil(page.size.height() * scale)
             else:
                 width, height, scale = png_size(page.size, options)
-            if width * height > MAX_PIXELS or height > 32000:
-                raise ExportError(f"the image would be {width}×{height} pixels, more than this export allows; "
-                                  "choose a smaller scale or width")
-            image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-            if image.isNull():
-                raise ExportError(f"not enough memory for a {width}×{height} pixel image")
-            _set_dpi(image, DPI)
-            image.fill(Qt.GlobalColor.transparent if options.transparent else QColor("white"))
+            image = _blank_image(width, height, options.transparent, "choose a smaller scale or width",
+                                 too_tall=height > 32000)
             painter = QPainter(image)
             try:
                 painter.scale(scale, scale)
@@ -658,14 +664,7 @@ def render_on_paper(topology: Topology, solution, options: ExportOptions, fmt: s
                                 _info(page, placed.scale))
             scale = options.dpi / DPI
             width, height = math.ceil(sheet.width() * scale), math.ceil(sheet.height() * scale)
-            if width * height > MAX_PIXELS:
-                raise ExportError(f"the image would be {width}×{height} pixels, more than this export allows; "
-                                  "choose a lower dpi")
-            image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-            if image.isNull():
-                raise ExportError(f"not enough memory for a {width}×{height} pixel image")
-            _set_dpi(image, DPI)
-            image.fill(Qt.GlobalColor.transparent if options.transparent else QColor("white"))
+            image = _blank_image(width, height, options.transparent, "choose a lower dpi")
             painter = QPainter(image)
             try:
                 painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
