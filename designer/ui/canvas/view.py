@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsView, QToolTip, QWidget
 
 from .. import style
+from ..autofit import AutoFit
 from .items import HandleItem, PortItem
 from .scene import DesignScene
 
@@ -18,7 +19,7 @@ MIN_ZOOM, MAX_ZOOM = 0.002, 6.0  # a fitted 50-rack design is at about 0.007
 LEGEND_W, LEGEND_H = 340.0, 100.0
 
 
-class DesignView(QGraphicsView):
+class DesignView(QGraphicsView, AutoFit):
     statusMessage = Signal(str)
     legendMoved = Signal(str)  # the corner the legend was dragged to
     contextMenuRequested = Signal(object, object, object)  # item, scene pos, global pos
@@ -53,11 +54,7 @@ class DesignView(QGraphicsView):
         self._pan_last = QPointF()
         self._space_down = False
         self.legend = LegendOverlay(self)
-        self.auto_fit = False  # the zoom is the last automatic fit: a resize fits again
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._auto_fit_now)
+        self._init_auto_fit()
 
     @property
     def show_legend(self) -> bool:
@@ -101,27 +98,14 @@ class DesignView(QGraphicsView):
             scene.set_zoom(self.zoom_factor())
 
     # ------------------------------------------------------------- fitting
-    def request_fit(self) -> None:
-        """Fit once the window has its size (now if it has, else on the next resize)."""
-        self.auto_fit = True
-        if self.isVisible() and self.viewport().width() > 1:
-            self._fit_timer.start()
-
-    def _auto_fit_now(self) -> None:
-        if self.auto_fit:
-            self.fit_all()
-            self.auto_fit = True
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.legend.sync()
-        if self.auto_fit:
-            self._fit_timer.start()  # the last fit was automatic: keep the design fitted
+        self._refit_if_automatic()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.auto_fit:
-            self._fit_timer.start()
+        self._refit_if_automatic()
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt name)
         super().scrollContentsBy(dx, dy)

@@ -36,6 +36,7 @@ from ...model.elements import DEFAULT_RACK_HEIGHT_U, Rack, is_valid_id
 from ...model.racks import is_racked, placement_problem, span_text, unracked
 from ...model.topology import Topology
 from .. import style
+from ..autofit import AutoFit
 from ..plain import show_scene_tooltip
 from ...edit import ops
 from ...edit.commands import PlaceCommand
@@ -127,7 +128,7 @@ class RackScene(QGraphicsScene):
 
 
 # ------------------------------------------------------------------- the view
-class RackView(QGraphicsView):
+class RackView(QGraphicsView, AutoFit):
     """Shows a RackScene; drags racked elements between slots and takes drops from the tray."""
 
     statusMessage = Signal(str)
@@ -144,11 +145,7 @@ class RackView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self._press: tuple[str, QPointF, int] | None = None  # element, scene pos, grab offset in U
         self._dragging = False
-        self.auto_fit = False  # the zoom is the last automatic fit: a resize fits again
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._auto_fit_now)
+        self._init_auto_fit()
 
     def rack_scene(self) -> RackScene:
         return self.scene()  # type: ignore[return-value]
@@ -185,26 +182,13 @@ class RackView(QGraphicsView):
             self.zoom_by(1.0015 ** delta)
         event.accept()
 
-    def request_fit(self) -> None:
-        """Fit once the view has its size: now if shown, else when the tab is first shown."""
-        self.auto_fit = True
-        if self.isVisible() and self.viewport().width() > 1:
-            self._fit_timer.start()
-
-    def _auto_fit_now(self) -> None:
-        if self.auto_fit:
-            self.fit_all()
-            self.auto_fit = True
-
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.auto_fit:
-            self._fit_timer.start()
+        self._refit_if_automatic()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self.auto_fit:
-            self._fit_timer.start()
+        self._refit_if_automatic()
 
     def fit_all(self) -> None:
         self.auto_fit = False
