@@ -140,9 +140,6 @@ class RackGroupItem(QGraphicsObject):
         if self.block:
             self._paint_block(painter, scale)
             return
-        scene = self.scene()
-        if scene is not None and hasattr(scene, "route_rack"):
-            scene.route_rack(self.rack_id)  # drawn open: its cables are needed now
         pen = QPen(style.RACK_FRAME, 1.5 / max(scale, 1e-3) if scale < 1 else 1.5, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)

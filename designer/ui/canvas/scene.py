@@ -97,8 +97,6 @@ class DesignScene(QGraphicsScene):
         self.layers: dict[str, RackLayer] = {}
         self._link_racks: dict[str, tuple[str | None, str | None]] = {}  # rack of each cable end's server
         self._hidden_racks: set[str] = set()
-        self._route_queue: list[str] = []
-        self._routed_racks: set[str] = set()  # racks whose cables are routed (lazy scenes)
         self._summary_bucket: int | None = None
         self.bundles: dict[tuple[str, str], BundleItem] = {}
         self.collapsed: set[str] = set(_collapsed_ids(topology))
@@ -135,8 +133,6 @@ class DesignScene(QGraphicsScene):
             if item.scene() is self:
                 self.removeItem(item)
         self.layers.clear()
-        self._routed_racks.clear()
-        self._route_queue.clear()
         self.top_items.clear()
         self.cables.clear()
         self.child_server.clear()
@@ -362,34 +358,27 @@ class DesignScene(QGraphicsScene):
             return item.server.rack
         return None
 
-    def route_rack(self, rack_id: str) -> None:
-        """A rack is drawn open (cables are routed with the whole design: nothing waits)."""
-        self._routed_racks.add(rack_id)
-
+    def _port_server(self, end: str) -> tuple[ServerItem, tuple[str, int]] | None:
+        """The server item holding a NIC port end ``nic:port``, and the split end."""
+        split = split_port_end(end)
+        if split is None:
+            return None
+        server_id = self.child_server.get(split[0])
+        server = self.top_items.get(server_id) if server_id else None
+        return (server, split) if isinstance(server, ServerItem) else None
 
     def port_item(self, end: str) -> PortItem | None:
         """The socket item of a NIC port (its server's child items are made if need be)."""
-        split = split_port_end(end)
-        if split is None:
-            return None
-        server_id = self.child_server.get(split[0])
-        server = self.top_items.get(server_id) if server_id else None
-        if isinstance(server, ServerItem):
-            return server.port_items.get(split)
-        return None
+        found = self._port_server(end)
+        return found[0].port_items.get(found[1]) if found is not None else None
 
     def port_point(self, end: str) -> QPointF | None:
         """Scene position of a NIC port's socket, whether or not its items exist."""
-        split = split_port_end(end)
-        if split is None:
+        found = self._port_server(end)
+        if found is None:
             return None
-        server_id = self.child_server.get(split[0])
-        server = self.top_items.get(server_id) if server_id else None
-        if isinstance(server, ServerItem):
-            local = server.port_pos.get(split)
-            if local is not None:
-                return server.mapToScene(local)
-        return None
+        local = found[0].port_pos.get(found[1])
+        return found[0].mapToScene(local) if local is not None else None
 
     def port_items(self):
         """The socket items that exist (servers never shown in detail have none)."""
@@ -525,17 +514,12 @@ class DesignScene(QGraphicsScene):
         import time
 
         deadline = time.perf_counter() + 0.012  # a slice that leaves the frame its time
-        while self._route_queue and time.perf_counter() < deadline:
-            cable = self.cables.get(self._route_queue.pop(0))
-            if cable is not None and getattr(cable, "needs_route", False):
-                cable.needs_route = False
-                self._route_cable(cable)
         while self._build_queue and time.perf_counter() < deadline:
             item = self.top_items.get(self._build_queue.pop(0))
             if isinstance(item, ServerItem) and item.level == "detail":
                 if item.ensure_built():
                     item.update()
-        if self._build_queue or self._route_queue:
+        if self._build_queue:
             self._build_timer.start()
 
     def resource_utilization(self) -> dict[str, tuple[float, float, float]]:
@@ -859,19 +843,8 @@ class DesignScene(QGraphicsScene):
                 drawn = 0.0 if (ra in hidden_racks or rb in hidden_racks) else 1.0
                 if cable is not None and cable.opacity() != drawn:
                     cable.setOpacity(drawn)
-        if self.forced_level is not None:
-            for rack_id in set(self.racks) - hidden_racks:
-                self._route_now(rack_id)  # an export draws at once
         self._summary_cache(force=True)
         self._update_bundles()
-
-    def _route_now(self, rack_id: str) -> None:
-        self._routed_racks.add(rack_id)
-        for link_id, racks in self._link_racks.items():
-            cable = self.cables.get(link_id)
-            if rack_id in racks and cable is not None and getattr(cable, "needs_route", False):
-                cable.needs_route = False
-                self._route_cable(cable)
 
     def _end_rack_block(self, end: str) -> str | None:
         """The rack drawn as a block that hides this cable end, if any."""
