@@ -62,6 +62,16 @@ def _number(value, default: float, cast=float):
         return default
 
 
+def ask_folder(window, settings_key: str, title: str) -> str:
+    """A folder for files written together, starting where the last ones went (the
+    setting), else beside the project, else in the home folder; "" when cancelled."""
+    start = str(window.settings.value(settings_key, "") or "")
+    if not start or not Path(start).is_dir():
+        doc = window.document
+        start = str(Path(doc.path).parent) if doc.path else str(Path.home())
+    return QFileDialog.getExistingDirectory(window, title, start)
+
+
 def project_name(document) -> str:
     """A file-name stem for exports: the project file's, else the title's, else 'design'."""
     if document.path:
@@ -439,10 +449,7 @@ def export_report(window, folder: str | None = None) -> list[Path]:
                             plain(f"The design could not be solved, so there is no report: {doc.solve_error}"))
         return []
     if folder is None:
-        start = str(window.settings.value("export/reportFolder", "") or "")
-        if not start or not Path(start).is_dir():
-            start = str(Path(doc.path).parent) if doc.path else str(Path.home())
-        folder = QFileDialog.getExistingDirectory(window, "Export Report (CSV) into Folder", start)
+        folder = ask_folder(window, "export/reportFolder", "Export Report (CSV) into Folder")
         if not folder:
             return []
     name = project_name(doc)

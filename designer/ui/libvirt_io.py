@@ -32,6 +32,7 @@ from ..libvirt.hostconfig import host_config, write_tree
 from ..libvirt.importer import ImportResult, import_libvirt
 from ..libvirt.xmlsafe import LibvirtError
 from ..edit import ops
+from .export import ask_folder
 
 TITLE_IMPORT = "Import libvirt Guests"
 TITLE_EXPORT = "Export Host Configuration"
@@ -209,10 +210,7 @@ def export_host_config(window, folder: str | None = None) -> list[Path]:
         QMessageBox.information(window, TITLE_EXPORT, "The design has no servers to configure.")
         return []
     if folder is None:
-        start = str(window.settings.value("export/hostConfigFolder", "") or "")
-        if not start or not Path(start).is_dir():
-            start = str(Path(doc.path).parent) if doc.path else str(Path.home())
-        folder = QFileDialog.getExistingDirectory(window, "Export Host Configuration into Folder", start)
+        folder = ask_folder(window, "export/hostConfigFolder", "Export Host Configuration into Folder")
         if not folder:
             return []
     name = Path(doc.path).name if doc.path else "unsaved design"
