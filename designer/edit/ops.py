@@ -362,6 +362,11 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
         elements = [_read_element(raw, i) for i, raw in enumerate(doc["elements"])]
     except ProjectFileError as exc:
         return f"The clipboard's elements are not valid: {exc}"
+    seen: set[str] = set()
+    for element in elements:  # as in a file: parents, links and guests name elements by id
+        if element.id in seen:
+            return f'The clipboard\'s elements are not valid: the id "{element.id}" is used twice.'
+        seen.add(element.id)
     taken: set[str] = set()
     mapping: dict[str, str] = {}
     new_elements: list[Element] = []

@@ -12,6 +12,8 @@ The design (worked out by hand):
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from designer.edit import ops
@@ -282,6 +284,12 @@ def test_paste_refusals():
     t = design()
     assert ops.paste(t, "hello") == "The clipboard does not hold RackIO elements."
     assert ops.duplicate(t, []) == "Select elements to duplicate."
+    # Two clipboard elements with one id (found by the paste fuzzing: a KeyError before).
+    twice = json.dumps({"format": "rackio-clipboard", "version": 1, "elements": [
+        {"id": "h1", "kind": "network", "x": 0, "y": 0}, {"id": "h1", "kind": "server", "x": 300, "y": 0}]})
+    before = len(t.elements)
+    assert ops.paste(t, twice) == 'The clipboard\'s elements are not valid: the id "h1" is used twice.'
+    assert len(t.elements) == before
 
 
 # --------------------------------------------------------------------- bulk
