@@ -67,13 +67,22 @@ def _elide(text: str, width_chars: int) -> str:
 
 
 def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF | None = None) -> None:
-    """Draw text on one line, shortened with … to fit the rectangle. In an export
-    (``fitted_labels``) it shrinks and wraps instead, within ``band`` (default: the rectangle)."""
+    """Draw a label on one line in the rectangle; one that is too long shrinks, then wraps
+    within ``band`` (default: the rectangle), so that the name is printed whole. An export
+    (``fitted_labels``) goes down to MIN_LABEL_PT / FLOOR_LABEL_PT; the canvas no lower
+    than 8 px on screen (or 70 % of the label's size when that is already under 8 px), and
+    only a label longer than the band holds at that size ends in "…"."""
     metrics = QFontMetricsF(painter.font())
-    if _FIT_LABELS[0] and metrics.horizontalAdvance(text) > rect.width():
+    if metrics.horizontalAdvance(text) <= rect.width():
+        painter.drawText(rect, flags, text)
+        return
+    if _FIT_LABELS[0]:
         _draw_fitted(painter, rect, flags, text, band or rect)
         return
-    painter.drawText(rect, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
+    size = painter.font().pointSizeF()
+    scale = _detail(painter, None)
+    floor = min(size, max(MIN_TEXT_PX * 0.75 / max(scale, 1e-6), size * 0.7))  # points at 96 dpi
+    _draw_fitted(painter, rect, flags, text, band or rect, floor, floor)
 
 
 _PIXEL_FONTS: dict[tuple[int, bool], tuple[QFont, QFontMetricsF]] = {}
@@ -121,16 +130,69 @@ class DeviceText:
         painter.restore()
 
 
-def _far_title(painter: QPainter, rect: QRectF, title: str) -> bool:
-    """Zoomed out, a box shows only its name, as large as fits (at least 8 px on screen);
-    True when it did so (the caller draws its detailed text otherwise)."""
+def fit_lines(text: str, width: float, height: float, max_px: float, min_px: float,
+              bold: bool) -> tuple[int, list[str]] | None:
+    """The largest whole pixel size from ``max_px`` down to ``min_px`` at which ``text``
+    fits a ``width`` × ``height`` pixel box on one line, or else wrapped between words,
+    and its lines; None when it fits at no such size (a name is never cut)."""
+    words = text.split()
+    if not words or width <= 0 or height <= 0:
+        return None
+    low = max(1, math.ceil(min_px - 1e-9))
+    # On one line if it fits at any size; wrapped only when it does not.
+    for px in range(int(max_px), low - 1, -1):
+        _font_px, metrics = _pixel_font(px, bold)
+        if metrics.height() <= height and metrics.horizontalAdvance(text) <= width:
+            return px, [text]
+    px = int(max_px)
+    while px >= low:
+        _font_px, metrics = _pixel_font(px, bold)
+        if metrics.height() > height:
+            px -= 1
+            continue
+        lines: list[str] = []
+        for word in words:
+            if metrics.horizontalAdvance(word) > width:
+                lines = []
+                break
+            if lines and metrics.horizontalAdvance(lines[-1] + " " + word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        if lines and len(lines) * metrics.lineSpacing() <= height:
+            return px, lines
+        px -= 1
+    return None
+
+
+def _far_title(painter: QPainter, rect: QRectF, title: str) -> tuple[int, list[str]] | None:
+    """Zoomed out, a box shows only its name, whole, as large as fits (from 14 down to
+    8 px on screen; wrapped between words when one line does not fit at 8 px).
+    None when the box is near enough for its detailed text (the caller draws that);
+    otherwise the size and lines drawn ((0, []) when even 8 px does not fit: no name)."""
     text = DeviceText(painter)
     if text.scale >= 0.75:
-        return False
-    px = min(rect.height() * text.scale * 0.8, 14.0)
-    if px >= MIN_TEXT_PX:
-        text.draw(painter, rect, title, px, style.TEXT, True, Qt.AlignmentFlag.AlignCenter)
-    return True
+        return None
+    target = text.transform.mapRect(rect)
+    ratio = text.dpi / 96.0
+    floor = 1.0 if _FIT_LABELS[0] else MIN_TEXT_PX  # an export prints the name at any size
+    found = fit_lines(title, target.width(), target.height(), 14.0 * ratio, floor * ratio, True)
+    if found is None:
+        return 0, []
+    pixels, lines = found
+    font, metrics = _pixel_font(pixels, True)
+    painter.save()
+    painter.resetTransform()
+    painter.setFont(font)
+    painter.setPen(style.TEXT)
+    block = len(lines) * metrics.lineSpacing()
+    y = target.center().y() - block / 2
+    for line in lines:
+        painter.drawText(QRectF(target.left(), y, target.width(), metrics.lineSpacing()),
+                         Qt.AlignmentFlag.AlignCenter, line)
+        y += metrics.lineSpacing()
+    painter.restore()
+    return pixels, lines
 
 
 # An export prints every label whole: on one line down to MIN_LABEL_PT, then wrapped
@@ -151,25 +213,32 @@ def fitted_labels():
         _FIT_LABELS[0] = previous
 
 
-def _draw_fitted(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF) -> None:
+def _draw_fitted(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF,
+                 min_pt: float = MIN_LABEL_PT, floor_pt: float = FLOOR_LABEL_PT) -> None:
     original = painter.font()
     font = QFont(original)
     width = QFontMetricsF(original).horizontalAdvance(text)
     one_line = original.pointSizeF() * 0.98 * rect.width() / max(width, 1e-9)
     wrap = int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap)
-    if one_line >= MIN_LABEL_PT:
-        font.setPointSizeF(one_line)
+    font.setPointSizeF(max(one_line, 0.5))
+    while one_line >= min_pt and QFontMetricsF(font).horizontalAdvance(text) > rect.width():
+        one_line -= 0.1  # glyph widths do not scale exactly with the size (hinting)
+        font.setPointSizeF(max(one_line, 0.5))
+    if one_line >= min_pt:
         painter.setFont(font)
         painter.drawText(rect, flags, text)
     else:
-        size = MIN_LABEL_PT
+        size = min_pt
         while True:
             font.setPointSizeF(size)
             metrics = QFontMetricsF(font)
             height = metrics.boundingRect(QRectF(0, 0, band.width(), 1e4), wrap, text).height()
-            if height <= band.height() or size <= FLOOR_LABEL_PT:
+            words = max((metrics.horizontalAdvance(w) for w in text.split()), default=0.0)
+            if words > band.width():
+                height = float("inf")  # a word wider than the band would be cut: not whole
+            if height <= band.height() or size <= floor_pt:
                 break
-            size = max(FLOOR_LABEL_PT, size - 0.25)
+            size = max(floor_pt, size - 0.25)
         painter.setFont(font)
         if height <= band.height():
             painter.drawText(band, wrap, text)
@@ -258,7 +327,7 @@ class ElementItem(QGraphicsObject):
         return super().itemChange(change, value)
 
     def selection_pen(self, pen: QPen) -> QPen:
-        if self.isSelected():
+        if self.isSelected() or getattr(self, "marked", False):
             pen = QPen(style.SELECTION, max(2.5, pen.widthF() + 1.0))
         return pen
 
@@ -291,6 +360,7 @@ class NetworkItem(ElementItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, True)
         self.setZValue(2)
         self.handle = HandleItem(self, QPointF(self.W / 2, self.H))
+        self.far_title: tuple[int, list[str]] | None = None  # the name as last drawn zoomed out
         self.update_from(network)
 
     def update_from(self, network: Network) -> None:
@@ -303,6 +373,11 @@ class NetworkItem(ElementItem):
     def boundingRect(self) -> QRectF:
         return QRectF(-3, -3, self.W + 6, self.H + 6)
 
+    def title_rect(self) -> QRectF:
+        """Where the name goes when zoomed out: the ellipse's middle band (a two-line name
+        is narrower at its top and bottom, where the ellipse is)."""
+        return QRectF(12, 4, self.W - 24, self.H - 8)
+
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addEllipse(QRectF(0, 0, self.W, self.H))
@@ -313,7 +388,9 @@ class NetworkItem(ElementItem):
         painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
         painter.setBrush(style.KIND_COLORS["network"])
         painter.drawEllipse(QRectF(0, 0, self.W, self.H))
-        if _far_title(painter, QRectF(14, 8, self.W - 28, self.H - 16), self.title):
+        far = _far_title(painter, self.title_rect(), self.title)
+        self.far_title = far
+        if far is not None:
             return
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
@@ -335,6 +412,7 @@ class SwitchItem(ElementItem):
         self.setZValue(2)
         self.ports_used = 0
         self.handle = HandleItem(self, QPointF(self.W / 2, 0))
+        self.far_title: tuple[int, list[str]] | None = None  # the name as last drawn zoomed out
         self.update_from(switch)
 
     def update_from(self, switch: Switch) -> None:
@@ -347,6 +425,10 @@ class SwitchItem(ElementItem):
 
     def boundingRect(self) -> QRectF:
         return QRectF(-3, -3, self.W + 6, self.H + 6)
+
+    def title_rect(self) -> QRectF:
+        """Where the name goes when zoomed out: above the port strip."""
+        return QRectF(8, 2, self.W - 16, self.H - 18)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -363,7 +445,9 @@ class SwitchItem(ElementItem):
             painter.setBrush(style.ERROR_COLOR if over and i < filled else
                              style.PLUG if i < filled else Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(12 + i * cell_w, self.H - 14, cell_w - 3, 7))
-        if _far_title(painter, QRectF(8, 2, self.W - 16, self.H - 18), self.title):
+        far = _far_title(painter, self.title_rect(), self.title)
+        self.far_title = far
+        if far is not None:
             return
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
@@ -758,6 +842,8 @@ class ServerItem(ElementItem):
         self.vmm_solved = False
         self.worst_port: tuple[float, str] | None = None  # utilisation, port name
         self.summary_px = 0.0  # the text size of the last summary drawn, in screen pixels
+        self.summary_toggle: QRectF | None = None  # where the last summary drew its toggle
+        self.marked = False  # a guest, NIC or VF of it is selected but not drawn (summary level)
         self.width = 300.0
         self.height = 200.0
         self.full_height = 200.0
@@ -948,7 +1034,13 @@ class ServerItem(ElementItem):
         self.update()
 
     def toggle_rect(self) -> QRectF:
-        """The collapse / expand button in the top-right corner of the frame."""
+        """The collapse / expand button: at the right end of the footer in detail (the
+        top-right corner belongs to the NICs, which may reach it), in the top-right corner
+        of a summary, at the size the summary last drew it."""
+        if self.level == DETAIL and self.built:
+            return QRectF(self.width - TOGGLE - 8, self.footer_y + 9, TOGGLE, TOGGLE)
+        if self.summary_toggle is not None:
+            return QRectF(self.summary_toggle)
         return QRectF(self.width - TOGGLE - 6, 6, TOGGLE, TOGGLE)
 
     def mousePressEvent(self, event) -> None:
@@ -1045,9 +1137,10 @@ class ServerItem(ElementItem):
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
         gauge_w = 150.0
-        _draw_elided(painter, QRectF(PAD, fy + 4, self.width - gauge_w - 3 * PAD, 24),
+        right = self.width - TOGGLE - 16  # the toggle sits at the footer's right end
+        _draw_elided(painter, QRectF(PAD, fy + 4, right - gauge_w - 2 * PAD, 24),
                      Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
-        gauge = QRectF(self.width - gauge_w - PAD, fy + 9, gauge_w, 16)
+        gauge = QRectF(right - gauge_w, fy + 9, gauge_w, 16)
         self._paint_gauge(painter, gauge, _font(7, True))
         _paint_toggle(painter, self.toggle_rect(), self.collapsed)
 
@@ -1121,6 +1214,7 @@ class ServerItem(ElementItem):
             text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color)
             y += line
         toggle = QRectF(box.right() - unit * 1.6 - 4, 4, unit * 1.6, unit * 1.6)
+        self.summary_toggle = toggle
         _paint_toggle(painter, toggle, self.collapsed)
 
 
