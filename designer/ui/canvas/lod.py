@@ -15,11 +15,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsObject, QGraphicsPathItem
 
 from .. import style
-from .items import MAX_SUMMARY_PX, MIN_TEXT_PX, TOGGLE, DeviceText, _detail, _paint_toggle
+from .items import (
+    _FIT_LABELS,
+    MAX_SUMMARY_PX,
+    MIN_TEXT_PX,
+    TOGGLE,
+    DeviceText,
+    _detail,
+    _paint_toggle,
+    _pixel_font,
+    fit_lines,
+)
 
 DETAIL_ZOOM = 0.55  # at and above: guests, NICs and VFs with their text
 RACK_BLOCK_PX = 60.0  # a typical server box shorter than this on screen: its rack is one block
@@ -58,6 +68,10 @@ class RackGroupItem(QGraphicsObject):
         self.stats = RackStats()
         self.typical_h = 200.0  # median server height: when the block takes over
         self.text_px = 0.0  # text size of the block's last paint, in screen pixels
+        self.label_px = 0.0  # text size of the frame's name at its last paint (0: not drawn)
+        self.marked: list[tuple[str, QRectF]] = []  # selected servers the block stands for
+        self.shown_lines: list[str] = []  # what the block's last paint wrote
+        self.block_toggle: QRectF | None = None
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
 
@@ -132,6 +146,8 @@ class RackGroupItem(QGraphicsObject):
         event.ignore()
 
     def _block_toggle(self) -> QRectF:
+        if self.block_toggle is not None:
+            return QRectF(self.block_toggle)
         return QRectF(self.rect.right() - TOGGLE - 6, self.rect.top() + 6, TOGGLE, TOGGLE)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
@@ -145,16 +161,71 @@ class RackGroupItem(QGraphicsObject):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(self.rect, 10, 10)
         text = DeviceText(painter)
+        self.label_px = 0.0
+        width = self.rect.width() - TOGGLE - 16
         px = min(13.0, RACK_LABEL_H * text.scale * 0.7)
-        strip = QRectF(self.rect.left() + 6, self.rect.top() - RACK_LABEL_H, self.rect.width() - TOGGLE - 16, RACK_LABEL_H)
         if px >= MIN_TEXT_PX:
+            strip = QRectF(self.rect.left() + 6, self.rect.top() - RACK_LABEL_H, width, RACK_LABEL_H)
             text.draw(painter, strip, self.label, px, style.MUTED_TEXT, True)
+            self.label_px = px
+        else:
+            # Too far out for the strip above the frame: the name sits on the frame's top
+            # line, over the padding above the servers (a gap in the dashed line behind it),
+            # so a fitted rack of several servers still says which rack it is.
+            band = (RACK_LABEL_H + RACK_PAD - 6) * text.scale
+            px = min(13.0, band * 0.62)
+            if px >= MIN_TEXT_PX:
+                font = QFont()
+                font.setPixelSize(round(px * text.dpi / 96.0))
+                font.setBold(True)
+                advance = QFontMetricsF(font).horizontalAdvance(self.label) / max(text.scale, 1e-6)
+                advance *= 96.0 / text.dpi
+                line_h = px * 1.3 / text.scale
+                strip = QRectF(self.rect.left() + 14, self.rect.top() - line_h / 2, min(width - 8, advance + 8 / text.scale),
+                               line_h)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(style.CANVAS_BG)
+                painter.drawRect(strip)
+                text.draw(painter, strip.adjusted(4 / text.scale, 0, 0, 0), self.label, px, style.MUTED_TEXT, True)
+                self.label_px = px
         _paint_toggle(painter, self.toggle_rect(), self.collapsed)
+
+    def set_marked(self, marked: list[tuple[str, QRectF]]) -> None:
+        """The selected servers (name, box in scene coordinates) that this block hides:
+        the block is outlined in the selection colour and shows where they stand in it."""
+        if marked != self.marked:
+            self.marked = list(marked)
+            self.update()
+
+    def block_lines(self) -> list[tuple[int, str, str]]:
+        """What a block says under its name: (priority, full text, short text), in reading
+        order. A small block keeps the lines of highest priority (lowest number): the
+        selected server, the problems, the uplink, then the counts."""
+        s = self.stats
+        out: list[tuple[int, str, str]] = []
+        if self.marked:
+            name = self.marked[0][0] + (f" +{len(self.marked) - 1}" if len(self.marked) > 1 else "")
+            out.append((0, f"selected: {name}", name))
+        lines = self.lines()
+        for text in lines:
+            if text.endswith(("server", "servers")):
+                out.append((4, text, text.replace(" servers", " srv").replace(" server", " srv")))
+            elif text.endswith(("VM", "VMs")):
+                out.append((5, text, text))
+            elif text.startswith("VMM"):
+                out.append((6, text, text.replace(" cores", "")))
+            elif text.startswith("uplink"):
+                out.append((2, text, text.replace("uplink peak ", "uplink ")))
+            else:  # problems
+                out.append((1, text, text.replace(" errors", " err").replace(" error", " err")
+                            .replace(" warnings", " warn").replace(" warning", " warn")))
+        return out
 
     def _paint_block(self, painter: QPainter, scale: float) -> None:
         box = self.rect
         s = self.stats
-        painter.setPen(QPen(style.OUTLINE, 1.5 / max(scale, 1e-3) if scale < 1 else 1.5))
+        lw = 1.5 / max(scale, 1e-3) if scale < 1 else 1.5
+        painter.setPen(QPen(style.OUTLINE, lw))
         painter.setBrush(style.KIND_COLORS["rack"])
         painter.drawRoundedRect(box, 12, 12)
         # A bar along the top in the colour of the peak uplink, a red edge for errors.
@@ -163,35 +234,105 @@ class RackGroupItem(QGraphicsObject):
             painter.setBrush(style.gauge_fill(s.uplink[0]))
             painter.drawRect(QRectF(box.left(), box.top(), box.width(), max(box.height() * 0.04, 4 / max(scale, 1e-3))))
         if s.errors:
-            painter.setPen(QPen(style.ERROR_COLOR, 3 / max(scale, 1e-3)))
+            edge = 3 / max(scale, 1e-3)  # inside the box: its bounding rectangle holds it at any zoom
+            painter.setPen(QPen(style.ERROR_COLOR, edge))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box, 12, 12)
+            painter.drawRoundedRect(box.adjusted(edge / 2, edge / 2, -edge / 2, -edge / 2), 12, 12)
+        if self.marked:
+            # Where the selected servers stand in the rack (at least 6 px, to be seen), and
+            # the block outlined like any selected item.
+            least = 6 / max(scale, 1e-6)
+            fill = QColor(style.SELECTION)
+            fill.setAlpha(70)  # light: the block's text stays readable over it
+            painter.setPen(QPen(style.SELECTION, 1.5 / max(scale, 1e-6)))
+            painter.setBrush(fill)
+            for _name, cell in self.marked:
+                cell = QRectF(cell)
+                if cell.width() < least or cell.height() < least:
+                    c = cell.center()
+                    cell = QRectF(c.x() - max(cell.width(), least) / 2, c.y() - max(cell.height(), least) / 2,
+                                  max(cell.width(), least), max(cell.height(), least))
+                painter.drawRect(cell)
+            edge = 3.5 / max(scale, 1e-6)
+            painter.setPen(QPen(style.SELECTION, edge))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box.adjusted(edge / 2, edge / 2, -edge / 2, -edge / 2), 12, 12)
+        self.text_px = 0.0
+        self.shown_lines = []
         text = DeviceText(painter)
         scale = text.scale
-        px = min(MAX_SUMMARY_PX + 3, box.height() * scale / 8.0, box.width() * scale / 12.0)
-        if px < MIN_TEXT_PX:
-            # Too small to read even the name: the block, its uplink bar and error edge say it.
+        if scale <= 0:
             return
+        width_px = box.width() * scale
+        height_px = box.height() * scale
+        # A size at which the name and every line fit the height (8 to 16 px); the name
+        # as large as fits whole (wrapped only if one line does not fit at 8 px).
+        # The selection's line does not count: selecting a server must not resize the text,
+        # and every block of a row of equal racks gets the same size. The size is the
+        # largest at which each line's short form fits the width.
+        lines = [entry for entry in self.block_lines() if entry[0] != 0]
+        px = max(MIN_TEXT_PX, min(MAX_SUMMARY_PX + 3, height_px / (2.2 + 1.45 * len(lines) + 0.8)))
+        margin = max(4.0, min(px, 10.0))
+        while px > MIN_TEXT_PX:
+            _f, metrics = _pixel_font(max(1, round(px * text.dpi / 96.0)), False)
+            limit = (width_px - 2 * margin) * text.dpi / 96.0
+            if all(metrics.horizontalAdvance(short) <= limit for _p, _full, short in lines):
+                break
+            px = max(MIN_TEXT_PX, px - 0.5)
+            margin = max(4.0, min(px, 10.0))
+        title = fit_lines(self.label, width_px - 2 * margin - (px * 1.8 if not _exporting() else 0),
+                          height_px * 0.5, px * 1.2, MIN_TEXT_PX, True)
+        if title is None:
+            # Too small to read even the name: the block, its uplink bar, error edge and
+            # selection marks say it.
+            return
+        title_px, title_lines = title
+        px = max(MIN_TEXT_PX, min(px, title_px / 1.2))
         self.text_px = px
         unit = px / scale
         line = unit * 1.45
-        inner = box.adjusted(unit, unit * 0.9, -unit, -unit * 0.5)
+        inner = box.adjusted(margin / scale, unit * 0.9, -margin / scale, -unit * 0.5)
         y = inner.top()
-        text.draw(painter, QRectF(inner.left(), y, inner.width() - unit * 1.8, line * 1.2), self.label,
-                  px * 1.2, style.TEXT, True)
-        y += line * 1.3
-        for line_text in self.lines():
-            if y + line > inner.bottom():
-                break
+        for title_line in title_lines:
+            text.draw(painter, QRectF(inner.left(), y, inner.width(), title_px * 1.25 / scale), title_line,
+                      title_px, style.TEXT, True)
+            y += title_px * 1.25 / scale
+        y += unit * 0.3
+        self.shown_lines = list(title_lines)
+        # Which lines fit: whole, in full or short form, as many as the height allows,
+        # chosen by priority and drawn in reading order.
+        _f, metrics = _pixel_font(max(1, round(px * text.dpi / 96.0)), False)
+        room = int(max(0.0, inner.bottom() - y) // line)
+        fitting = []
+        for order, (priority, full, short) in enumerate(self.block_lines()):
+            limit = inner.width() * scale * text.dpi / 96.0
+            chosen = full if metrics.horizontalAdvance(full) <= limit else (
+                short if metrics.horizontalAdvance(short) <= limit else None)
+            if chosen is not None:
+                fitting.append((priority, order, chosen))
+        keep = sorted(sorted(fitting)[:room], key=lambda t: t[1])
+        for priority, _order, line_text in keep:
             color = style.TEXT
-            if line_text.startswith("uplink peak") and s.uplink is not None:
+            if priority == 0:
+                color = style.SELECTION
+            elif priority == 2 and s.uplink is not None:
                 color = style.utilization_text(s.uplink[0])
-            elif "error" in line_text:
+            elif priority == 1 and s.errors:
                 color = style.ERROR_COLOR
-            text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color)
+            text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color,
+                      priority == 0)
+            self.shown_lines.append(line_text)
             y += line
-        toggle = QRectF(box.right() - unit * 1.6 - unit * 0.5, box.top() + unit * 0.5, unit * 1.6, unit * 1.6)
-        _paint_toggle(painter, toggle, self.collapsed)
+        if not _exporting():
+            toggle = QRectF(box.right() - unit * 1.6 - margin / scale * 0.5, box.top() + unit * 0.5,
+                            unit * 1.6, unit * 1.6)
+            self.block_toggle = toggle
+            _paint_toggle(painter, toggle, self.collapsed)
+
+
+def _exporting() -> bool:
+    """An export paints (no collapse toggle to leave room for)."""
+    return bool(_FIT_LABELS[0])
 
 
 class BundleItem(QGraphicsPathItem):

@@ -118,6 +118,7 @@ class DesignScene(QGraphicsScene):
         self.setBackgroundBrush(style.CANVAS_BG)
         self.rebuild_all()
         topology.subscribe(self.on_model_event)
+        self.selectionChanged.connect(self._update_marks)
 
     def detach(self) -> None:
         self.topology.unsubscribe(self.on_model_event)
@@ -845,6 +846,7 @@ class DesignScene(QGraphicsScene):
                     cable.setOpacity(drawn)
         self._summary_cache(force=True)
         self._update_bundles()
+        self._update_marks()
 
     def _end_rack_block(self, end: str) -> str | None:
         """The rack drawn as a block that hides this cable end, if any."""
@@ -1067,6 +1069,32 @@ class DesignScene(QGraphicsScene):
                     item.setSelected(True)
         finally:
             self.blockSignals(blocked)
+        self._update_marks()
+
+    def _update_marks(self) -> None:
+        """Show where a selected element is when what stands for it on screen is its rack's
+        block (the block marks the server's place) or its server's summary (outlined)."""
+        racks: dict[str, list[tuple[str, QRectF]]] = {}
+        servers: set[str] = set()
+        for element_id in self.selected_ids():
+            server_id = self.child_server.get(element_id, element_id)
+            server = self.top_items.get(server_id)
+            if not isinstance(server, ServerItem):
+                continue
+            rack = server.server.rack
+            if rack in self._hidden_racks and rack in self.racks:
+                cell = QRectF(server.pos(), QSizeF(server.width, server.full_height))
+                marks = racks.setdefault(rack, [])
+                if all(name != server.title for name, _ in marks):
+                    marks.append((server.title, cell))
+            elif server_id != element_id and server.level != "detail":
+                servers.add(server_id)
+        for rack_id, rack in self.racks.items():
+            rack.set_marked(racks.get(rack_id, []))
+        for server_id, item in self.top_items.items():
+            if isinstance(item, ServerItem) and item.marked != (server_id in servers):
+                item.marked = server_id in servers
+                item.update()
 
     def content_rect(self) -> QRectF:
         """The area the design covers (top-level items hold everything else)."""
