@@ -1,7 +1,8 @@
 """Parametric projects: R racks × S servers × V VMs, for proposals, demos and benchmarks.
 
 Layout: one network ``wan`` at the top, a core switch under it, a top-of-rack
-switch per rack, and each rack's servers in a block under its switch. Each rack
+switch per rack, and each rack's servers in a block under its switch; racks in rows
+of at most ten, like a data hall's rows. Each rack
 is also a ``Rack`` of the design (42 U, or taller for many servers, at most 100 U):
 servers from U1 upwards, the ToR switch in the top slot and the core switch under
 it in the first rack; servers that do not fit stay unracked.
@@ -29,6 +30,8 @@ from .model.topology import Topology
 
 SERVER_GAP = 40.0
 RACK_GAP = 120.0
+RACKS_PER_ROW = 10  # a data-hall row; more racks start the next row
+AISLE = 480.0  # between a row's lowest server and the next row's servers (its ToRs stand in it)
 
 
 def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
@@ -95,20 +98,27 @@ def generate(racks: int, servers_per_rack: int, vms_per_server: int, *,
         tor.ports = min(4096, max(48, len(links) - cables_before))
         columns.append((tor, hosts))
 
-    # Place: racks side by side, each rack's servers in a block under its ToR, about
-    # as wide as it is tall, so the ToR's cables fan out instead of sharing one corridor.
-    x = 0.0
-    for tor, hosts in columns:
+    # Place: each rack's servers in a block under its ToR, about as wide as it is tall, so
+    # the ToR's cables fan out instead of sharing one corridor. Racks stand side by side in
+    # rows of at most RACKS_PER_ROW, as in a data hall, the rows one under the other with
+    # an aisle between them (the ToRs' uplinks climb the gaps between racks): fifty racks
+    # in one row would be fitted on screen as slivers too narrow to say anything.
+    x = y0 = width = 0.0
+    row_bottom = 0.0
+    for index, (tor, hosts) in enumerate(columns):
+        if index and index % RACKS_PER_ROW == 0:
+            x, y0 = 0.0, row_bottom + AISLE
         cell_w = max(w for _, w, _ in hosts)
         cell_h = max(h for _, _, h in hosts)
         per_row = max(1, min(len(hosts), round(math.sqrt(len(hosts) * cell_h / cell_w))))
         block_w = per_row * (cell_w + SERVER_GAP) - SERVER_GAP
-        tor.x, tor.y = x + block_w / 2 - SWITCH_W / 2, -160.0
+        tor.x, tor.y = x + block_w / 2 - SWITCH_W / 2, y0 - 160.0
         for i, (host, _, _) in enumerate(hosts):
             host.x = x + (i % per_row) * (cell_w + SERVER_GAP)
-            host.y = (i // per_row) * (cell_h + SERVER_GAP)
+            host.y = y0 + (i // per_row) * (cell_h + SERVER_GAP)
+            row_bottom = max(row_bottom, host.y + cell_h)
         x += block_w + RACK_GAP
-    width = x - RACK_GAP
+        width = max(width, x - RACK_GAP)
     elements.insert(0, Switch(id="core", label="Core", ports=max(48, racks * 2), port_gbps=100.0,
                               x=width / 2 - SWITCH_W / 2, y=-340.0, rack="rack1", rack_u=height_u - 1))
     elements.insert(0, Network(id="wan", label="Clients / WAN", x=width / 2 - 85, y=-520.0))
