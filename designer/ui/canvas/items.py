@@ -69,9 +69,9 @@ def _elide(text: str, width_chars: int) -> str:
 def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF | None = None) -> None:
     """Draw a label on one line in the rectangle; one that is too long shrinks, then wraps
     within ``band`` (default: the rectangle), so that the name is printed whole. An export
-    (``fitted_labels``) goes down to MIN_LABEL_PT / FLOOR_LABEL_PT; the canvas no lower
-    than 8 px on screen (or 70 % of the label's size when that is already under 8 px), and
-    only a label longer than the band holds at that size ends in "…"."""
+    (``fitted_labels``) goes down to MIN_LABEL_PT / FLOOR_LABEL_PT; the canvas to 70 % of
+    the label's size (a guest's name: 8 px at 100 %), and only a label longer than the
+    band holds at that size ends in "…"."""
     metrics = QFontMetricsF(painter.font())
     if metrics.horizontalAdvance(text) <= rect.width():
         painter.drawText(rect, flags, text)
@@ -79,9 +79,7 @@ def _draw_elided(painter: QPainter, rect: QRectF, flags, text: str, band: QRectF
     if _FIT_LABELS[0]:
         _draw_fitted(painter, rect, flags, text, band or rect)
         return
-    size = painter.font().pointSizeF()
-    scale = _detail(painter, None)
-    floor = min(size, max(MIN_TEXT_PX * 0.75 / max(scale, 1e-6), size * 0.7))  # points at 96 dpi
+    floor = painter.font().pointSizeF() * 0.7  # 8 px on screen at 100 % for the guests' names
     _draw_fitted(painter, rect, flags, text, band or rect, floor, floor)
 
 
@@ -1137,7 +1135,8 @@ class ServerItem(ElementItem):
         painter.setPen(style.TEXT)
         painter.setFont(_font(10, True))
         gauge_w = 150.0
-        right = self.width - TOGGLE - 16  # the toggle sits at the footer's right end
+        # The toggle sits at the footer's right end (an export, which has none, keeps the room).
+        right = self.width - PAD if _FIT_LABELS[0] else self.width - TOGGLE - 16
         _draw_elided(painter, QRectF(PAD, fy + 4, right - gauge_w - 2 * PAD, 24),
                      Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
         gauge = QRectF(right - gauge_w, fy + 9, gauge_w, 16)

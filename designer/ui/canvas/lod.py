@@ -21,7 +21,6 @@ from PySide6.QtWidgets import QGraphicsObject, QGraphicsPathItem
 from .. import style
 from .items import (
     _FIT_LABELS,
-    MAX_SUMMARY_PX,
     MIN_TEXT_PX,
     TOGGLE,
     DeviceText,
@@ -35,6 +34,7 @@ DETAIL_ZOOM = 0.55  # at and above: guests, NICs and VFs with their text
 RACK_BLOCK_PX = 60.0  # a typical server box shorter than this on screen: its rack is one block
 RACK_PAD = 30.0  # frame around a rack's servers
 RACK_LABEL_H = 26.0
+BLOCK_MAX_PX = 22.0  # a large block (an overview export, a collapsed rack up close) writes larger
 
 
 def server_level(zoom: float) -> str:
@@ -165,7 +165,7 @@ class RackGroupItem(QGraphicsObject):
         width = self.rect.width() - TOGGLE - 16
         px = min(13.0, RACK_LABEL_H * text.scale * 0.7)
         if px >= MIN_TEXT_PX:
-            strip = QRectF(self.rect.left() + 6, self.rect.top() - RACK_LABEL_H, width, RACK_LABEL_H)
+            strip = QRectF(self.rect.left() + 6, self.rect.top() - RACK_LABEL_H - 3, width, RACK_LABEL_H)
             text.draw(painter, strip, self.label, px, style.MUTED_TEXT, True)
             self.label_px = px
         else:
@@ -229,10 +229,12 @@ class RackGroupItem(QGraphicsObject):
         painter.setBrush(style.KIND_COLORS["rack"])
         painter.drawRoundedRect(box, 12, 12)
         # A bar along the top in the colour of the peak uplink, a red edge for errors.
+        bar = min(box.height() * 0.04, 10 / max(scale, 1e-3))  # at most 10 px: a bar, not a band
+        bar = max(bar, 4 / max(scale, 1e-3))
         if s.uplink is not None:
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(style.gauge_fill(s.uplink[0]))
-            painter.drawRect(QRectF(box.left(), box.top(), box.width(), max(box.height() * 0.04, 4 / max(scale, 1e-3))))
+            painter.drawRect(QRectF(box.left(), box.top(), box.width(), bar))
         if s.errors:
             edge = 3 / max(scale, 1e-3)  # inside the box: its bounding rectangle holds it at any zoom
             painter.setPen(QPen(style.ERROR_COLOR, edge))
@@ -271,7 +273,7 @@ class RackGroupItem(QGraphicsObject):
         # and every block of a row of equal racks gets the same size. The size is the
         # largest at which each line's short form fits the width.
         lines = [entry for entry in self.block_lines() if entry[0] != 0]
-        px = max(MIN_TEXT_PX, min(MAX_SUMMARY_PX + 3, height_px / (2.2 + 1.45 * len(lines) + 0.8)))
+        px = max(MIN_TEXT_PX, min(BLOCK_MAX_PX, height_px / (2.2 + 1.45 * len(lines) + 0.8)))
         margin = max(4.0, min(px, 10.0))
         while px > MIN_TEXT_PX:
             _f, metrics = _pixel_font(max(1, round(px * text.dpi / 96.0)), False)
@@ -291,7 +293,7 @@ class RackGroupItem(QGraphicsObject):
         self.text_px = px
         unit = px / scale
         line = unit * 1.45
-        inner = box.adjusted(margin / scale, unit * 0.9, -margin / scale, -unit * 0.5)
+        inner = box.adjusted(margin / scale, bar + unit * 0.5, -margin / scale, -unit * 0.5)  # under the bar
         y = inner.top()
         for title_line in title_lines:
             text.draw(painter, QRectF(inner.left(), y, inner.width(), title_px * 1.25 / scale), title_line,
