@@ -4,13 +4,15 @@ where a selected server is, a frame's toggle clear of the NICs."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF
-from PySide6.QtGui import QFont, QFontMetricsF, QImage, QPainter, QPen
+import pytest
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 from designer.generate import generate
+from designer.layout import VM_H
 from designer.ui import style
-from designer.ui.canvas.items import MIN_TEXT_PX, NetworkItem, ServerItem, SwitchItem, VmItem
+from designer.ui.canvas.items import MIN_TEXT_PX, NetworkItem, ServerItem, SwitchItem, VmItem, VmOverlay
 from designer.ui.document import Document
 
 from .helpers import MAIL, TWO_RACK, open_example
@@ -35,16 +37,21 @@ class RecordingPainter(QPainter):
     def __init__(self, device) -> None:
         super().__init__(device)
         self.texts: list[tuple[str, QRectF, QFont]] = []
+        self.colors: list[tuple[str, QColor]] = []
 
     def drawText(self, *args):  # noqa: N802 (Qt name)
         rect, text = args[0], args[-1]
         if isinstance(text, str) and isinstance(rect, QRectF):
             self.texts.append((text, self.worldTransform().mapRect(rect), QFont(self.font())))
+            self.colors.append((text, QColor(self.pen().color())))
         return super().drawText(*args)
 
 
-def paint_at(item, zoom: float) -> RecordingPainter:
+def paint_at(item, zoom: float, keep: list | None = None) -> RecordingPainter:
     image = QImage(1200, 800, QImage.Format.Format_ARGB32)
+    image.fill(QColor(style.CANVAS_BG))
+    if keep is not None:
+        keep.append(image)
     image.setDotsPerMeterX(3780)  # 96 dpi, as the canvas
     image.setDotsPerMeterY(3780)
     painter = RecordingPainter(image)
@@ -257,3 +264,45 @@ def test_generated_data_hall_puts_racks_in_rows_and_fits_readable_blocks(qtbot, 
     blocks = [r.rect for r in racks.values()]
     for i, a in enumerate(blocks):
         assert not any(a.intersects(b) for b in blocks[i + 1:])
+
+
+def test_no_line_passes_under_a_box_when_racks_stand_in_rows(qapp):
+    """The second row's ToR uplinks climb between the first row's racks to the core."""
+    from designer.ui.canvas.scene import DesignScene
+
+    from .test_routing_scene import crossings
+
+    topo = generate(12, 4, 2, seed=4)
+    assert len({e.y for e in topo.elements.values() if e.KIND == "switch" and e.id.endswith("-tor")}) == 2
+    scene = DesignScene(topo)
+    scene.detach()
+    assert len(scene.cables) == 12 * 4 * 2 + 12 + 1
+    assert all(cable.polyline for cable in scene.cables.values())
+    assert crossings(scene) == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("state", ["throttled", "guarantee met", "guarantee missed", "full demand"])
+def test_a_guests_badge_state_is_legible_on_its_tint(qapp, theme, state):
+    """The light theme's "throttled" was orange on a light orange tint: 2.6:1. The state
+    text must meet 4.5:1 against the pixels actually under it, in both themes."""
+    from designer.fileformat import load
+
+    overlays = {
+        "throttled": VmOverlay(1.0, 2.0, 1.0, 2.0, 0.0, True, True),
+        "guarantee met": VmOverlay(2.0, 2.0, 1.0, 1.0, 1.0, True, True),
+        "guarantee missed": VmOverlay(0.5, 2.0, 1.0, 1.0, 1.0, False, True),
+        "full demand": VmOverlay(2.0, 2.0, 1.0, 1.0, 0.0, True, True),
+    }
+    topo = load(MAIL)
+    vm = next(v for v in topo.vms if v.vnics and v.vnics[0].device())
+    with style.theme(theme):
+        item = VmItem(vm, None, QPointF(0, 0))
+        item.set_overlay(overlays[state])
+        images: list = []
+        painter = paint_at(item, 1.0, images)
+        line2 = [(t, c) for t, c in painter.colors if t in ("throttled", "full demand") or "min" in t]
+        assert line2, painter.colors
+        text, color = line2[-1]
+        background = images[0].pixelColor(8, int(VM_H) - 8)  # inside the badge, left of the text
+        assert style.contrast_ratio(color, background) >= 4.5, (theme, state, text, color.name(), background.name())

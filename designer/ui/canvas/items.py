@@ -634,6 +634,20 @@ class NicItem(ElementItem):
                      f"{self.nic.id} · {self.nic.ports}×{self.nic.port_gbps:g}G")
 
 
+def legible(color: QColor, background: QColor, ratio: float = 4.5) -> QColor:
+    """``color`` moved toward black or white (whichever is further from ``background``)
+    just far enough for text in it to meet ``ratio`` against ``background`` (WCAG AA)."""
+    color = QColor(color)
+    if style.contrast_ratio(color, background) >= ratio:
+        return color
+    toward = QColor("#000000") if style.relative_luminance(background) > 0.18 else QColor("#ffffff")
+    for step in range(1, 21):
+        moved = style.blend(color, toward, step / 20)
+        if style.contrast_ratio(moved, background) >= ratio:
+            return moved
+    return toward
+
+
 def _short_vf(vf_id: str, nic_id: str) -> str:
     rest = vf_id[len(nic_id):] if vf_id.startswith(nic_id) else vf_id
     rest = rest.lstrip("_.-") or vf_id
@@ -743,7 +757,9 @@ class VmItem(ElementItem):
             font = painter.font()
             font.setPointSizeF(max(5.0, font.pointSizeF() * 0.94 * (strip.width() - 4) / advance))
             painter.setFont(font)
-        painter.setPen(color)
+        # The state's colour, darkened (lightened in the dark theme) as far as the badge's
+        # tint needs for 4.5:1: the light theme's "throttled" orange was 2.6:1.
+        painter.setPen(legible(color, style.blend(QColor(style.KIND_COLORS["vm"]), color, 28 / 255)))
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
 
 

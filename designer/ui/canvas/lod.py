@@ -256,9 +256,10 @@ class RackGroupItem(QGraphicsObject):
                                   max(cell.width(), least), max(cell.height(), least))
                 painter.drawRect(cell)
             edge = 3.5 / max(scale, 1e-6)
+            inset = edge / 2 + (3 / max(scale, 1e-3) if s.errors else 0.0)  # inside the red edge, not over it
             painter.setPen(QPen(style.SELECTION, edge))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box.adjusted(edge / 2, edge / 2, -edge / 2, -edge / 2), 12, 12)
+            painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), 12, 12)
         self.text_px = 0.0
         self.shown_lines = []
         text = DeviceText(painter)
