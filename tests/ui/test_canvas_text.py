@@ -306,3 +306,23 @@ def test_a_guests_badge_state_is_legible_on_its_tint(qapp, theme, state):
         text, color = line2[-1]
         background = images[0].pixelColor(8, int(VM_H) - 8)  # inside the badge, left of the text
         assert style.contrast_ratio(color, background) >= 4.5, (theme, state, text, color.name(), background.name())
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_numbers_on_a_full_vmm_gauge_are_legible(qapp, theme):
+    """"VMM 2.00 / 2 cores" was dark text on the full gauge's red (2.9:1 in the light
+    theme). Over the filled part the numbers now meet 4.5:1 against the pixels under them."""
+    from designer.fileformat import load
+
+    topo = load(MAIL)
+    server = next(s for s in topo.elements.values() if s.KIND == "server")
+    with style.theme(theme):
+        item = ServerItem(server, topo)
+        item.vmm_solved, item.vmm_cores = True, item.vmm_budget  # full
+        images: list = []
+        painter = paint_at(item, 1.0, images)
+        drawn = [(t, r, c) for (t, r, _f), (_t, c) in zip(painter.texts, painter.colors) if t.startswith("VMM ")]
+        assert drawn
+        for _text, rect, color in drawn:
+            under = images[0].pixelColor(int(rect.left()) + 3, int(rect.center().y()))
+            assert style.contrast_ratio(color, under) >= 4.5, (theme, color.name(), under.name())
