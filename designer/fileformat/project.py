@@ -53,6 +53,7 @@ from ..model.schema import (
 )
 from ..model.checks import cable_kinds_problem
 from ..model.topology import Topology
+from .bulk import read_elements
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
 
@@ -391,6 +392,36 @@ def build_topology(doc: dict) -> Topology:
     if len(raw_links) > MAX_LINKS:
         raise ProjectFileError(f"project: {len(raw_links)} links is more than the {MAX_LINKS} allowed.")
 
+    fast = read_elements(raw_elements)  # None unless every element is certainly valid (fileformat/bulk.py)
+    elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
+
+    links: dict[str, Link] = {}
+    cabled_ports: dict[tuple[str, int], str] = {}
+    for position, raw in enumerate(raw_links):
+        link = _read_link(raw, position, elements)
+        if link.id in links or link.id in elements:
+            raise ProjectFileError(f'link "{link.id}": field \'id\' duplicates an earlier link or element.')
+        for end in link.ends():
+            split = split_port_end(end) if end not in elements else None
+            if split is not None:
+                if split in cabled_ports:
+                    raise ProjectFileError(
+                        f'link "{link.id}": field {"a" if end == link.a else "b"!r} — NIC port {end!r} '
+                        f'already has a cable ({cabled_ports[split]!r}); a NIC port takes one cable.'
+                    )
+                cabled_ports[split] = link.id
+        links[link.id] = link
+
+    racks = _read_racks(doc.get("racks", []), elements, links)
+    topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
+                          cost_model=cost_model, check=False, racks=racks)
+    topo.extra = {k: v for k, v in doc.items() if k not in known_top}
+    _check_depth(topo.extra, "project")
+    return topo
+
+
+def _read_elements(raw_elements: list) -> dict[str, Element]:
+    """Element by element, in file order: the first problem is the one named."""
     elements: dict[str, Element] = {}
     for position, raw in enumerate(raw_elements):
         element = _read_element(raw, position)
@@ -426,30 +457,7 @@ def build_topology(doc: dict) -> Topology:
                             f"{_where(element.id, 'vm')}: vnics[{index}] field {attr!r} names {ref!r}, "
                             f"which {what}; it must name a {kind}."
                         )
-
-    links: dict[str, Link] = {}
-    cabled_ports: dict[tuple[str, int], str] = {}
-    for position, raw in enumerate(raw_links):
-        link = _read_link(raw, position, elements)
-        if link.id in links or link.id in elements:
-            raise ProjectFileError(f'link "{link.id}": field \'id\' duplicates an earlier link or element.')
-        for end in link.ends():
-            split = split_port_end(end) if end not in elements else None
-            if split is not None:
-                if split in cabled_ports:
-                    raise ProjectFileError(
-                        f'link "{link.id}": field {"a" if end == link.a else "b"!r} — NIC port {end!r} '
-                        f'already has a cable ({cabled_ports[split]!r}); a NIC port takes one cable.'
-                    )
-                cabled_ports[split] = link.id
-        links[link.id] = link
-
-    racks = _read_racks(doc.get("racks", []), elements, links)
-    topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
-                          cost_model=cost_model, check=False, racks=racks)
-    topo.extra = {k: v for k, v in doc.items() if k not in known_top}
-    _check_depth(topo.extra, "project")
-    return topo
+    return elements
 
 
 def _read_racks(raw_racks: Any, elements: dict[str, Element], links: dict[str, Link]) -> list[Rack]:

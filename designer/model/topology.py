@@ -11,15 +11,17 @@ element id (attribute ``kind``); edges keyed ``"contains"`` from parent to child
 ``"vnic:<i>"`` from a VM to the VF or NIC its vNIC uses, and ``<link id>`` for each
 cable between its two end nodes (a NIC port end is the NIC's node, with the port
 index in the edge's ``ports`` attribute).
+
+The graph is made on first use, from the elements and cables as they are then (the
+same graph, in the same order, as adding them one by one): a design read only to be
+solved (``rackio solve``) never needs it, nor networkx.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .elements import (
     netdevs_problem,
@@ -43,6 +45,9 @@ from .elements import (
 from . import checks
 from .racks import implicit_racks
 from .schema import FieldError, field_spec, link_field_spec, rack_field_spec, vnic_field_spec
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class ModelError(ValueError):
@@ -100,11 +105,19 @@ class Topology:
         self.elements: dict[str, Element] = {}
         self.links: dict[str, Link] = {}
         self.racks: dict[str, Rack] = {}
-        self.graph = nx.MultiDiGraph()
+        self._graph: nx.MultiDiGraph | None = None  # made on first use (see ``graph``)
         self._port_cable: dict[tuple[str, int], str] = {}
         self._link_position: dict[str, int] | None = None  # link id -> index in ``links``; None: stale
         self._listeners: list[Listener] = []
         self.revision = 0
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The design as a networkx graph (module docstring), made on first use."""
+        graph = self._graph
+        if graph is None:
+            graph = self._graph = _graph_of(self.elements, self.links)
+        return graph
 
     # ----------------------------------------------------------------- listeners
     def subscribe(self, listener: Listener) -> None:
@@ -816,20 +829,13 @@ class Topology:
             topo.revision = 0
             return topo
         topo.elements = {e.id: e for e in elements}
-        present = topo.elements
-        _add_to_empty_graph(
-            topo.graph,
-            [(e.id, {"kind": e.KIND}) for e in present.values()],
-            [(e.parent_id, e.id, "contains", {"relation": "contains"})
-             for e in present.values() if e.parent_id]
-            + [(vm.id, device, f"vnic:{index}", {"relation": "attach", "mode": vnic.mode, "port": vnic.port})
-               for vm in present.values() if vm.KIND == "vm"
-               for index, vnic in enumerate(vm.vnics)  # type: ignore[attr-defined]
-               for device in (vnic.device(),) if device in present],
-        )
-        for link in links:
+        for link in links:  # the graph is made when first asked for (``graph``)
             topo.links[link.id] = link
-            topo._graph_add_link(link)
+            for end in (link.a, link.b):
+                if end not in topo.elements:
+                    split = split_port_end(end)
+                    assert split is not None
+                    topo._port_cable[split] = link.id
         return topo
 
     def copy(self) -> "Topology":
@@ -842,7 +848,36 @@ class Topology:
         return clone
 
 
-def _add_to_empty_graph(graph: nx.MultiDiGraph, nodes: list[tuple[str, dict]],
+def _graph_of(elements: dict[str, Element], links: dict[str, Link]) -> nx.MultiDiGraph:
+    """The graph of these elements and cables, as adding them one by one would make it:
+    a node per element in order, its ``contains`` edge from its parent, its vNIC
+    attachments, then one edge per cable (``_graph_add_link``)."""
+    import networkx as nx  # only here: the command line solves without it
+
+    graph = nx.MultiDiGraph()
+    _add_to_empty_graph(
+        graph,
+        [(e.id, {"kind": e.KIND}) for e in elements.values()],
+        [(e.parent_id, e.id, "contains", {"relation": "contains"})
+         for e in elements.values() if e.parent_id]
+        + [(vm.id, device, f"vnic:{index}", {"relation": "attach", "mode": vnic.mode, "port": vnic.port})
+           for vm in elements.values() if vm.KIND == "vm"
+           for index, vnic in enumerate(vm.vnics)  # type: ignore[attr-defined]
+           for device in (vnic.device(),) if device and device in elements],
+    )
+    add_edge = graph.add_edge
+    for link in links.values():
+        nodes: list[str] = []
+        ports: list[int | None] = []
+        for end in (link.a, link.b):
+            split = None if end in elements else split_port_end(end)
+            nodes.append(end if split is None else split[0])
+            ports.append(None if split is None else split[1])
+        add_edge(nodes[0], nodes[1], key=link.id, relation="cable", ports=tuple(ports))
+    return graph
+
+
+def _add_to_empty_graph(graph: "nx.MultiDiGraph", nodes: list[tuple[str, dict]],
                         edges: list[tuple[str, str, str, dict]]) -> None:
     """``graph.add_nodes_from(nodes)`` then ``graph.add_edges_from(edges)`` on a new graph.
 
@@ -854,6 +889,8 @@ def _add_to_empty_graph(graph: nx.MultiDiGraph, nodes: list[tuple[str, dict]],
     of a repeated (u, v, key) are merged, as ``add_edges_from`` does. Every node an edge
     names must be among ``nodes``.
     """
+    import networkx as nx
+
     plain = (type(graph) is nx.MultiDiGraph and not graph._node and graph.node_attr_dict_factory is dict
              and graph.adjlist_inner_dict_factory is dict and graph.edge_key_dict_factory is dict
              and graph.edge_attr_dict_factory is dict)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
 from ..model.elements import VM, Nic, Switch, VirtualFunction
@@ -113,8 +112,8 @@ class _Fabric:
     def __init__(self, topo: Topology, resources: _Resources, switch_ids: list[str]) -> None:
         self.topo = topo
         self.resources = resources
-        self.graph = nx.Graph()
-        self.graph.add_nodes_from(switch_ids)
+        # Switch-to-switch adjacency, neighbours in the order their cables come (as nx.Graph keeps them).
+        self.adj: dict[str, dict[str, None]] = {s: {} for s in switch_ids}
         self.edge_link: dict[tuple[str, str], str] = {}
         self.adjacent_networks: dict[str, set[str]] = {}
         elements = topo.elements
@@ -130,7 +129,8 @@ class _Fabric:
                 continue  # parallel cable: the smallest id carries traffic
             self.edge_link[key] = link.id
             if isinstance(a, Switch) and isinstance(b, Switch):
-                self.graph.add_edge(link.a, link.b)
+                self.adj[link.a][link.b] = None
+                self.adj[link.b][link.a] = None
             else:
                 switch, net = (link.a, link.b) if isinstance(a, Switch) else (link.b, link.a)
                 self.adjacent_networks.setdefault(net, set()).add(switch)
@@ -148,7 +148,7 @@ class _Fabric:
         for s in self.adjacent_networks.get(network, ()):
             dist[s] = 1
             queue.append(s)
-        adj = self.graph.adj
+        adj = self.adj
         while queue:
             u = queue.popleft()
             for v in adj[u]:
