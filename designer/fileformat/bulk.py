@@ -23,6 +23,8 @@ from itertools import chain, repeat
 from operator import itemgetter, or_
 from typing import Any
 
+import numpy as np
+
 from ..model.elements import ELEMENT_CLASSES, PARENT_KIND, Element, VNic, netdevs_problem
 from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for
 
@@ -55,50 +57,56 @@ def read_elements(raw_elements: list) -> dict[str, Element] | None:
         return None
 
 
+_KIND_CODES = {kind: code for code, kind in enumerate(ELEMENT_CLASSES)}
+_KIND_NAMES = list(ELEMENT_CLASSES)
+
+
 def _read_all(raw: list) -> dict[str, Element]:
     if not raw:
         return {}
     if set(map(type, raw)) != {dict}:
         raise _Doubt
-    kinds = list(map(dict.get, raw, repeat("kind")))
-    by_kind: dict[Any, list[int]] = {}
-    for i, kind in enumerate(kinds):
-        group = by_kind.get(kind)
-        if group is None:
-            by_kind[kind] = [i]
-        else:
-            group.append(i)
-    made: list[Any] = [None] * len(raw)
-    all_ids: list[Any] = [None] * len(raw)
+    kind_code: Any = _KIND_CODES.get  # an unhashable kind raises TypeError
+    codes = np.fromiter(map(kind_code, map(dict.get, raw, repeat("kind")), repeat(-1)), dtype=np.int64,
+                        count=len(raw))
+    if codes.min() < 0:
+        raise _Doubt  # an unknown kind, or none
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(_KIND_NAMES) + 1))
+    made = np.empty(len(raw), dtype=object)
+    all_ids = np.empty(len(raw), dtype=object)
     parents: dict[str, list[str]] = {}  # the kind a parent must be -> the parents named
     refs: dict[str, list[str]] = {"vf": [], "nic": [], "network": []}  # what vNICs name, by kind
     ids_of: dict[str, list[str]] = {}
-    for kind, positions in by_kind.items():
-        records = [raw[i] for i in positions]
+    for code, kind in enumerate(_KIND_NAMES):
+        positions = order[bounds[code]:bounds[code + 1]]
+        if not positions.size:
+            continue
+        records = list(map(raw.__getitem__, positions.tolist()))
         objects, ids = _read_kind(kind, records, parents, refs)
         ids_of[kind] = ids
-        for i, obj, eid in zip(positions, objects, ids):
-            made[i] = obj
-            all_ids[i] = eid
-    elements = dict(zip(all_ids, made))
-    if len(elements) != len(made):
+        made[positions] = objects
+        all_ids[positions] = ids
+    elements = dict(zip(all_ids.tolist(), made.tolist()))
+    if len(elements) != len(raw):
         raise _Doubt  # an id written twice
     for kind, wanted in chain(parents.items(), refs.items()):
-        if wanted and not set(ids_of.get(kind, ())).issuperset(wanted):
+        if wanted and not set(ids_of.get(kind, ())).issuperset(wanted):  # only server, nic, vf, network
             raise _Doubt  # names an element that is not there, or not of that kind
     return elements
 
 
-def _columns_of(records: list[dict], names: list[str]) -> list[tuple]:
-    """The values of these fields as one column each (``_MISSING`` where a record does not
-    write one), read in one pass over the records."""
+def _columns_of(records: list[dict], names: list[str], written: set[str], defaults: dict[str, Any]) -> list:
+    """The values of these fields as one column each, read in one pass over the records;
+    where a record does not write a field, its default (``_MISSING`` for a field that must
+    be written)."""
     if not names:
         return []
-    if len(set(map(len, records))) == 1 and all(name in records[0] for name in names) \
-            and len(records[0]) == len(set().union(*records)):
-        rows = map(itemgetter(*names), records)  # every record writes the same keys
+    if set(map(len, records)) == {len(written)}:
+        rows = map(itemgetter(*names), records)  # every record writes every field
     else:
-        rows = map(itemgetter(*names), map(or_, repeat(dict.fromkeys(names, _MISSING)), records))
+        fill = {name: defaults.get(name, _MISSING) for name in names}
+        rows = map(itemgetter(*names), map(or_, repeat(fill), records))
     if len(names) == 1:
         return [tuple(rows)]
     return list(zip(*rows))
@@ -112,9 +120,9 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
     by_name = {s.name: s for s in fields_for(kind)}
     written = set().union(*records)
     names = ["id"] + [name for name in written if name in by_name] + (["vnics"] if "vnics" in written else [])
-    columns = dict(zip(names, _columns_of(records, names)))
+    columns = dict(zip(names, _columns_of(records, names, written, _defaults(cls))))
     ids = columns["id"]
-    if set(map(type, ids)) != {str} or not _IDS.fullmatch("\n".join(ids)):
+    if set(map(type, ids)) != {str} or not _all_ids(ids):
         raise _Doubt
     given: dict[str, Any] = {"id": ids}
     for name in names[1:]:
@@ -133,7 +141,7 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
     n = len(records)
     if kind == "nic" and "netdevs" in given:
         ports = given.get("ports") or [by_name["ports"].default] * n
-        if any(netdevs_problem(p, d) for p, d in zip(ports, given["netdevs"])):
+        if any(netdevs_problem(p, d) for p, d in zip(ports, given["netdevs"]) if d is not _MISSING):
             raise _Doubt
     known = {"id", "kind", *by_name} | ({"vnics"} if kind == "vm" else set())
     given["extra"] = _extras(written, known, records, kind) or list(map(dict, repeat((), n)))
@@ -153,6 +161,19 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
     return _objects(cls, given, n), ids
 
 
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    """The default of each field a record may leave out (not ``id``, ``parent``, ``mode``:
+    they must be written; not a list, which each instance gets afresh)."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = {f.name: f.default for f in fields(cls)
+                                  if f.default is not MISSING_FACTORY and f.name not in ("id", "parent", "mode")}
+    return found
+
+
 def _objects(cls: type, given: dict[str, Any], n: int) -> list:
     """``n`` instances of a dataclass whose fields are these columns, or their defaults
     (a mutable default is a fresh list per instance): ``cls(*fields)`` for each row."""
@@ -162,7 +183,10 @@ def _objects(cls: type, given: dict[str, Any], n: int) -> list:
         if column is None:
             column = repeat(f.default) if f.default_factory is MISSING_FACTORY else map(list, repeat((), n))
         elif _MISSING in column:
-            column = [f.default if v is _MISSING else v for v in column]
+            if f.default_factory is MISSING_FACTORY:
+                column = [f.default if v is _MISSING else v for v in column]
+            else:
+                column = [f.default_factory() if v is _MISSING else v for v in column]
         columns.append(column)
     return list(map(cls, *columns))
 
@@ -195,7 +219,7 @@ def _read_vnics(raw: list, refs: dict[str, list[str]]) -> list[VNic]:
         raise _Doubt
     given: dict[str, Any] = {}
     names = [name for name in written if name in _VNIC_BY_NAME]
-    for name, column in zip(names, _columns_of(raw, names)):
+    for name, column in zip(names, _columns_of(raw, names, written, _defaults(VNic))):
         spec = _VNIC_BY_NAME[name]
         column = given[name] = _column(spec, column)
         if spec.ref_kind in refs:
@@ -227,7 +251,12 @@ def _column(spec: FieldSpec, column: Any) -> Any:
         total = sum(values)  # NaN (never from JSON, but a document may come from elsewhere) makes it NaN
         if total != total or low < -_EXACT_FLOAT or high > _EXACT_FLOAT or not _in_bounds(spec, low, high):
             raise _Doubt
-        if int in types or low <= 0:  # whole numbers become floats, -0.0 becomes 0.0, as coerce does
+        # As coerce does: whole numbers become floats, -0.0 becomes 0.0.
+        negative_zero = low <= 0 <= high and bool(np.signbit(np.array(values, dtype=np.float64)[
+            np.array(values, dtype=np.float64) == 0]).any())
+        if int in types or negative_zero:
+            if values is column:
+                return [float(v) + 0.0 for v in column] if negative_zero else list(map(float, column))
             return [v if v is None or v is _MISSING else float(v) + 0.0 for v in column]
         return column
     if t == "int":
@@ -239,7 +268,7 @@ def _column(spec: FieldSpec, column: Any) -> Any:
             raise _Doubt
         return column
     if t == "ref":
-        if types != {str} or not _IDS.fullmatch("\n".join(values)):
+        if types != {str} or not _all_ids(values):
             raise _Doubt
         return column
     if t == "enum":
@@ -252,6 +281,13 @@ def _column(spec: FieldSpec, column: Any) -> Any:
         "".join(values).encode("utf-8")  # a lone surrogate: UnicodeEncodeError, a ValueError
         return column
     return [v if v is _MISSING else spec.coerce(v) for v in column]
+
+
+def _all_ids(values: Any) -> bool:
+    """Every value (all text) is an id, as ``elements.is_valid_id`` says: joined by newlines,
+    which no id holds (a value holding one would show as one newline too many)."""
+    joined = "\n".join(values)
+    return joined.count("\n") == len(values) - 1 and _IDS.fullmatch(joined) is not None
 
 
 def _in_bounds(spec: FieldSpec, low: float, high: float) -> bool:

@@ -119,6 +119,12 @@ class Topology:
             graph = self._graph = _graph_of(self.elements, self.links)
         return graph
 
+    def _graph_made(self) -> None:
+        """Make the graph, if it is not made yet, before an edit changes what it is made
+        from: from then on each edit keeps it up to date, in the order edits leave it."""
+        if self._graph is None:
+            self._graph = _graph_of(self.elements, self.links)
+
     # ----------------------------------------------------------------- listeners
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -373,6 +379,7 @@ class Topology:
         if isinstance(element, VM):
             for i, vnic in enumerate(element.vnics):
                 self._check_vnic_refs(element.id, i, vnic)
+        self._graph_made()
         self._insert_element(element, index)
         self._graph_add(element)
         if index is not None and element.parent_id:
@@ -415,6 +422,7 @@ class Topology:
             if element_id in self.elements and element_id not in doomed:
                 doomed.add(element_id)
                 doomed.update(e.id for e in self.descendants(element_id))
+        self._graph_made()
         removal = Removal()
         order = list(self.elements)
         removal.elements = [(i, self.elements[eid]) for i, eid in enumerate(order) if eid in doomed]
@@ -457,6 +465,7 @@ class Topology:
 
     def restore(self, removal: Removal) -> None:
         """Undo a removal exactly: elements, cables and attachments come back in place."""
+        self._graph_made()
         for index, element in removal.elements:
             self._insert_element(element, index)
             self._graph_add(element)
@@ -533,6 +542,7 @@ class Topology:
     def connect(self, link: Link, *, index: int | None = None) -> Link:
         """Add a cable (see ``check_link`` for what is refused)."""
         self.check_link(link)
+        self._graph_made()
         if index is None or index >= len(self.links):
             self.links[link.id] = link
         else:
@@ -547,6 +557,7 @@ class Topology:
         if link_id not in self.links:
             raise ModelError(f"no link with id {link_id!r}")
         index = list(self.links).index(link_id)
+        self._graph_made()
         link = self.links.pop(link_id)
         self._graph_remove_link(link)
         self._emit("link-removed", link_id)
@@ -624,6 +635,7 @@ class Topology:
             self._check_vnic_refs(vm_id, index, vnic)
             checked.append(vnic)
         old = vm.vnics
+        self._graph_made()
         vm.vnics = checked
         self._graph_attach(vm)
         self._emit("element-changed", vm_id, "vnics")

@@ -79,3 +79,47 @@ def test_loaded_designs_answer_as_designs_built_edit_by_edit():
                                  racks=copy.deepcopy(list(topo.racks.values())), check=True)
         assert queries(topo) == queries(checked)
         assert nx.utils.graphs_equal(topo.graph, checked.graph)
+
+
+def edit_script(topo: Topology) -> None:
+    """Edits of every kind that keeps the graph up to date, the first one made before
+    anything has asked for the graph."""
+    from designer.model.elements import VM, Link, VNic
+
+    topo.add(VM(id="extra-vm", parent="r1s1", vnics=[VNic(mode="vf", vf="r1s1n0vf2", tx_gbps=1.0)]), index=6)
+    index, cable = topo.disconnect("r1s2n0:0--r1-tor")
+    topo.connect(Link(a="r1s2n0:0", b="core"))
+    topo.set_field("r1s2vm1", "parent", "r1s1")
+    topo.set_vnics("r1s1vm1", [VNic(mode="paravirtual", nic="r1s1n0", port=0, tx_gbps=2.0)])
+    removal = topo.remove("r1s2")
+    topo.restore(removal)
+    topo.remove("r1s1n0vf5")
+
+
+def test_a_loaded_design_makes_its_graph_when_first_asked_and_edits_keep_it_right():
+    path = ROOT / "resources" / "examples" / "two-rack-proposal.rackio"
+    untouched, asked_first = load(path), load(path)
+    assert untouched._graph is None  # a design read only to be solved never makes it
+    asked_first.graph  # made now, then kept up to date by every edit
+    edit_script(untouched)  # here the graph is made in the middle of the first edit
+    edit_script(asked_first)
+    assert list(untouched.graph.nodes(data=True)) == list(asked_first.graph.nodes(data=True))
+    assert full_edges(untouched.graph) == full_edges(asked_first.graph)
+    assert queries(untouched) == queries(asked_first)
+    # And both are the graph of the edited design made from scratch.
+    fresh = Topology.build(copy.deepcopy(list(untouched.elements.values())),
+                           copy.deepcopy(list(untouched.links.values())),
+                           racks=copy.deepcopy(list(untouched.racks.values())), check=True)
+    assert queries(untouched) == queries(fresh)
+    assert nx.utils.graphs_equal(untouched.graph, fresh.graph)
+
+
+def test_solving_from_the_command_line_never_imports_networkx(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys, io\nfrom designer.cli import main\nsys.stdout = io.StringIO()\n"
+            f"code = main(['solve', '--json', {str(ROOT / 'resources' / 'examples' / 'two-rack-proposal.rackio')!r}])\n"
+            "sys.stdout = sys.__stdout__\nprint(code, 'networkx' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False"]
