@@ -252,8 +252,7 @@ def _column(spec: FieldSpec, column: Any) -> Any:
         if total != total or low < -_EXACT_FLOAT or high > _EXACT_FLOAT or not _in_bounds(spec, low, high):
             raise _Doubt
         # As coerce does: whole numbers become floats, -0.0 becomes 0.0.
-        negative_zero = low <= 0 <= high and bool(np.signbit(np.array(values, dtype=np.float64)[
-            np.array(values, dtype=np.float64) == 0]).any())
+        negative_zero = low <= 0 <= high and _has_negative_zero(values)
         if int in types or negative_zero:
             if values is column:
                 return [float(v) + 0.0 for v in column] if negative_zero else list(map(float, column))
@@ -281,6 +280,11 @@ def _column(spec: FieldSpec, column: Any) -> Any:
         "".join(values).encode("utf-8")  # a lone surrogate: UnicodeEncodeError, a ValueError
         return column
     return [v if v is _MISSING else spec.coerce(v) for v in column]
+
+
+def _has_negative_zero(values: Any) -> bool:
+    numbers = np.array(values, dtype=np.float64)
+    return bool(np.signbit(numbers[numbers == 0]).any())
 
 
 def _all_ids(values: Any) -> bool:

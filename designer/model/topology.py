@@ -818,12 +818,15 @@ class Topology:
         elements = list(elements)
         links = list(links)
         topo.racks = {rack.id: rack for rack in racks}
-        extra_racks, renamed = implicit_racks(elements, topo.racks, {e.id for e in elements} | {link.id for link in links})
-        for rack in extra_racks:
-            topo.racks[rack.id] = rack
-        for element in elements:
-            if element.KIND in RACKABLE_KINDS and element.rack in renamed:  # type: ignore[attr-defined]
-                element.rack = renamed[element.rack]  # type: ignore[attr-defined]
+        named = {e.rack for e in elements if e.KIND in RACKABLE_KINDS}  # type: ignore[attr-defined]
+        if not named <= {None, *topo.racks}:  # elements name racks the list does not have
+            extra_racks, renamed = implicit_racks(elements, topo.racks,
+                                                  {e.id for e in elements} | {link.id for link in links})
+            for rack in extra_racks:
+                topo.racks[rack.id] = rack
+            for element in elements:
+                if element.KIND in RACKABLE_KINDS and element.rack in renamed:  # type: ignore[attr-defined]
+                    element.rack = renamed[element.rack]  # type: ignore[attr-defined]
         if check:
             for rack in list(topo.racks.values()):
                 del topo.racks[rack.id]

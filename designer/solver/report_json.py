@@ -158,24 +158,54 @@ _FIELD_INDENT = "      "
 
 
 def _resource_texts(sol: "Solution") -> Iterator[str]:
+    """The resource records in report order (by kind, then as found), each made by ``map``
+    from whole columns: no Python-level loop per record."""
     fs = sol.flows
+    if not fs.resource_ids:
+        return iter(())
+    order = np.argsort(fs.resource_kind, kind="stable").tolist()  # sorted by (kind, index)
     kind = fs.resource_kind.tolist()
     quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
-    capacity, load = _num_texts(fs.capacity), _num_texts(sol.load)
-    util, reserved = _num_texts(sol.utilization), _num_texts(sol.reserved)
-    saturated = sol.saturated.tolist()
     ids, elements = fs.resource_ids, fs.resource_element
-    for r in sorted(range(len(ids)), key=lambda r: (kind[r], r)):
-        yield (
-            '{\n      "id": ' + _quote(ids[r])
-            + ',\n      "kind": ' + quoted_kind[kind[r]]
-            + ',\n      "element": ' + _quote(elements[r])
-            + ',\n      "capacity": ' + capacity[r]
-            + ',\n      "load": ' + load[r]
-            + ',\n      "utilization": ' + util[r]
-            + ',\n      "reserved": ' + reserved[r]
-            + (',\n      "saturated": true\n    }' if saturated[r] else ',\n      "saturated": false\n    }')
-        )
+    columns = [
+        map(_quote, map(ids.__getitem__, order)),
+        map(quoted_kind.__getitem__, map(kind.__getitem__, order)),
+        map(_quote, map(elements.__getitem__, order)),
+        *(map(texts.__getitem__, order) for texts in (_num_texts(fs.capacity), _num_texts(sol.load),
+                                                       _num_texts(sol.utilization), _num_texts(sol.reserved))),
+        map(("false", "true").__getitem__, map(sol.saturated.tolist().__getitem__, order)),
+    ]
+    return map(_RESOURCE_TEMPLATE.__mod__, zip(*columns))
+
+
+_RESOURCE_TEMPLATE = (
+    '{\n      "id": %s,\n      "kind": %s,\n      "element": %s,\n      "capacity": %s,\n      "load": %s,'
+    '\n      "utilization": %s,\n      "reserved": %s,\n      "saturated": %s\n    }'
+)
+
+
+_SERVER_KEYS = ["id", "vmm_cores", "vmm_capacity_cores", "vmm_utilization", "vmm_cores_by_mode"]
+
+
+def _scalar(value) -> str:
+    return _float_text(value) if type(value) is float else json.dumps(value)
+
+
+def _server_texts(records: list[dict]) -> Iterator[str]:
+    """The ``servers`` records (two thousand in a data centre: the standard library's
+    indenting encoder is pure Python), each as ``_nested(record, 2)`` writes it."""
+    for record in records:
+        by_mode = record.get("vmm_cores_by_mode")
+        if list(record) != _SERVER_KEYS or type(by_mode) is not dict or not all(type(k) is str for k in by_mode):
+            yield _nested(record, 2)  # a record of another shape: the standard encoder
+            continue
+        modes = ("{\n        " + ",\n        ".join(_quote(k) + ": " + _scalar(v) for k, v in by_mode.items())
+                 + "\n      }") if by_mode else "{}"
+        yield ('{\n      "id": ' + _scalar(record["id"])
+               + ',\n      "vmm_cores": ' + _scalar(record["vmm_cores"])
+               + ',\n      "vmm_capacity_cores": ' + _scalar(record["vmm_capacity_cores"])
+               + ',\n      "vmm_utilization": ' + _scalar(record["vmm_utilization"])
+               + ',\n      "vmm_cores_by_mode": ' + modes + "\n    }")
 
 
 def _problem_texts(problems) -> Iterator[str]:
@@ -199,7 +229,8 @@ def report_chunks(sol: "Solution") -> Iterator[str]:
     yield from _flows_text(sol)
     yield ',\n  "resources": '
     yield from _list(_resource_texts(sol), "    ")
-    yield ',\n  "servers": ' + _nested(sol.server_records(), 1)
+    yield ',\n  "servers": '
+    yield from _list(_server_texts(sol.server_records()), "    ")
     yield ',\n  "admission": ' + _nested(sol.admission, 1)
     yield ',\n  "problems": '
     yield from _list(_problem_texts(sol.problems), "    ")
