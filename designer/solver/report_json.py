@@ -15,7 +15,6 @@ itself, re-indented to their depth, so any field added to them stays identical.
 from __future__ import annotations
 
 import json
-from itertools import chain, repeat
 from json.encoder import encode_basestring_ascii as _quote  # the C function where Python has it
 from typing import TYPE_CHECKING, Iterator, TextIO
 
@@ -79,133 +78,71 @@ def _list(records: Iterator[str], indent: str) -> Iterator[str]:
     yield "[]" if first else "\n" + indent[:-2] + "]"
 
 
-def _flows_text(sol: "Solution", indent: str = "    ") -> Iterator[str]:
-    """The ``flows`` list, as ``_list`` of one record per flow writes it, a chunk of flows
-    at a time, made from whole columns: the text of each field of every flow comes from
-    ``map`` over Python lists (no Python-level loop per flow, no format string parsed per
-    record); numpy places the pieces (the template's literals, each flow's field texts and
-    path items) in document order, and each chunk is one join."""
+def _flow_texts(sol: "Solution") -> Iterator[str]:
     fs = sol.flows
-    n = fs.n_flows
-    if n == 0:
-        yield "[]"
-        return
     quoted_res = [_quote(r) for r in fs.resource_ids]
     names = fs.vm_names
     quoted_vm = [_quote(v) for v in names]
     vm = fs.vm.tolist()
     vnic = fs.vnic_index.tolist()
     direction = fs.direction.tolist()
-    start = fs.flow_entry_start
-    has_path = start[1:] > start[:-1]
-    record = ",\n" + indent + "{\n" + _FIELD_INDENT
-    columns = [  # (the literal before the field, the field's text for every flow)
-        (record + '"id": ', map(_quote, map("{}/{}/{}".format, map(names.__getitem__, vm), vnic,
-                                            map(("tx", "rx").__getitem__, direction)))),
-        ('"vm": ', map(quoted_vm.__getitem__, vm)),
-        ('"vnic": ', map(str, vnic)),
-        ('"direction": ', map(('"tx"', '"rx"').__getitem__, direction)),
-        ('"mode": ', map([_quote(m) for m in MODE_NAMES].__getitem__, fs.mode.tolist())),
-        ('"demand_gbps": ', _num_texts(sol.demand)),
-        ('"floor_gbps": ', _num_texts(sol.floor)),
-        ('"cap_gbps": ', _num_texts(sol.cap)),
-        ('"rate_gbps": ', _num_texts(sol.rate)),
-        ('"floor_met": ', map(("false", "true").__getitem__, sol.floor_met.tolist())),
-        ('"bottleneck": ', map((quoted_res + ["null"]).__getitem__, sol.bottleneck.tolist())),  # -1: null
-        ('"path": ', None),  # the path's items come here
-        ("", map(("[]", "\n" + _FIELD_INDENT + "]").__getitem__, has_path.tolist())),
-        ('"admitted_floor_gbps": ', _num_texts(sol.admitted_floor)),
-        ('"vmm_cores": ', _num_texts(fs.kappa * sol.rate)),
-        ('"routed": ', map(("false", "true").__getitem__, fs.routed.tolist())),
-        ("\n" + indent + "}", None),
-    ]
-    # Each column's literal joins the field before it (",\n      " between fields).
-    pieces_of: list[tuple[str, np.ndarray | None]] = []
-    for i, (literal, texts) in enumerate(columns):
-        before = literal if i == 0 or not literal.startswith('"') else ",\n" + _FIELD_INDENT + literal
-        pieces_of.append((before, None))
-        if texts is not None:
-            pieces_of.append(("", np.array(list(texts), dtype=object)))
-    head = next(i for i, (lit, _) in enumerate(pieces_of) if lit.endswith('"path": ')) + 1
-    item_sep = ",\n" + _FIELD_INDENT + "  "
-    entry_flow = fs.entry_flow
-    first_entry = np.zeros(entry_flow.size, dtype=bool)
-    first_entry[start[:-1][has_path]] = True
-    entry_sep = np.full(entry_flow.size, item_sep, dtype=object)
-    entry_sep[first_entry] = "[\n" + _FIELD_INDENT + "  "
-    entry_name = np.array(quoted_res, dtype=object)[fs.entry_resource] if quoted_res else np.empty(0, object)
-    width = len(pieces_of)
-    for lo in range(0, n, CHUNK_RECORDS):
-        hi = min(n, lo + CHUNK_RECORDS)
-        e_lo, e_hi = int(start[lo]), int(start[hi])
-        # A flow's pieces: its head (up to "path": ), two per path item, then its tail.
-        base = np.arange(hi - lo) * width + 2 * (start[lo:hi] - e_lo)
-        tail = base + 2 * (start[lo + 1:hi + 1] - start[lo:hi])
-        pieces = np.empty((hi - lo) * width + 2 * (e_hi - e_lo), dtype=object)
-        for j, (literal, texts) in enumerate(pieces_of):
-            at = base + j if j < head else tail + j
-            pieces[at] = texts[lo:hi] if texts is not None else literal
-        item_at = base[entry_flow[e_lo:e_hi] - lo] + head + 2 * (np.arange(e_lo, e_hi) - start[entry_flow[e_lo:e_hi]])
-        pieces[item_at] = entry_sep[e_lo:e_hi]
-        pieces[item_at + 1] = entry_name[e_lo:e_hi]
-        if lo == 0:
-            pieces[0] = "[\n" + indent + "{\n" + _FIELD_INDENT + '"id": '
-        yield "".join(pieces.tolist())
-    yield "\n" + indent[:-2] + "]"
+    mode = fs.mode.tolist()
+    quoted_mode = [_quote(m) for m in MODE_NAMES]
+    rate = sol.rate
+    demand, floor, cap = _num_texts(sol.demand), _num_texts(sol.floor), _num_texts(sol.cap)
+    rate_t = _num_texts(rate)
+    admitted = _num_texts(sol.admitted_floor)
+    cores = _num_texts(fs.kappa * rate)
+    met = sol.floor_met.tolist()
+    routed = fs.routed.tolist()
+    bottleneck = sol.bottleneck.tolist()
+    start = fs.flow_entry_start.tolist()
+    entry_res = fs.entry_resource.tolist()
+    path_sep = ",\n        "
+    template = _FLOW_TEMPLATE
+    for f in range(fs.n_flows):
+        lo, hi = start[f], start[f + 1]
+        if lo == hi:
+            path = "[]"
+        else:
+            path = "[\n        " + path_sep.join([quoted_res[r] for r in entry_res[lo:hi]]) + "\n      ]"
+        b = bottleneck[f]
+        d = direction[f]
+        yield template % (
+            _quote(f"{names[vm[f]]}/{vnic[f]}/{'rx' if d else 'tx'}"), quoted_vm[vm[f]], vnic[f],
+            '"rx"' if d else '"tx"', quoted_mode[mode[f]], demand[f], floor[f], cap[f], rate_t[f],
+            "true" if met[f] else "false", quoted_res[b] if b >= 0 else "null", path, admitted[f], cores[f],
+            "true" if routed[f] else "false",
+        )
 
 
-_FIELD_INDENT = "      "
-
-
-def _resource_texts(sol: "Solution") -> Iterator[str]:
-    """The resource records in report order (by kind, then as found), each made by ``map``
-    from whole columns: no Python-level loop per record."""
-    fs = sol.flows
-    if not fs.resource_ids:
-        return iter(())
-    order = np.argsort(fs.resource_kind, kind="stable").tolist()  # sorted by (kind, index)
-    kind = fs.resource_kind.tolist()
-    quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
-    ids, elements = fs.resource_ids, fs.resource_element
-    columns = [
-        map(_quote, map(ids.__getitem__, order)),
-        map(quoted_kind.__getitem__, map(kind.__getitem__, order)),
-        map(_quote, map(elements.__getitem__, order)),
-        *(map(texts.__getitem__, order) for texts in (_num_texts(fs.capacity), _num_texts(sol.load),
-                                                       _num_texts(sol.utilization), _num_texts(sol.reserved))),
-        map(("false", "true").__getitem__, map(sol.saturated.tolist().__getitem__, order)),
-    ]
-    return map(_RESOURCE_TEMPLATE.__mod__, zip(*columns))
-
-
-_RESOURCE_TEMPLATE = (
-    '{\n      "id": %s,\n      "kind": %s,\n      "element": %s,\n      "capacity": %s,\n      "load": %s,'
-    '\n      "utilization": %s,\n      "reserved": %s,\n      "saturated": %s\n    }'
+_FLOW_TEMPLATE = (
+    '{\n      "id": %s,\n      "vm": %s,\n      "vnic": %d,\n      "direction": %s,\n      "mode": %s,'
+    '\n      "demand_gbps": %s,\n      "floor_gbps": %s,\n      "cap_gbps": %s,\n      "rate_gbps": %s,'
+    '\n      "floor_met": %s,\n      "bottleneck": %s,\n      "path": %s,\n      "admitted_floor_gbps": %s,'
+    '\n      "vmm_cores": %s,\n      "routed": %s\n    }'
 )
 
 
-_SERVER_KEYS = ["id", "vmm_cores", "vmm_capacity_cores", "vmm_utilization", "vmm_cores_by_mode"]
-
-
-def _scalar(value) -> str:
-    return _float_text(value) if type(value) is float else json.dumps(value)
-
-
-def _server_texts(records: list[dict]) -> Iterator[str]:
-    """The ``servers`` records (two thousand in a data centre: the standard library's
-    indenting encoder is pure Python), each as ``_nested(record, 2)`` writes it."""
-    for record in records:
-        by_mode = record.get("vmm_cores_by_mode")
-        if list(record) != _SERVER_KEYS or type(by_mode) is not dict or not all(type(k) is str for k in by_mode):
-            yield _nested(record, 2)  # a record of another shape: the standard encoder
-            continue
-        modes = ("{\n        " + ",\n        ".join(_quote(k) + ": " + _scalar(v) for k, v in by_mode.items())
-                 + "\n      }") if by_mode else "{}"
-        yield ('{\n      "id": ' + _scalar(record["id"])
-               + ',\n      "vmm_cores": ' + _scalar(record["vmm_cores"])
-               + ',\n      "vmm_capacity_cores": ' + _scalar(record["vmm_capacity_cores"])
-               + ',\n      "vmm_utilization": ' + _scalar(record["vmm_utilization"])
-               + ',\n      "vmm_cores_by_mode": ' + modes + "\n    }")
+def _resource_texts(sol: "Solution") -> Iterator[str]:
+    fs = sol.flows
+    kind = fs.resource_kind.tolist()
+    quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
+    capacity, load = _num_texts(fs.capacity), _num_texts(sol.load)
+    util, reserved = _num_texts(sol.utilization), _num_texts(sol.reserved)
+    saturated = sol.saturated.tolist()
+    ids, elements = fs.resource_ids, fs.resource_element
+    for r in sorted(range(len(ids)), key=lambda r: (kind[r], r)):
+        yield (
+            '{\n      "id": ' + _quote(ids[r])
+            + ',\n      "kind": ' + quoted_kind[kind[r]]
+            + ',\n      "element": ' + _quote(elements[r])
+            + ',\n      "capacity": ' + capacity[r]
+            + ',\n      "load": ' + load[r]
+            + ',\n      "utilization": ' + util[r]
+            + ',\n      "reserved": ' + reserved[r]
+            + (',\n      "saturated": true\n    }' if saturated[r] else ',\n      "saturated": false\n    }')
+        )
 
 
 def _problem_texts(problems) -> Iterator[str]:
@@ -226,11 +163,10 @@ def report_chunks(sol: "Solution") -> Iterator[str]:
 
     yield ('{\n  "format": ' + json.dumps(REPORT_FORMAT) + ',\n  "version": ' + json.dumps(REPORT_VERSION)
            + ',\n  "scale": ' + json.dumps(_num(sol.scale)) + ',\n  "flows": ')
-    yield from _flows_text(sol)
+    yield from _list(_flow_texts(sol), "    ")
     yield ',\n  "resources": '
     yield from _list(_resource_texts(sol), "    ")
-    yield ',\n  "servers": '
-    yield from _list(_server_texts(sol.server_records()), "    ")
+    yield ',\n  "servers": ' + _nested(sol.server_records(), 1)
     yield ',\n  "admission": ' + _nested(sol.admission, 1)
     yield ',\n  "problems": '
     yield from _list(_problem_texts(sol.problems), "    ")
