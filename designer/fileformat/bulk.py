@@ -5,8 +5,8 @@ Python each: seconds for a data centre of 79,000 elements and 50,000 vNICs. Here
 elements are grouped by kind, each field is read as a column and checked once per kind
 with C-speed built-ins (the set of value types, ``min``/``max`` against the field's
 bounds, one regular expression over the joined ids), and the objects are made from the
-columns with ``map`` (attribute dicts zipped from the columns, set on bare instances). The result is the very dict of elements the per-element reader builds, in file
-order.
+columns by ``map(cls, *columns)``. The result is the very dict of elements the
+per-element reader builds, in file order.
 
 It only ever accepts: anything it does not recognise as valid (a value of the wrong
 type, out of its bounds, a missing parent, a reference to an element of the wrong
@@ -86,7 +86,7 @@ def _read_all(raw: list) -> dict[str, Element]:
         objects, ids = _read_kind(kind, records, parents, refs)
         ids_of[kind] = ids
         made[positions] = objects
-        all_ids[positions] = ids
+        all_ids[positions] = np.array(ids, dtype=object)  # the id strings themselves, not copies
     elements = dict(zip(all_ids.tolist(), made.tolist()))
     if len(elements) != len(raw):
         raise _Doubt  # an id written twice
