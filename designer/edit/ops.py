@@ -137,12 +137,13 @@ def add_element(topo: Topology, kind: str, *, x: float = 0.0, y: float = 0.0, pa
         nic = topo.elements.get(parent or "")
         if not isinstance(nic, Nic):
             return "Drop a virtual function onto a NIC (on the port it should use)."
-        problem = checks.vf_slot_problem(topo, nic.id)
-        if problem:
-            return problem
         vf = VirtualFunction(id=checks.fresh_id(topo, f"{nic.id}v"), parent=nic.id,
                              port=min(max(port or 0, 0), nic.ports - 1))
         apply_preset(vf, preset)
+        vf.port = min(vf.port, nic.ports - 1)
+        problem = checks.vf_slot_problem(topo, nic.id, vf.port)
+        if problem:
+            return problem
         return AddElementsCommand(topo, [vf], text="Add virtual function")
     return f"Unknown element kind {kind!r}."
 
@@ -371,6 +372,7 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
     mapping: dict[str, str] = {}
     new_elements: list[Element] = []
     by_old = {e.id: e for e in elements}
+    new_vfs: dict[str, list[int]] = {}  # NIC of this design -> ports of the VFs the paste adds to it
     for element in elements:
         parent = element.parent_id
         new = copy.deepcopy(element)
@@ -388,6 +390,11 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
                     continue
                 assert host is not None
                 new_parent = host
+                if isinstance(element, VirtualFunction):  # one more VF on a NIC of the design
+                    problem = checks.vf_slot_problem(topo, host, element.port, new_vfs.get(host, ()))
+                    if problem:
+                        return problem
+                    new_vfs.setdefault(host, []).append(element.port)
             new.parent = new_parent  # type: ignore[attr-defined]
             if element.id.startswith(parent) and len(element.id) > len(parent):
                 stem = new_parent + _stem(element.id[len(parent):])  # host1n1 → host2n…
@@ -413,7 +420,7 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
         for e in tops:
             e.x = (e.x or 0.0) + dx
             e.y = (e.y or 0.0) + dy
-    notes = _remap_vnics(topo, new_elements, mapping, taken)
+    notes = _remap_vnics(topo, new_elements, mapping, taken, new_vfs)
     new_links = []
     raw_links = doc.get("links") if isinstance(doc.get("links"), list) else []
     for raw in raw_links or []:
@@ -445,11 +452,12 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
 
 
 def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str, str],
-                 taken: set[str]) -> list[str]:
+                 taken: set[str], new_vfs: dict[str, list[int]]) -> list[str]:
     """vNIC references: inside the paste → remapped; a vSwitch port of the same server →
-    kept; a VF of the same server → a new VF on the same NIC port; else detached."""
+    kept; a VF of the same server → a new VF on the same NIC port, if the NIC has one free
+    there (``max_vfs``, ``max_vfs_per_port``; ``new_vfs`` holds those the paste adds); else
+    detached."""
     notes: list[str] = []
-    extra_vfs: dict[str, int] = {}
     added: list[Element] = []
     for e in new_elements:
         if not isinstance(e, VM):
@@ -473,15 +481,20 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
                 assert isinstance(old_vf, VirtualFunction)
                 nic = topo.elements[old_vf.parent]
                 assert isinstance(nic, Nic)
-                used = len(topo.vfs_of(nic.id)) + extra_vfs.get(nic.id, 0)
-                if nic.sriov and used < nic.max_vfs:
+                pending = new_vfs.get(nic.id, [])
+                if checks.vf_slot_problem(topo, nic.id, None, pending):
+                    notes.append(f"VM {e.id} vNIC {index} is not attached: NIC {nic.id} has no free "
+                                 f"virtual function.")
+                elif checks.vf_slot_problem(topo, nic.id, old_vf.port, pending):
+                    notes.append(f"VM {e.id} vNIC {index} is not attached: port {old_vf.port} of NIC {nic.id} "
+                                 f"has no free virtual function.")
+                else:
                     vf = VirtualFunction(id=checks.fresh_id(topo, f"{nic.id}v", taken), parent=nic.id,
                                          port=old_vf.port)
-                    extra_vfs[nic.id] = extra_vfs.get(nic.id, 0) + 1
+                    new_vfs.setdefault(nic.id, []).append(vf.port)
                     added.append(vf)
                     vnic.vf = vf.id
                     continue
-                notes.append(f"VM {e.id} vNIC {index} is not attached: NIC {nic.id} has no free virtual function.")
             elif same_host:
                 notes.append(f"VM {e.id} vNIC {index} is not attached: NIC {ref} is passed through to "
                              f"the original guest.")

@@ -128,15 +128,23 @@ def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
     return None
 
 
-def vf_slot_problem(topo: "Topology", nic_id: str) -> str | None:
-    """Whether a NIC can take one more virtual function."""
+def vf_slot_problem(topo: "Topology", nic_id: str, port: int | None = None,
+                    pending: Iterable[int] = ()) -> str | None:
+    """Whether a NIC can take one more virtual function: SR-IOV on, fewer than ``max_vfs``
+    and, on ``port`` when given, fewer than ``max_vfs_per_port`` (SPEC §9; 0 = no limit).
+    ``pending`` lists the ports of VFs about to be added with it (a paste's), which count."""
     nic = topo.elements.get(nic_id)
     if not isinstance(nic, Nic):
         return f"{nic_id} is not a NIC of this design."
     if not nic.sriov:
         return f"NIC {nic.id} has SR-IOV disabled; enable it in the inspector first."
-    if len(topo.vfs_of(nic.id)) >= nic.max_vfs:
+    pending = list(pending)
+    if len(topo.vfs_of(nic.id)) + len(pending) >= nic.max_vfs:
         return f"NIC {nic.id} already has its maximum of {nic.max_vfs} virtual functions."
+    if port is not None and nic.max_vfs_per_port > 0 \
+            and len(topo.vfs_of(nic.id, port)) + pending.count(port) >= nic.max_vfs_per_port:
+        return (f"Port {port} of NIC {nic.id} already has its maximum of {nic.max_vfs_per_port} "
+                f"virtual functions.")
     return None
 
 
