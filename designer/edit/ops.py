@@ -22,6 +22,7 @@ from ..fileformat.project import ProjectFileError, _read_element, element_to_dic
 from ..model import checks
 from ..model.elements import (
     DEFAULT_RACK_HEIGHT_U,
+    MODES,
     VM,
     Element,
     Link,
@@ -531,9 +532,14 @@ def bulk_add(topo: Topology, servers: int, vms_per_server: int, mode: str = "par
         return "Choose 1–1000 servers and 0–1000 VMs per server."
     if switch_id is not None and not isinstance(topo.elements.get(switch_id), (Switch, Network)):
         return f"{switch_id} is not a switch or network of this design."
+    if mode not in MODES:
+        return f"{mode!r} is not a vNIC mode ({', '.join(MODES)})."
     defaults = defaults or Defaults()
     taken: set[str] = set()
     preset = dict(nic_preset or defaults.nic)
+    problem = _bulk_nic_problem(preset, mode, vms_per_server)
+    if problem:
+        return problem
     x0, y0 = origin
     elements: list[Element] = []
     links: list[Link] = []
@@ -560,6 +566,26 @@ def bulk_add(topo: Topology, servers: int, vms_per_server: int, mode: str = "par
             vm.vnics = [vnic]
             elements.append(vm)
     return AddElementsCommand(topo, elements, links, text=f"Add {servers} servers × {vms_per_server} VMs")
+
+
+def _bulk_nic_problem(preset: dict, mode: str, vms_per_server: int) -> str | None:
+    """Whether one NIC of ``preset`` can serve ``vms_per_server`` guests of ``mode`` the way
+    bulk add attaches them (SR-IOV guests each on a VF of port 0; a passed-through NIC
+    serves one guest), so that bulk add never builds what attaching by hand refuses."""
+    nic = Nic(id="bulk", parent="")
+    apply_preset(nic, preset)
+    name = f"A {nic.model} NIC" if nic.model else "The NIC"
+    if mode == "passthrough" and vms_per_server > 1:
+        return f"{name} can be passed through to one guest; choose 1 VM per server for passthrough."
+    if mode != "vf" or vms_per_server == 0:
+        return None
+    if not nic.sriov:
+        return f"{name} has SR-IOV disabled, so it has no virtual functions for SR-IOV guests."
+    limit = min(nic.max_vfs, nic.max_vfs_per_port or nic.max_vfs)
+    if vms_per_server > limit:
+        return (f"{name} has at most {limit} virtual functions on a port; choose at most {limit} "
+                f"SR-IOV VMs per server.")
+    return None
 
 
 # ------------------------------------------------------------------- moving

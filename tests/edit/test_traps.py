@@ -146,6 +146,33 @@ def test_adding_a_vf_obeys_the_per_port_limit():
     assert errors(t) == []
 
 
+def test_bulk_add_of_sriov_guests_never_builds_a_vf_limit_error():
+    """Bulk add puts every SR-IOV guest of a server on a VF of port 0: it refuses more guests
+    than the NIC has VFs there, rather than build a design with ``vf-limit`` errors."""
+    t = design()
+    preset = dict(ops.DEFAULT_NIC, max_vfs=8, max_vfs_per_port=3)
+    before = snapshot(t)
+    outcome = ops.bulk_add(t, 2, 4, mode="vf", nic_preset=preset)
+    assert isinstance(outcome, str) and "3" in outcome and "SR-IOV" in outcome
+    assert snapshot(t) == before
+    roundtrip(t, ops.bulk_add(t, 2, 3, mode="vf", nic_preset=preset))
+    assert errors(t) == []
+    too_many = ops.DEFAULT_NIC["max_vfs"] + 1
+    assert isinstance(ops.bulk_add(t, 1, too_many, mode="vf"), str)
+    off = ops.bulk_add(t, 1, 1, mode="vf", nic_preset=dict(ops.DEFAULT_NIC, sriov=False))
+    assert isinstance(off, str) and "SR-IOV" in off
+    # Paravirtual guests share the vSwitch: any number is fine.
+    run(ops.bulk_add(t, 1, too_many, mode="paravirtual"))
+    assert errors(t) == []
+
+
+def test_bulk_add_passes_a_nic_through_to_one_guest_only():
+    t = design()
+    assert isinstance(ops.bulk_add(t, 1, 2, mode="passthrough"), str)
+    run(ops.bulk_add(t, 2, 1, mode="passthrough"))
+    assert errors(t) == []
+
+
 # ------------------------------------------------------------------ trap 2
 def test_pasting_a_server_names_its_parts_after_the_new_server():
     t = design()
