@@ -258,7 +258,7 @@ def set_vnic_field(topo: Topology, vm_ids: Sequence[str], name: str, value: Any,
     try:
         value = spec.coerce(value)
     except FieldError as exc:
-        return f"vNIC {name} {exc}"
+        return checks.sentence(f"vNIC {name} {exc}")
     commands: list[Command] = []
     for vm_id in vm_ids:
         vm = topo.elements.get(vm_id)

@@ -62,7 +62,7 @@ def port_cable_problem(topo: "Topology", nic_id: str, port: int) -> str | None:
 def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
     """Why a new cable between ends ``a`` and ``b`` is refused (for the editor and the drag)."""
     if a == b:
-        return "An element cannot be cabled to itself."
+        return sentence(SAME_END)
     kinds = []
     for end in (a, b):
         kind = end_kind(topo, end)
@@ -100,6 +100,8 @@ def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
     vm = topo.elements.get(vm_id)
     if not isinstance(vm, VM):
         return f"{vm_id} is not a VM of this design."
+    if mode not in ATTACH_MODES:
+        return f"{mode!r} is not a vNIC mode ({', '.join(ATTACH_MODES)})."
     device = topo.elements.get(device_id)
     users = [(u, i) for u, i in topo.users_of(device_id) if (u.id, i) != ignore]
     if mode == "vf":
