@@ -608,7 +608,10 @@ def _shifted(topo: Topology, deltas: dict[str, tuple[float, float]]) -> Outcome 
     return move(topo, moves)
 
 
-ALIGNMENTS = ("left", "right", "top", "bottom", "hcenter", "vcenter")
+# What the Undo menu says after each (the Arrange menu's words).
+ALIGNMENTS = {"left": "Align left", "right": "Align right", "top": "Align top", "bottom": "Align bottom",
+              "hcenter": "Align centres horizontally", "vcenter": "Align centres vertically"}
+ORIENTATIONS = ("horizontal", "vertical")
 
 
 def align(topo: Topology, rects: dict[str, Rect], how: str) -> Outcome | None:
@@ -637,13 +640,21 @@ def align(topo: Topology, rects: dict[str, Rect], how: str) -> Outcome | None:
     else:
         c = sum(r[1] + r[3] / 2 for _, r in items) / len(items)
         deltas = {i: (0.0, c - r[1] - r[3] / 2) for i, r in items}
-    return _shifted(topo, deltas)
+    return _named(_shifted(topo, deltas), ALIGNMENTS[how])
+
+
+def _named(outcome: Outcome | None, text: str) -> Outcome | None:
+    if isinstance(outcome, Command):
+        outcome.text = text
+    return outcome
 
 
 def distribute(topo: Topology, rects: dict[str, Rect], orientation: str) -> Outcome | None:
     """Even gaps between top-level elements, horizontally or vertically."""
     if len(rects) < 3:
         return "Select three or more servers, switches or networks to distribute."
+    if orientation not in ORIENTATIONS:
+        return f"Unknown orientation {orientation!r}."
     horizontal = orientation == "horizontal"
     a = 0 if horizontal else 1  # coordinate index
     items = sorted(rects.items(), key=lambda t: t[1][a])
@@ -657,7 +668,7 @@ def distribute(topo: Topology, rects: dict[str, Rect], orientation: str) -> Outc
         d = cursor - r[a]
         deltas[i] = (d, 0.0) if horizontal else (0.0, d)
         cursor += r[a + 2] + gap
-    return _shifted(topo, deltas)
+    return _named(_shifted(topo, deltas), f"Distribute {orientation}ly")
 
 
 # -------------------------------------------------------------------- racks

@@ -24,6 +24,11 @@ from designer.model import VM, Link, Network, Nic, Rack, Server, Switch, Topolog
 
 
 def design() -> Topology:
+    """The design as a file holds it (built, saved and loaded: positions are floats)."""
+    return loads(dumps(_built()))
+
+
+def _built() -> Topology:
     return Topology.build([
         Switch(id="tor", x=0, y=0, rack="r1", rack_u=4),
         Network(id="wan", x=0, y=-200),

@@ -132,6 +132,8 @@ CASES = [
     Case("align-one", lambda t: ops.align(t, {"tor": (0, 0, 1, 1)}, "left"), ()),
     Case("align-unknown", lambda t: ops.align(t, {"tor": (0, 0, 1, 1), "wan": (5, 5, 1, 1)}, "diagonal"),
          ("'diagonal'",)),
+    Case("distribute-unknown", lambda t: ops.distribute(
+        t, {"tor": (0, 0, 1, 1), "wan": (5, 5, 1, 1), "lan": (9, 9, 1, 1)}, "diagonal"), ("'diagonal'",)),
     Case("distribute-two", lambda t: ops.distribute(t, {"tor": (0, 0, 1, 1), "wan": (5, 5, 1, 1)}, "vertical"), ()),
     # ------------------------------------------------------------ racks (racks, ops)
     Case("place-not-rackable", lambda t: ops.place(t, "vm1", "r1", 2), ("vm1",)),
