@@ -183,7 +183,8 @@ def id_taken(topo: "Topology", candidate: str, taken: Iterable[str] = ()) -> boo
 def fresh_id(topo: "Topology", stem: str, taken: set[str] | None = None) -> str:
     """A new id: ``stem`` (cleaned) and the smallest number that makes it unique among
     elements, links, racks and ``taken`` (which it is added to)."""
-    stem = "".join(ch for ch in stem if ch.isalnum() or ch in "_.-")[:56] or "e"
+    # ASCII only, as ids are (str.isalnum also takes "é", "¹" or "名").
+    stem = "".join(ch for ch in stem if ch.isascii() and ch.isalnum() or ch in "_.-")[:56] or "e"
     seen = taken if taken is not None else set()
     n = 1
     while id_taken(topo, f"{stem}{n}", seen):

@@ -25,7 +25,13 @@ from designer.model import VM, Link, Network, Nic, Rack, Server, Switch, Topolog
 
 def design() -> Topology:
     """The design as a file holds it (built, saved and loaded: positions are floats)."""
-    return loads(dumps(_built()))
+    global _saved
+    if _saved is None:
+        _saved = dumps(_built())
+    return loads(_saved)
+
+
+_saved: str | None = None
 
 
 def _built() -> Topology:
