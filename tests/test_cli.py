@@ -453,11 +453,19 @@ def test_rackio_executable(tmp_path, spec_file):
 
 
 def test_core_packages_do_not_import_qt(tmp_path, spec_file):
+    """The Qt-free packages, the CLI and the editing tests (tests/edit, which run without Qt)
+    load no Qt module."""
+    edit_tests = sorted(p.stem for p in (ROOT / "tests" / "edit").glob("*.py"))
+    assert "test_ops" in edit_tests and "edit_support" in edit_tests
     code = f"""
-import sys
-import designer.model, designer.fileformat, designer.solver, designer.cli, designer.generate, designer.edit.ops
+import importlib, sys
+import designer.model, designer.fileformat, designer.solver, designer.cli, designer.generate
+import designer.edit, designer.edit.ops, designer.edit.commands, designer.model.checks, designer.model.racks
 import designer.diagram.routing, designer.diagram.drawio
 import designer.solver.sweep
+sys.path.insert(0, {str(ROOT / "tests" / "edit")!r})
+for name in {edit_tests!r}:
+    importlib.import_module(name)
 from designer.cli import main
 assert main(["solve", {str(spec_file)!r}, "--json"]) == 0
 assert main(["sweep", {str(spec_file)!r}, "--steps", "3"]) == 0
