@@ -686,8 +686,9 @@ def place(topo: Topology, element_id: str, rack_id: str, rack_u: int) -> Outcome
 
 
 def place_in_free_slot(topo: Topology, element_ids: Sequence[str], rack_id: str) -> Outcome | None:
-    """Each element in the lowest free slot of a rack (switches in the highest), one step.
-    Works on the rack's occupancy only: the design is not copied."""
+    """Each element in the lowest free slot of a rack (switches in the highest), one step;
+    None when none is a server or switch or each is where it would go. Works on the rack's
+    occupancy only: the design is not copied."""
     rack = topo.racks.get(rack_id)
     if rack is None:
         return f"There is no rack {rack_id!r}."
@@ -698,7 +699,7 @@ def place_in_free_slot(topo: Topology, element_ids: Sequence[str], rack_id: str)
             low, high = span(other)
             used.update(range(low, high + 1))
     moves: dict[str, tuple[str | None, int | None]] = {}
-    for element_id in element_ids:
+    for element_id in dict.fromkeys(element_ids):  # each once, in the order given
         element = topo.elements.get(element_id)
         if not isinstance(element, (Server, Switch)):
             continue
@@ -710,7 +711,8 @@ def place_in_free_slot(topo: Topology, element_ids: Sequence[str], rack_id: str)
         if unit is None:
             return f"{rack.display_name()} has no {height} free U left for {element_id}."
         used.update(range(unit, unit + height))
-        moves[element_id] = (rack_id, unit)
+        if (element.rack, element.rack_u) != (rack_id, unit):  # not where it already is
+            moves[element_id] = (rack_id, unit)
     if not moves:
         return None
     return PlaceCommand(topo, moves, "Place in rack")
