@@ -664,8 +664,9 @@ def distribute(topo: Topology, rects: dict[str, Rect], orientation: str) -> Outc
     gap = (span_ - sizes) / (len(items) - 1)
     cursor = first[a]
     deltas = {}
-    for i, r in items:
-        d = cursor - r[a]
+    for k, (i, r) in enumerate(items):
+        # The first and the last stay exactly (summing the gaps would drift the last by 1e-13).
+        d = cursor - r[a] if 0 < k < len(items) - 1 else 0.0
         deltas[i] = (d, 0.0) if horizontal else (0.0, d)
         cursor += r[a + 2] + gap
     return _named(_shifted(topo, deltas), f"Distribute {orientation}ly")

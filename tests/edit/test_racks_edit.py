@@ -14,9 +14,9 @@ from edit_support import design, roundtrip, run, snapshot
 from designer.edit import ops
 from designer.edit.commands import MacroCommand, PlaceCommand
 from designer.model import Server, Topology
-from designer.model.topology import ModelError
 from designer.model.racks import free_slot, is_racked, members, placement_problem
 from designer.model.rules import check_design
+from designer.model.topology import ModelError
 
 
 def rack_errors(t: Topology) -> list[str]:
