@@ -398,7 +398,8 @@ def paste(topo: Topology, text: str, *, at: tuple[float, float] | None = None,
                     new_vfs.setdefault(host, []).append(element.port)
             new.parent = new_parent  # type: ignore[attr-defined]
             if element.id.startswith(parent) and len(element.id) > len(parent):
-                stem = new_parent + _stem(element.id[len(parent):])  # host1n1 → host2n…
+                # host1n1 → host2n…; host1's guest host11 → host2…, not host21…
+                stem = new_parent + re.sub(r"\d+$", "", element.id[len(parent):])
         new.id = checks.fresh_id(topo, stem, taken)
         mapping[element.id] = new.id
         if isinstance(new, (Switch, Server)):
@@ -460,19 +461,28 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
     detached."""
     notes: list[str] = []
     added: list[Element] = []
+    pasted = {e.id: e for e in new_elements}
+
+    def found(ref: str, kind: type) -> str | None:
+        """The element ``ref`` names after the paste, if it is of ``kind`` (a clipboard from
+        another design may name a switch ``wan`` where this design has a network)."""
+        new = mapping.get(ref)
+        element = pasted.get(new) if new is not None else topo.elements.get(ref)
+        return element.id if isinstance(element, kind) else None
+
     for e in new_elements:
         if not isinstance(e, VM):
             continue
         for index, vnic in enumerate(e.vnics):
             if vnic.to is not None:
-                vnic.to = mapping.get(vnic.to, vnic.to if vnic.to in topo.elements else None)
+                vnic.to = found(vnic.to, Network)
             ref = vnic.vf if vnic.vf is not None else vnic.nic
             if ref is None:
                 continue
-            if ref in mapping:
-                setattr(vnic, "vf" if vnic.vf is not None else "nic", mapping[ref])
-                continue
             want = VirtualFunction if vnic.vf is not None else Nic
+            if ref in mapping:
+                setattr(vnic, "vf" if vnic.vf is not None else "nic", found(ref, want))
+                continue
             server = topo.server_of(ref) if isinstance(topo.elements.get(ref), want) else None
             same_host = server is not None and server.id == e.parent  # else (not a VF/NIC here): detached
             if same_host and vnic.vf is None and vnic.mode != "passthrough":

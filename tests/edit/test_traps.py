@@ -193,6 +193,18 @@ def test_pasting_a_server_names_its_parts_after_the_new_server():
     assert errors(t) == []
 
 
+def test_a_part_named_parent_and_number_is_named_new_parent_and_number():
+    """A guest ``host11`` of host1 (parent id and a number) copied with host1 into the copy
+    ``host4`` becomes ``host41``, not ``host411`` (the number was kept and a new one added)."""
+    t = design()
+    t.add(VM(id="host11", parent="host1"))
+    result = ops.paste(t, ops.copy_text(t, ["host1"]))
+    run(result.command)
+    server = next(t[i] for i in result.ids if isinstance(t[i], Server))
+    guest = next(i for i in result.ids if i.startswith(server.id) and isinstance(t[i], VM))
+    assert guest == f"{server.id}1"
+
+
 def test_a_nic_pasted_into_another_server_is_named_after_that_server():
     t = design()
     result = ops.paste(t, ops.copy_text(t, ["host1n1"]), target_server="host2")
