@@ -468,7 +468,7 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
         another design may name a switch ``wan`` where this design has a network)."""
         new = mapping.get(ref)
         element = pasted.get(new) if new is not None else topo.elements.get(ref)
-        return element.id if isinstance(element, kind) else None
+        return element.id if element is not None and isinstance(element, kind) else None
 
     for e in new_elements:
         if not isinstance(e, VM):

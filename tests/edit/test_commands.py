@@ -54,6 +54,10 @@ OPERATIONS: list[tuple[str, Callable[[Topology], Any], tuple[str, ...]]] = [
     ("second uplink", lambda t: ops.uplink(t, "tor", "wan"), ("uplink",)),
     ("attach paravirtual", lambda t: ops.attach(t, "vm4", "paravirtual", "host1n1", port=1), ("vm4", "paravirtual")),
     ("attach emulated", lambda t: ops.attach(t, "vm4", "emulated", "host1n1"), ("vm4", "emulated")),
+    ("attach vf", lambda t: ops.attach(t, "vm4", "vf", run(ops.add_element(t, "vf", parent="host1n1")).elements[0].id),
+     ("vm4", "vf")),
+    ("attach passthrough", lambda t: ops.attach(t, "vm4", "passthrough", run(ops.add_element(t, "nic", parent="host1"))
+                                                .elements[0].id), ("vm4", "passthrough")),
     ("retarget", lambda t: ops.retarget(t, "vm2", 0, "emulated", "host1n1", port=1), ("vm2", "vNIC 0")),
     ("detach", lambda t: ops.detach_vnic(t, "vm1", 0), ("vm1", "vNIC 0")),
     ("delete one", lambda t: ops.delete(t, ["host1"]), ("Delete", "1")),
