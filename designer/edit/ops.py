@@ -470,6 +470,14 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
         element = pasted.get(new) if new is not None else topo.elements.get(ref)
         return element.id if element is not None and isinstance(element, kind) else None
 
+    def host_of(element_id: str) -> Server | None:
+        """The server a pasted or present element is in, after the paste."""
+        element = pasted.get(element_id) or topo.elements.get(element_id)
+        while element is not None and not isinstance(element, Server):
+            parent = element.parent_id
+            element = (pasted.get(parent) or topo.elements.get(parent)) if parent else None
+        return element
+
     for e in new_elements:
         if not isinstance(e, VM):
             continue
@@ -481,7 +489,20 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
                 continue
             want = VirtualFunction if vnic.vf is not None else Nic
             if ref in mapping:
-                setattr(vnic, "vf" if vnic.vf is not None else "nic", found(ref, want))
+                device = found(ref, want)
+                host = host_of(e.parent)
+                if device is not None and host_of(device) is not host:
+                    # A pasted VF stays on its NIC: not on the server the guest went to.
+                    notes.append(f"VM {e.id} vNIC {index} is not attached: {device} is in server "
+                                 f"{host_of(device).id}, the guest in {e.parent}.")  # type: ignore[union-attr]
+                    device = None
+                elif device is not None and vnic.mode == "passthrough" and host is not None and not host.iommu:
+                    notes.append(f"VM {e.id} vNIC {index} is not attached: server {host.id} has VT-d (iommu) "
+                                 f"disabled, so NIC {device} cannot be passed through.")
+                    device = None
+                setattr(vnic, "vf" if vnic.vf is not None else "nic", device)
+                if device is None:
+                    vnic.vf = vnic.nic = None
                 continue
             server = topo.server_of(ref) if isinstance(topo.elements.get(ref), want) else None
             same_host = server is not None and server.id == e.parent  # else (not a VF/NIC here): detached

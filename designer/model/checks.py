@@ -132,7 +132,8 @@ def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
 
 def vf_slot_problem(topo: "Topology", nic_id: str, port: int | None = None,
                     pending: Iterable[int] = ()) -> str | None:
-    """Whether a NIC can take one more virtual function: SR-IOV on, fewer than ``max_vfs``
+    """Whether a NIC can take one more virtual function: SR-IOV on, not passed through to a
+    guest, fewer than ``max_vfs``
     and, on ``port`` when given, fewer than ``max_vfs_per_port`` (SPEC §9; 0 = no limit).
     ``pending`` lists the ports of VFs about to be added with it (a paste's), which count."""
     nic = topo.elements.get(nic_id)
@@ -140,6 +141,9 @@ def vf_slot_problem(topo: "Topology", nic_id: str, port: int | None = None,
         return f"{nic_id} is not a NIC of this design."
     if not nic.sriov:
         return f"NIC {nic.id} has SR-IOV disabled; enable it in the inspector first."
+    through = [u.id for u, i in topo.users_of(nic.id) if u.vnics[i].mode == "passthrough"]
+    if through:
+        return f"NIC {nic.id} is passed through to VM {through[0]}, so it cannot also have virtual functions."
     pending = list(pending)
     if len(topo.vfs_of(nic.id)) + len(pending) >= nic.max_vfs:
         return f"NIC {nic.id} already has its maximum of {nic.max_vfs} virtual functions."

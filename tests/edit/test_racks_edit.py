@@ -159,3 +159,4 @@ def test_a_rack_edit_refused_by_the_model_changes_nothing():
     with pytest.raises(ModelError, match="height_u"):
         command.apply()
     assert snapshot(t) == before
+

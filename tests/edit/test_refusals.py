@@ -78,6 +78,7 @@ CASES = [
          setup=fill_host1n1),
     Case("vf-port-full", lambda t: ops.add_element(t, "vf", parent="host1n1", port=1), ("Port 1", "host1n1", "2"),
          setup=lambda t: run(ops.add_element(t, "vf", parent="host1n1", port=1)) and None),
+    Case("vf-on-passed-through-nic", lambda t: ops.add_element(t, "vf", parent="host3n1"), ("host3n1", "vm3")),
     # Only the drag feedback asks about something that is not a NIC; add_element answers first.
     Case("vf-slot-not-a-nic", lambda t: checks.vf_slot_problem(t, "host1"), ("host1",)),
     # ---------------------------------------------------------- rack ids (checks)
@@ -119,6 +120,12 @@ CASES = [
          setup=fill_host1n1, note=True),
     Case("note-vf-port-full", lambda t: ops.duplicate(t, ["vm1"]).notes[0], ("vNIC 0", "port 1", "host1n1"),
          setup=lambda t: run(ops.add_element(t, "vf", parent="host1n1", port=1)) and None, note=True),
+    Case("note-device-in-other-server", lambda t: ops.paste(t, ops.copy_text(t, ["vm1", "host1n1v1"]),
+                                                            target_server="host2").notes[0],
+         ("vNIC 0", "host1", "host2"), note=True),
+    Case("note-passthrough-no-vt-d", lambda t: ops.paste(t, ops.copy_text(t, ["host3n1", "vm3"]),
+                                                         target_server="host2").notes[0],
+         ("vNIC 0", "host2", "VT-d"), note=True),
     Case("note-passed-through", lambda t: ops.duplicate(t, ["vm3"]).notes[0], ("vNIC 0", "host3n1"), note=True),
     # ----------------------------------------------------------------- bulk (ops)
     Case("bulk-counts", lambda t: ops.bulk_add(t, 1001, 1), ("1000",)),

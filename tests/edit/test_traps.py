@@ -309,3 +309,44 @@ def test_a_bulk_vnic_edit_the_model_refuses_changes_no_guest():
     with pytest.raises(ModelError, match="tor"):
         command.apply()
     assert snapshot(t) == before
+
+
+# ------------------------------------- no edit builds what attaching by hand refuses
+def test_no_vf_on_a_passed_through_nic():
+    """host3n1 is passed through to vm3: a VF on it would make it shared (``passthrough-shared``),
+    which attaching by hand refuses; adding one, or pasting one onto it, is refused alike."""
+    t = design()
+    before = snapshot(t)
+    outcome = ops.add_element(t, "vf", parent="host3n1")
+    assert isinstance(outcome, str) and "host3n1" in outcome and "vm3" in outcome
+    text = ops.copy_text(t, ["host1n1v1"]).replace('"parent": "host1n1"', '"parent": "host3n1"')
+    assert ops.paste(t, text) == outcome
+    assert snapshot(t) == before
+
+
+def test_a_guest_pasted_into_another_server_never_uses_a_device_of_the_first():
+    """vm1 and its VF copied, pasted into host2: the VF goes to vm1's NIC on host1 (a VF stays
+    on its NIC), so the copy of vm1 on host2 cannot use it (``foreign-device``)."""
+    t = design()
+    result = ops.paste(t, ops.copy_text(t, ["vm1", "host1n1v1"]), target_server="host2")
+    roundtrip(t, result.command)
+    guest = next(t[i] for i in result.ids if isinstance(t[i], VM))
+    assert guest.parent == "host2" and guest.vnics[0].vf is None
+    assert any(guest.id in note and "not attached" in note for note in result.notes)
+    assert errors(t) == []
+
+
+def test_a_passthrough_guest_pasted_with_its_nic_into_a_server_without_vt_d():
+    t = design()
+    result = ops.paste(t, ops.copy_text(t, ["host3n1", "vm3"]), target_server="host2")
+    roundtrip(t, result.command)
+    guest = next(t[i] for i in result.ids if isinstance(t[i], VM))
+    assert guest.parent == "host2" and guest.vnics[0].nic is None
+    assert any("host2" in note and "VT-d" in note for note in result.notes)
+    assert errors(t) == []
+    # Into a server with VT-d it keeps the copied NIC.
+    result = ops.paste(t, ops.copy_text(t, ["host3n1", "vm3"]), target_server="host1")
+    run(result.command)
+    guest = next(t[i] for i in result.ids if isinstance(t[i], VM))
+    assert t[guest.vnics[0].nic].parent == "host1" and result.notes == []
+    assert errors(t) == []
