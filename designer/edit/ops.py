@@ -188,7 +188,7 @@ def attach(topo: Topology, vm_id: str, mode: str, device_id: str, port: int = 0,
            defaults: Defaults | None = None) -> Outcome:
     """Give a VM a new vNIC: ``vf`` on a VF, ``paravirtual``/``emulated`` on a NIC port
     (via the vSwitch), ``passthrough`` on a whole NIC."""
-    problem = checks.attach_problem(topo, vm_id, mode, device_id)
+    problem = checks.attach_problem(topo, vm_id, mode, device_id, port=port)
     if problem:
         return problem
     vm = topo.elements[vm_id]
@@ -211,7 +211,7 @@ def retarget(topo: Topology, vm_id: str, index: int, mode: str, device_id: str, 
     vm = topo.elements.get(vm_id)
     if not isinstance(vm, VM) or not 0 <= index < len(vm.vnics):
         return f"VM {vm_id} has no vNIC {index}."
-    problem = checks.attach_problem(topo, vm_id, mode, device_id, ignore=(vm_id, index))
+    problem = checks.attach_problem(topo, vm_id, mode, device_id, ignore=(vm_id, index), port=port)
     if problem:
         return problem
     vnics = copy.deepcopy(vm.vnics)

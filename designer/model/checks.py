@@ -82,6 +82,13 @@ def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
             problem = port_cable_problem(topo, *split)
             if problem:
                 return problem
+    if "port" in kinds and "switch" in kinds:
+        switch = topo.elements[a if kinds[0] == "switch" else b]
+        assert isinstance(switch, Switch)
+        cabled = sum(1 for link in topo.links_of(switch.id) if link.other_end(switch.id) not in topo.elements)
+        if cabled >= switch.ports:
+            return (f"Switch {switch.id} has all its {switch.ports} ports cabled; delete a cable or give it "
+                    f"more ports first.")
     return None
 
 
@@ -90,9 +97,9 @@ ATTACH_MODES = ("vf", "paravirtual", "emulated", "passthrough")
 
 
 def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
-                   ignore: tuple[str, int] | None = None) -> str | None:
+                   ignore: tuple[str, int] | None = None, port: int = 0) -> str | None:
     """Why VM ``vm_id`` cannot get a vNIC of ``mode`` on ``device_id``
-    (a VF for ``vf``, a NIC for the others).
+    (a VF for ``vf``, a NIC for the others; ``port`` of the NIC for the vSwitch modes).
 
     ``ignore`` names a vNIC (vm id, index) that is being re-targeted: it does not
     count as a user of the device it leaves.
@@ -125,6 +132,8 @@ def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
         if users or topo.vfs_of(device.id):
             return f"NIC {device.id} is already in use (vNICs or VFs); passthrough needs the whole device."
         return None
+    if not 0 <= port < device.ports:
+        return f"NIC {device.id} has no port {port} (its ports are 0–{device.ports - 1})."
     if any(u.vnics[i].mode == "passthrough" for u, i in users):
         return f"NIC {device.id} is passed through to a guest and cannot also serve the vSwitch."
     return None

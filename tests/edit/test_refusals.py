@@ -55,6 +55,8 @@ CASES = [
     Case("end-is-a-server", lambda t: ops.uplink(t, "tor", "host1"), ("server host1",)),
     Case("end-is-unknown", lambda t: ops.uplink(t, "tor", "ghost"), ("ghost",)),
     Case("port-does-not-exist", lambda t: ops.cable(t, "host1n1", 7, "tor"), ("host1n1:7",)),
+    Case("switch-full", lambda t: ops.cable(t, "host1n1", 1, "tor"), ("tor", "2 ports"),
+         setup=lambda t: t.set_field("tor", "ports", 2) and None),
     # --------------------------------------------------------- attaching (checks)
     Case("attach-not-a-vm", lambda t: ops.attach(t, "host1", "paravirtual", "host1n1"), ("host1",)),
     Case("attach-unknown-mode", lambda t: ops.attach(t, "vm2", "bogus", "host1n1"), ("'bogus'", "vf", "passthrough")),
@@ -62,6 +64,8 @@ CASES = [
     Case("vf-other-server", lambda t: ops.attach(t, "vm2", "vf", "host3n1v1"), ("host3n1v1", "host3", "vm2", "host1"),
          setup=lambda t: t.add(VirtualFunction(id="host3n1v1", parent="host3n1"))),
     Case("vf-in-use", lambda t: ops.attach(t, "vm2", "vf", "host1n1v1"), ("host1n1v1", "vm1")),
+    Case("attach-no-such-port", lambda t: ops.attach(t, "vm4", "paravirtual", "host1n1", port=2), ("host1n1", "2", "0–1")),
+    Case("retarget-no-such-port", lambda t: ops.retarget(t, "vm2", 0, "emulated", "host1n1", port=5), ("host1n1", "5")),
     Case("nic-not-a-nic", lambda t: ops.attach(t, "vm2", "paravirtual", "tor"), ("paravirtual", "tor")),
     Case("nic-other-server", lambda t: ops.attach(t, "vm2", "emulated", "host2n1"), ("host2n1", "host2", "vm2", "host1")),
     Case("passthrough-no-iommu", lambda t: ops.attach(t, "vm5", "passthrough", "host2n1"), ("host2", "host2n1"),

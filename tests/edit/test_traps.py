@@ -350,3 +350,26 @@ def test_a_passthrough_guest_pasted_with_its_nic_into_a_server_without_vt_d():
     guest = next(t[i] for i in result.ids if isinstance(t[i], VM))
     assert t[guest.vnics[0].nic].parent == "host1" and result.notes == []
     assert errors(t) == []
+
+
+def test_attaching_to_a_port_the_nic_lacks_is_refused():
+    """A vNIC on port 2 of a 2-port NIC is a ``bad-port`` error: refused like a cable there."""
+    t = design()
+    assert isinstance(ops.attach(t, "vm4", "paravirtual", "host1n1", port=2), str)
+    assert isinstance(ops.retarget(t, "vm2", 0, "paravirtual", "host1n1", port=2), str)
+    run(ops.attach(t, "vm4", "paravirtual", "host1n1", port=1))
+    run(ops.attach(t, "vm4", "passthrough", run(ops.add_element(t, "nic", parent="host1")).elements[0].id, port=7))
+    assert errors(t) == []  # passthrough takes the whole NIC: the port does not matter
+
+
+def test_a_switch_with_every_port_cabled_takes_no_more_nic_cables():
+    """tor with 2 ports and 2 NIC cables: a third is a ``switch-ports`` error, so it is
+    refused; an uplink to another switch or a network uses no NIC port and is fine."""
+    t = design()
+    t.set_field("tor", "ports", 2)
+    before = snapshot(t)
+    assert isinstance(ops.cable(t, "host1n1", 1, "tor"), str)
+    assert snapshot(t) == before
+    run(ops.uplink(t, "tor", "lan"))
+    run(ops.cable(t, "host1n1", 1, "wan"))
+    assert errors(t) == []
