@@ -563,6 +563,11 @@ def bulk_add(topo: Topology, servers: int, vms_per_server: int, mode: str = "par
         return "Choose 1–1000 servers and 0–1000 VMs per server."
     if switch_id is not None and not isinstance(topo.elements.get(switch_id), (Switch, Network)):
         return f"{switch_id} is not a switch or network of this design."
+    if switch_id is not None and isinstance(topo.elements[switch_id], Switch):
+        free = checks.free_switch_ports(topo, switch_id)
+        if servers > free:
+            return (f"Switch {switch_id} has {free} free port{'s' * (free != 1)} for {servers} servers; choose "
+                    f"fewer servers, another switch, or give it more ports.")
     if mode not in MODES:
         return f"{mode!r} is not a vNIC mode ({', '.join(MODES)})."
     defaults = defaults or Defaults()

@@ -85,11 +85,18 @@ def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
     if "port" in kinds and "switch" in kinds:
         switch = topo.elements[a if kinds[0] == "switch" else b]
         assert isinstance(switch, Switch)
-        cabled = sum(1 for link in topo.links_of(switch.id) if link.other_end(switch.id) not in topo.elements)
-        if cabled >= switch.ports:
+        if free_switch_ports(topo, switch.id) < 1:
             return (f"Switch {switch.id} has all its {switch.ports} ports cabled; delete a cable or give it "
                     f"more ports first.")
     return None
+
+
+def free_switch_ports(topo: "Topology", switch_id: str) -> int:
+    """How many more NIC cables a switch takes (uplinks to switches and networks use none)."""
+    switch = topo.elements[switch_id]
+    assert isinstance(switch, Switch)
+    cabled = sum(1 for link in topo.links_of(switch_id) if link.other_end(switch_id) not in topo.elements)
+    return max(0, switch.ports - cabled)
 
 
 # ---------------------------------------------------------------- attaching

@@ -20,6 +20,7 @@ from designer.edit import ops
 from designer.edit.commands import Command
 from designer.model import VM, Link, ModelError, Network, Nic, Rack, Server, Switch, Topology, VNic, checks
 from designer.model.elements import MODES, is_valid_id
+from designer.model.rules import check_design
 
 EDITS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -49,13 +50,16 @@ def rects(data: st.DataObject, t: Topology) -> dict[str, tuple[float, float, flo
                 float(data.draw(st.integers(10, 300)))) for i in chosen}
 
 
-def random_edit(data: st.DataObject, t: Topology) -> Any:
+OPERATIONS = [
+    "add", "cable", "uplink", "attach", "retarget", "detach", "delete", "set_field", "set_vnic_field",
+    "set_vnics", "duplicate", "paste", "bulk_add", "move", "align", "distribute", "place",
+    "place_in_free_slot", "unrack", "add_rack", "edit_rack", "remove_rack",
+]
+
+
+def random_edit(data: st.DataObject, t: Topology, operations: list[str] = OPERATIONS) -> Any:
     """One operation of designer.edit.ops on the design as it is now."""
-    op = data.draw(st.sampled_from([
-        "add", "cable", "uplink", "attach", "retarget", "detach", "delete", "set_field", "set_vnic_field",
-        "set_vnics", "duplicate", "paste", "bulk_add", "move", "align", "distribute", "place",
-        "place_in_free_slot", "unrack", "add_rack", "edit_rack", "remove_rack",
-    ]), label="operation")
+    op = data.draw(st.sampled_from(operations), label="operation")
     servers, nics, vms = ids_of(t, "server"), ids_of(t, "nic"), ids_of(t, "vm")
     ends = ids_of(t, "switch", "network")
     racks = list(t.racks)
@@ -73,8 +77,9 @@ def random_edit(data: st.DataObject, t: Topology) -> Any:
         mode = data.draw(st.sampled_from(MODES))
         device = pick(data, ids_of(t, "vf") if mode == "vf" else nics)
         if op == "attach":
-            return ops.attach(t, pick(data, vms), mode, device, port=data.draw(st.integers(0, 1)))
-        return ops.retarget(t, pick(data, vms), data.draw(st.integers(0, 1)), mode, device)
+            return ops.attach(t, pick(data, vms), mode, device, port=data.draw(st.integers(0, 2)))
+        return ops.retarget(t, pick(data, vms), data.draw(st.integers(0, 1)), mode, device,
+                            port=data.draw(st.integers(0, 2)))
     if op == "detach":
         return ops.detach_vnic(t, pick(data, vms), data.draw(st.integers(0, 1)))
     if op == "delete":
@@ -173,6 +178,37 @@ def test_any_sequence_of_edits_reverts_to_the_original_design(data):
         command.apply()
         assert snapshot(t) == after, f"redo of {command.text!r} differs from the first time"
     assert_consistent(t)
+
+
+# Errors of the drawing itself: each is a state that some edit refuses (a drop, a cable, an
+# attach), so no edit may build it. (Traffic errors, such as a guarantee that cannot be met,
+# follow from the numbers and are the solver's to report.)
+STRUCTURAL = {"vf-limit", "sriov-disabled", "vf-shared", "passthrough-no-iommu", "passthrough-shared",
+              "foreign-device", "bad-port", "switch-ports", "rack-collision", "rack-overflow"}
+
+
+@EDITS
+@given(st.data())
+def test_no_sequence_of_edits_builds_what_an_edit_would_refuse(data):
+    """Adding, cabling, attaching, pasting, bulk adding, placing and rack edits never build a
+    structural error; field edits (whose values the model takes as they are, for the rules
+    to report) are left out."""
+    t = design()
+    t.set_field("tor", "ports", 3)  # one NIC port left on the switch
+    structural = {p.code for p in check_design(t)} & STRUCTURAL
+    assert structural == set()
+    operations = [op for op in OPERATIONS if op not in ("set_field", "set_vnics")]
+    log = []
+    for _ in range(data.draw(st.integers(1, 10), label="edits")):
+        outcome = random_edit(data, t, operations)
+        if isinstance(outcome, Command):
+            try:
+                outcome.apply()
+            except ModelError:
+                continue
+            log.append(outcome.text)
+            built = sorted(f"{p.code}: {p.message}" for p in check_design(t) if p.code in STRUCTURAL)
+            assert not built, f"after {log}: {built}"
 
 
 # ---------------------------------------------------------------------- ids

@@ -134,6 +134,8 @@ CASES = [
     # ----------------------------------------------------------------- bulk (ops)
     Case("bulk-counts", lambda t: ops.bulk_add(t, 1001, 1), ("1000",)),
     Case("bulk-not-a-switch", lambda t: ops.bulk_add(t, 1, 1, switch_id="host1"), ("host1",)),
+    Case("bulk-switch-full", lambda t: ops.bulk_add(t, 2, 1, switch_id="tor"), ("tor", "1 free port", "2 servers"),
+         setup=lambda t: t.set_field("tor", "ports", 3) and None),
     Case("bulk-unknown-mode", lambda t: ops.bulk_add(t, 1, 1, mode="bogus"), ("'bogus'",)),
     Case("bulk-passthrough-many", lambda t: ops.bulk_add(t, 1, 2, mode="passthrough"), ("one guest",)),
     Case("bulk-sriov-off", lambda t: ops.bulk_add(t, 1, 1, mode="vf", nic_preset={"sriov": False}), ("SR-IOV",)),
@@ -193,7 +195,7 @@ def _pattern(node: ast.AST) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return re.escape(node.value)
     if isinstance(node, ast.JoinedStr):
-        return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else "(.+?)" for v in node.values)
+        return "".join(re.escape(v.value) if isinstance(v, ast.Constant) else "(.*?)" for v in node.values)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _pattern(node.left), _pattern(node.right)
         if left is None and right is None:

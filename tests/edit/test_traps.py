@@ -373,3 +373,12 @@ def test_a_switch_with_every_port_cabled_takes_no_more_nic_cables():
     run(ops.uplink(t, "tor", "lan"))
     run(ops.cable(t, "host1n1", 1, "wan"))
     assert errors(t) == []
+
+
+def test_bulk_add_cables_no_more_servers_than_the_switch_has_ports_free():
+    t = design()
+    t.set_field("tor", "ports", 4)  # 2 NIC cables already: 2 free
+    assert isinstance(ops.bulk_add(t, 3, 1, switch_id="tor"), str)
+    run(ops.bulk_add(t, 2, 1, switch_id="tor"))
+    run(ops.bulk_add(t, 5, 1, switch_id="wan"))  # a network has no ports to run out of
+    assert errors(t) == []
