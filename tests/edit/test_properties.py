@@ -216,7 +216,7 @@ STEMS = st.one_of(st.sampled_from(["host", "host1n", "host1n1v", "vm", "rack", "
                   st.text(min_size=0, max_size=70))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(taken_ids=st.lists(st.sampled_from(["host1", "host2", "host11", "vm1", "rack1", "e1", "sw1", "x1"]),
                           unique=True),
        stems=st.lists(STEMS, min_size=1, max_size=8), with_taken=st.booleans())

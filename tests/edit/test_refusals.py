@@ -12,6 +12,7 @@ produced, so a new refusal cannot go untested.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import json
 import re
@@ -204,6 +205,7 @@ def _pattern(node: ast.AST) -> str | None:
     return None
 
 
+@functools.cache
 def source_sentences() -> list[tuple[str, str]]:
     """(where, regex) of every sentence the rules return or note."""
     found = []
@@ -279,7 +281,7 @@ def test_a_command_the_model_refuses_changes_nothing(make, words):
     assert snapshot(t) == before
 
 
-def test_a_refused_paste_into_a_rack_id_changes_nothing():
+def test_a_clipboard_naming_a_rack_id_is_pasted_under_a_fresh_id():
     """A paste names its copies freshly, so a clipboard that names a rack is not refused."""
     t = design()
     t.add_rack(Rack(id="sw1"))
