@@ -190,14 +190,15 @@ STRUCTURAL = {"vf-limit", "sriov-disabled", "vf-shared", "passthrough-no-iommu",
 @EDITS
 @given(st.data())
 def test_no_sequence_of_edits_builds_what_an_edit_would_refuse(data):
-    """Adding, cabling, attaching, pasting, bulk adding, placing and rack edits never build a
-    structural error; field edits (whose values the model takes as they are, for the rules
-    to report) are left out."""
+    """Adding, cabling, attaching, pasting, bulk adding, placing and taking out never build a
+    structural error. Left out: field edits, whose values the model takes as they are for
+    the rules to report, and rack edits, since a rack may be made lower than what it holds
+    (then ``rack-overflow`` says so: tests/edit/test_racks_edit.py)."""
     t = design()
     t.set_field("tor", "ports", 3)  # one NIC port left on the switch
     structural = {p.code for p in check_design(t)} & STRUCTURAL
     assert structural == set()
-    operations = [op for op in OPERATIONS if op not in ("set_field", "set_vnics")]
+    operations = [op for op in OPERATIONS if op not in ("set_field", "set_vnics", "edit_rack")]
     log = []
     for _ in range(data.draw(st.integers(1, 10), label="edits")):
         outcome = random_edit(data, t, operations)

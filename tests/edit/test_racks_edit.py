@@ -160,3 +160,12 @@ def test_a_rack_edit_refused_by_the_model_changes_nothing():
         command.apply()
     assert snapshot(t) == before
 
+
+
+def test_a_rack_made_lower_than_what_it_holds_is_reported_not_refused():
+    """A deliberate choice (tests/ui/test_rack_view.py shows it in the window): the rack may
+    shrink first and its elements move after; meanwhile ``rack-overflow`` names the switch."""
+    t = design()
+    roundtrip(t, ops.edit_rack(t, "r1", "r1", "Row A", 3))  # tor sits at U4
+    overflow = [p for p in check_design(t) if p.code == "rack-overflow"]
+    assert [p.element for p in overflow] == ["tor"]
