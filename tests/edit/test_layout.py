@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from designer.edit import ops
 from designer.model import Network, Topology
 
-LAYOUT = settings(max_examples=60, deadline=None)
+LAYOUT = settings(max_examples=40, deadline=None)
 
 COORD = st.integers(-2000, 2000).map(float)
 SIZE = st.integers(1, 500).map(float)

@@ -22,7 +22,7 @@ from designer.model import VM, Link, ModelError, Network, Nic, Rack, Server, Swi
 from designer.model.elements import MODES, is_valid_id
 from designer.model.rules import check_design
 
-EDITS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EDITS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ANY_ID = st.sampled_from(["ghost", "r1", "tor--wan", "host1"])
 
