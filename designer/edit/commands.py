@@ -125,6 +125,31 @@ class ConnectCommand(Command):
         self.topo.disconnect(self.link.id)
 
 
+class RetargetCableCommand(Command):
+    """Move one end of a cable (re-patching it): the cable keeps its place in the design's
+    list of cables and its capacity; its id follows its new ends."""
+
+    def __init__(self, topo: Topology, old_id: str, link: Link, text: str = "Re-patch cable") -> None:
+        super().__init__(text)
+        self.topo = topo
+        self.old_id = old_id
+        self.link = copy.deepcopy(link)
+        self._old: tuple[int, Link] | None = None
+
+    def apply(self) -> None:
+        with Rollback() as undo:
+            index, old = self.topo.disconnect(self.old_id)
+            self._old = (index, old)
+            undo.push(functools.partial(self.topo.connect, old, index=index))
+            self.topo.connect(copy.deepcopy(self.link), index=index)
+
+    def revert(self) -> None:
+        assert self._old is not None
+        index, old = self._old
+        self.topo.disconnect(self.link.id)
+        self.topo.connect(copy.deepcopy(old), index=index)
+
+
 class SetFieldCommand(Command):
     """Set one field on one or more elements (a multi-selection edit is one step)."""
 

@@ -49,6 +49,7 @@ from .commands import (
     RemoveCommand,
     RemoveRackCommand,
     RenameRackCommand,
+    RetargetCableCommand,
     SetFieldCommand,
     SetRackFieldCommand,
     SetVnicsCommand,
@@ -182,6 +183,31 @@ def uplink(topo: Topology, source_id: str, far_id: str) -> Outcome:
             n += 1
         link = Link(a=source_id, b=far_id, id=f"{link.id}-{n}")
     return ConnectCommand(topo, link, text="Connect uplink")
+
+
+def retarget_cable(topo: Topology, link_id: str, moved_end: str, new_end: str) -> Outcome | None:
+    """Re-patch a cable: its end ``moved_end`` (a switch or network id, or ``nic:port``)
+    goes to ``new_end``; the other end stays. The same rules as a new cable apply, except
+    that the port the cable leaves counts as free. None when the end does not change."""
+    link = topo.links.get(link_id)
+    if link is None:
+        return f"There is no cable {link_id!r} in this design."
+    if moved_end not in link.ends():
+        return f"Cable {link_id} has no end {moved_end!r}."
+    if new_end == moved_end:
+        return None
+    fixed = link.other_end(moved_end) if link.a != link.b else link.a
+    a, b = (new_end, fixed) if moved_end == link.a else (fixed, new_end)
+    problem = checks.cable_problem(topo, a, b, ignore=link_id)
+    if problem:
+        return problem
+    new = Link(a=a, b=b, gbps=link.gbps, extra=copy.deepcopy(link.extra))
+    if new.id != link_id and checks.id_taken(topo, new.id):
+        n = 2  # a parallel uplink: its own id, as ``uplink`` gives it
+        while checks.id_taken(topo, f"{new.id}-{n}") and f"{new.id}-{n}" != link_id:
+            n += 1
+        new.id = f"{new.id}-{n}"
+    return RetargetCableCommand(topo, link_id, new, text=f"Re-patch cable {link_id} to {new_end}")
 
 
 def attach(topo: Topology, vm_id: str, mode: str, device_id: str, port: int = 0,
@@ -800,7 +826,7 @@ def remove_rack(topo: Topology, rack_id: str | None) -> Outcome:
 
 
 __all__ = [
-    "Outcome", "Defaults", "Paste", "add_element", "add_elements", "cable", "uplink", "attach", "retarget", "detach_vnic",
+    "Outcome", "Defaults", "Paste", "add_element", "add_elements", "cable", "uplink", "retarget_cable", "attach", "retarget", "detach_vnic",
     "delete", "set_field", "set_vnic_field", "set_vnics", "copy_text", "paste", "duplicate", "bulk_add",
     "move", "align", "distribute", "place", "place_in_free_slot", "unrack", "add_rack", "edit_rack",
     "remove_rack", "free_slot", "free_offset",

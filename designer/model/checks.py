@@ -51,16 +51,19 @@ def end_kind(topo: "Topology", end: str) -> str | None:
     return None
 
 
-def port_cable_problem(topo: "Topology", nic_id: str, port: int) -> str | None:
-    """A NIC port takes one cable."""
+def port_cable_problem(topo: "Topology", nic_id: str, port: int, ignore: str | None = None) -> str | None:
+    """A NIC port takes one cable (``ignore``: the id of a cable being re-targeted, which
+    does not count)."""
     existing = topo.cable_at(nic_id, port)
-    if existing is not None:
+    if existing is not None and existing.id != ignore:
         return f"Port {port} of NIC {nic_id} already has a cable ({existing.id}); delete it first."
     return None
 
 
-def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
-    """Why a new cable between ends ``a`` and ``b`` is refused (for the editor and the drag)."""
+def cable_problem(topo: "Topology", a: str, b: str, ignore: str | None = None) -> str | None:
+    """Why a new cable between ends ``a`` and ``b`` is refused (for the editor and the drag).
+
+    ``ignore`` names a cable that is being re-targeted: the port it leaves is free."""
     if a == b:
         return sentence(SAME_END)
     kinds = []
@@ -79,7 +82,7 @@ def cable_problem(topo: "Topology", a: str, b: str) -> str | None:
     for end in (a, b):
         split = split_port_end(end)
         if split is not None and end not in topo.elements:
-            problem = port_cable_problem(topo, *split)
+            problem = port_cable_problem(topo, *split, ignore=ignore)
             if problem:
                 return problem
     if "port" in kinds and "switch" in kinds:

@@ -175,6 +175,62 @@ def test_retarget_moves_the_vnic_and_adds_none():
         "VF host1n1v1 is already used by VM vm1; a VF serves one guest."
 
 
+def test_retarget_cable_moves_the_far_end_and_keeps_the_port():
+    """Trap 5: dragging a cable's end re-patches it; the cable keeps its capacity and its
+    place among the design's cables, and undo puts it back exactly."""
+    t = design()
+    t.set_link_capacity("host1n1:0--tor", 25.0)
+    run(ops.uplink(t, "tor", "wan"))
+    order = list(t.links)
+    command = roundtrip(t, ops.retarget_cable(t, "host1n1:0--tor", "tor", "lan"))
+    assert "host1n1:0--tor" not in t.links
+    link = t.cable_at("host1n1", 0)
+    assert (link.id, link.a, link.b, link.gbps) == ("host1n1:0--lan", "host1n1:0", "lan", 25.0)
+    assert list(t.links) == ["host1n1:0--lan"] + order[1:]  # the same place in the list
+    # The port it keeps is wired by the cable itself: that does not count as taken.
+    assert ops.cable(t, "host1n1", 0, "wan") != ops.retarget_cable(t, "host1n1:0--lan", "lan", "wan")
+    command.revert()
+    assert list(t.links) == order and t.cable_at("host1n1", 0).b == "tor"
+
+
+def test_retarget_cable_moves_the_port_end_to_a_free_port():
+    t = design()
+    roundtrip(t, ops.retarget_cable(t, "host1n1:0--tor", "host1n1:0", "host2n1:1"))
+    assert t.cable_at("host1n1", 0) is None
+    assert t.cable_at("host2n1", 1).b == "tor"
+
+
+def test_retarget_uplink_keeps_parallel_ids_apart():
+    t = design()
+    run(ops.uplink(t, "tor", "wan"))
+    run(ops.uplink(t, "tor", "lan"))
+    command = run(ops.retarget_cable(t, "tor--lan", "lan", "wan"))
+    assert command.link.id == "tor--wan-2" and {"tor--wan", "tor--wan-2"} <= set(t.links)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda t: ops.retarget_cable(t, "host1n1:0--tor", "tor", "host2n1:0"), "not to another NIC port"),
+    (lambda t: ops.retarget_cable(t, "host1n1:0--tor", "tor", "host1"), "not at server host1"),
+    (lambda t: ops.retarget_cable(t, "host1n1:0--tor", "host1n1:0", "tor"), "cannot be cabled to itself"),
+    (lambda t: ops.retarget_cable(t, "tor--wan", "wan", "lan"), "There is no cable"),
+    (lambda t: ops.retarget_cable(t, "host1n1:0--tor", "wan", "lan"), "has no end 'wan'"),
+])
+def test_retarget_cable_refusals(make, words):
+    t = design()
+    before = to_document(t)
+    outcome = make(t)
+    assert isinstance(outcome, str) and words in outcome
+    assert to_document(t) == before
+
+
+def test_retarget_cable_onto_a_cabled_port_is_refused_and_onto_itself_is_nothing():
+    t = design()
+    run(ops.cable(t, "host2n1", 0, "wan"))
+    assert ops.retarget_cable(t, "host1n1:0--tor", "host1n1:0", "host2n1:0") == \
+        "Port 0 of NIC host2n1 already has a cable (host2n1:0--wan); delete it first."
+    assert ops.retarget_cable(t, "host1n1:0--tor", "tor", "tor") is None
+
+
 # ----------------------------------------------------------------- deleting
 def test_delete_and_restore():
     t = design()
