@@ -24,7 +24,7 @@ from ..edit.commands import (
 from ..edit.ops import CLIPBOARD_FORMAT, DEFAULT_NIC, ID_STEMS, Defaults, Outcome, apply_preset  # noqa: F401
 from ..model import checks
 from ..layout import FOOTER_H, server_layout
-from ..model.elements import Element, Nic, VNic
+from ..model.elements import VM, Element, Nic, VNic
 from ..model.topology import Topology
 from .canvas.items import (
     ElementItem,
@@ -208,9 +208,37 @@ class Editor:
         """Give a VM a new vNIC on a VF (SR-IOV), a NIC port (via the vSwitch) or a whole NIC (passthrough)."""
         return self.run(self.attach_plan(vm_id, target, mode))
 
+    def vnic_plan(self, vm_id: str, index: int, target) -> Outcome:
+        """What releasing the dragged end of vNIC ``index`` of a VM on ``target`` would do.
+        On a NIC port a vSwitch vNIC keeps its mode (paravirtual or emulated)."""
+        vm = self.topo.elements.get(vm_id)
+        mode = None
+        if isinstance(vm, VM) and 0 <= index < len(vm.vnics) and vm.vnics[index].mode in ("paravirtual", "emulated"):
+            mode = vm.vnics[index].mode
+        return self.attach_plan(vm_id, target, mode=mode, index=index)
+
     def retarget_vnic(self, vm_id: str, index: int, target) -> str | None:
         """Move an existing vNIC to what its dragged end was released on."""
-        return self.run(self.attach_plan(vm_id, target, index=index))
+        return self.run(self.vnic_plan(vm_id, index, target))
+
+    def end_of(self, item) -> str | None:
+        """The cable end an item stands for: ``nic:port`` for a socket, the id of a switch
+        or network (its body or its handle); None for anything else."""
+        if isinstance(item, PortItem):
+            return item.end
+        return self._top_id(item)
+
+    def retarget_cable_plan(self, link_id: str, moved_end: str, target) -> Outcome | None:
+        """What releasing the dragged end ``moved_end`` of a cable on ``target`` would do
+        (None: it is released where it already ends)."""
+        new_end = self.end_of(target)
+        if new_end is None:
+            return "Release the cable's end on a switch, a network or a NIC port."
+        return ops.retarget_cable(self.topo, link_id, moved_end, new_end)
+
+    def retarget_cable(self, link_id: str, moved_end: str, target) -> str | None:
+        """Re-patch a cable: its end ``moved_end`` goes to what it was released on."""
+        return self.run(self.retarget_cable_plan(link_id, moved_end, target))
 
     # ----------------------------------------------------------------- delete
     def delete(self, ids: Iterable[str]) -> str | None:

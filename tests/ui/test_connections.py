@@ -178,7 +178,7 @@ def test_cable_drawn_with_the_mouse_from_a_port_to_a_switch(qtbot, window, desig
     assert "h1n0:1--sw1" in design.links
     assert "h1n0:1--sw1" in window.scene.cables
     assert window.document.undo_stack.count() == depth + 1
-    assert window.view._connect_line is None  # the rubber line is gone
+    assert window.view.interaction is None  # the gesture ended, its rubber line is gone
     # Nothing moved: a connection drag is not an item drag.
     assert (design["h1"].x, design["h1"].y) == (0.0, 0.0)
 
@@ -213,9 +213,9 @@ def test_escape_cancels_a_connection_drag(qtbot, window, design):
     before = state(window)
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(viewport, pos=(start + end) / 2)
-    assert view._connect_line is not None and view._connect_line.scene() is window.scene
+    assert view.interaction.line is not None and view.interaction.line.scene() is window.scene
     qtbot.keyClick(viewport, Qt.Key.Key_Escape)
-    assert view._connect_line is None
+    assert view.interaction is None
     qtbot.mouseMove(viewport, pos=end)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
     assert state(window) == before
@@ -234,19 +234,19 @@ def test_connection_drag_says_before_release_whether_a_target_is_valid(qtbot, wi
     for i in range(1, 7):
         qtbot.mouseMove(viewport, pos=start + (good - start) * (i / 6))
     view = window.view
-    assert view.feedback_reason is None
-    assert view._feedback is not None and view._feedback.pen().color() == style.OK_COLOR
+    assert view.feedback.reason is None
+    assert view.feedback.item is not None and view.feedback.item.pen().color() == style.OK_COLOR
     assert viewport.cursor().shape() == Qt.CursorShape.DragLinkCursor
     # The same drag over vm1's handle's own server's other VM: refused, and why.
     design_before = state(window)
     other = window.view.mapFromScene(top(window, "h1").sceneBoundingRect().topLeft() + QPointF(4, 4))
     qtbot.mouseMove(viewport, pos=other)
-    assert view.feedback_reason and "Release a VM's connection" in view.feedback_reason
-    assert view._feedback.pen().color() == style.ERROR_COLOR
+    assert view.feedback.reason and "Release a VM's connection" in view.feedback.reason
+    assert view.feedback.item.pen().color() == style.ERROR_COLOR
     assert viewport.cursor().shape() == Qt.CursorShape.ForbiddenCursor
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=other)
     assert state(window) == design_before
-    assert view._feedback is None
+    assert view.feedback.item is None
 
 
 def test_dragging_a_used_vf_shows_the_reason_before_release(qtbot, window, design):

@@ -1,17 +1,25 @@
-"""The canvas view: zoom, pan, rubber-band selection, drops from the palette,
-connection drags, and turning a whole item drag into one Move command."""
+"""The canvas view: zoom, fit and the legend. Its gestures (connect, re-target, move,
+pan, rubber band, drop) are interaction objects (``interactions.py``): the view
+starts one on a press or a drag entering it and hands it the events that follow."""
 
 from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
-from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QGraphicsView, QToolTip, QWidget
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from .. import style
 from ..autofit import AutoFit
-from .items import HandleItem, PortItem
+from .interactions import (
+    DropInteraction,
+    EndHandles,
+    Feedback,
+    Interaction,
+    interaction_for_press,
+    is_overlay,
+)
 from .scene import DesignScene
 
 MIME_ELEMENT = "application/x-rackio-element"
@@ -30,7 +38,7 @@ class DesignView(QGraphicsView, AutoFit):
         self.editor = None  # set by the window
         self.setObjectName("designView")
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)  # the rubber band is an interaction
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -43,16 +51,13 @@ class DesignView(QGraphicsView, AutoFit):
 
         # Item pixmaps (details and summaries in view) live in Qt's pixmap cache: room for a screenful.
         QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), 96 * 1024))
-        self._connect_source = None
-        # While a connection or a palette drag is under way: the highlight of what is under
-        # the pointer (green: the release is accepted; red: refused, and why).
-        self._feedback: QGraphicsRectItem | None = None
-        self.feedback_reason: str | None = None
-        self._connect_line: QGraphicsLineItem | None = None
-        self._press_positions: dict[str, tuple[float, float]] = {}
-        self._panning = False
-        self._pan_last = QPointF()
-        self._space_down = False
+        # The gesture under way (interactions.py), one at a time; the view hands it its events.
+        self._interaction: Interaction | None = None
+        self.space_held = False  # Space + left button pans
+        # While a drag is under way: the frame around what is under the pointer.
+        self.feedback = Feedback(self)
+        self.end_handles = EndHandles(self)
+        self.end_handles.bind(scene)
         self.legend = LegendOverlay(self)
         self._init_auto_fit()
 
@@ -69,7 +74,11 @@ class DesignView(QGraphicsView, AutoFit):
         return self.scene()  # type: ignore[return-value]
 
     def setScene(self, scene) -> None:  # noqa: N802 (Qt name)
+        if getattr(self, "_interaction", None) is not None:
+            self._interaction.cancel()
         super().setScene(scene)
+        if hasattr(self, "end_handles"):
+            self.end_handles.bind(scene)
         if scene is not None and hasattr(scene, "set_zoom"):
             scene.set_zoom(self.zoom_factor())
             scene.overlayChanged.connect(self.legend.sync)
@@ -191,243 +200,125 @@ class DesignView(QGraphicsView, AutoFit):
 
     # ------------------------------------------------------------------- keys
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        interaction = self._interaction
+        if interaction is not None and interaction.key_press(event):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space_down = True
+            self.space_held = True
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        interaction = self._interaction
+        if interaction is not None and interaction.key_release(event):
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self._space_down = False
-            self.viewport().unsetCursor()
+            self.space_held = False
+            if self._interaction is None:
+                self.viewport().unsetCursor()
             event.accept()
             return
         super().keyReleaseEvent(event)
 
+    def restore_cursor(self) -> None:
+        """The cursor when no gesture is under way: an open hand while Space is held."""
+        if self.space_held:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self.viewport().unsetCursor()
+
+    # ------------------------------------------------------------ interactions
+    @property
+    def interaction(self) -> Interaction | None:
+        """The gesture under way (one at a time), or None."""
+        return self._interaction
+
+    def start_interaction(self, interaction: Interaction) -> None:
+        if self._interaction is not None:
+            self._interaction.cancel()
+        self._interaction = interaction
+        interaction.start()
+
+    def interaction_ended(self, interaction: Interaction) -> None:
+        if self._interaction is interaction:
+            self._interaction = None
+
+    def cancel_interaction(self) -> bool:
+        """Escape: cancel the gesture under way; the design stays as it was. False if none."""
+        if self._interaction is None:
+            return False
+        self._interaction.cancel()
+        return True
+
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.MiddleButton or (
-            event.button() == Qt.MouseButton.LeftButton and self._space_down
-        ):
-            self._panning = True
-            self.auto_fit = False
-            self._pan_last = event.position()
-            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_press(event):
             event.accept()
             return
-        if event.button() == Qt.MouseButton.LeftButton:
-            item = self.itemAt(event.position().toPoint())
-            if isinstance(item, (PortItem, HandleItem)):
-                self._start_connection(item)
-                event.accept()
-                return
-        super().mousePressEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton:
-            scene = self.design_scene()
-            self._press_positions = {
-                eid: (it.x(), it.y()) for eid, it in scene.top_items.items() if it.isSelected()
-            }
+        new = interaction_for_press(self, event)
+        if new is not None:
+            self.start_interaction(new)
+        elif event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+        event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._panning:
-            delta = event.position() - self._pan_last
-            self._pan_last = event.position()
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
-            event.accept()
-            return
-        if self._connect_line is not None:
-            line = self._connect_line.line()
-            scene_pos = self.mapToScene(event.position().toPoint())
-            self._connect_line.setLine(QLineF(line.p1(), scene_pos))
-            self._connection_feedback(scene_pos, event.globalPosition().toPoint())
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_move(event):
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._panning and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
-            self._panning = False
-            if self._space_down:
-                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
-            else:
-                self.viewport().unsetCursor()
-            event.accept()
-            return
-        if self._connect_line is not None and event.button() == Qt.MouseButton.LeftButton:
-            self._finish_connection(self.mapToScene(event.position().toPoint()))
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_release(event):
             event.accept()
             return
         super().mouseReleaseEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton and self._press_positions:
-            scene = self.design_scene()
-            moves = {}
-            for eid, old in self._press_positions.items():
-                item = scene.top_items.get(eid)
-                if item is not None and (item.x(), item.y()) != old:
-                    moves[eid] = (old, (item.x(), item.y()))
-            self._press_positions = {}
-            if moves and self.editor is not None:
-                error = self.editor.commit_moves(moves)
-                if error:
-                    self.statusMessage.emit(error)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self.itemAt(event.position().toPoint())
         while item is not None and getattr(item, "element_id", None) is None:
             item = item.parentItem()
-        if item is not None:
+        if item is not None and not is_overlay(item):
             self.itemActivated.emit(item.element_id)  # type: ignore[attr-defined]
             event.accept()
             return
         super().mouseDoubleClickEvent(event)
 
-    # ------------------------------------------------------------ connections
-    def _start_connection(self, source) -> None:
-        self._connect_source = source
-        start = source.connector_anchor()
-        line = QGraphicsLineItem(QLineF(start, start))
-        pen = QPen(style.SELECTION, 2, Qt.PenStyle.DashLine)
-        line.setPen(pen)
-        line.setZValue(100)
-        self.design_scene().addItem(line)
-        self._connect_line = line
-        self.statusMessage.emit("Release on the element to connect to (Esc cancels).")
-
-    def _connection_target(self, scene_pos: QPointF):
-        source = self._connect_source
-        for item in self.design_scene().items(scene_pos):
-            if item is source or item is getattr(source, "owner", None) or item is self._connect_line \
-                    or item is self._feedback:
-                continue
-            if isinstance(item, (PortItem, HandleItem)) or getattr(item, "element_id", None) is not None:
-                return item
-        return None
-
-    def _finish_connection(self, scene_pos: QPointF) -> None:
-        source = self._connect_source
-        target = self._connection_target(scene_pos) if source is not None else None
-        self.cancel_connection()
-        if self.editor is None or source is None:
-            return
-        error = self.editor.connect(source, target)
-        self.statusMessage.emit(error or "Connected.")
-
-    def _connection_feedback(self, scene_pos: QPointF, global_pos) -> None:
-        """Highlight what the connection would be released on: green when it would be
-        accepted, red with the reason (tooltip and status bar) when refused."""
-        if self.editor is None or self._connect_source is None:
-            return
-        target = self._connection_target(scene_pos)
-        if target is None:
-            self.clear_feedback()
-            self.viewport().setCursor(Qt.CursorShape.CrossCursor)
-            return
-        plan = self.editor.connect_plan(self._connect_source, target)
-        reason = plan if isinstance(plan, str) else None
-        self.show_feedback(target.sceneBoundingRect(), reason)
-        if reason:
-            QToolTip.showText(global_pos, reason, self.viewport())
-        else:
-            QToolTip.hideText()
-
-    def show_feedback(self, rect: QRectF, reason: str | None) -> None:
-        """The drag-over highlight: a frame around ``rect``, and the cursor saying yes or no."""
-        scene = self.design_scene()
-        if self._feedback is None or self._feedback.scene() is not scene:
-            self._feedback = QGraphicsRectItem()
-            self._feedback.setZValue(99)
-            scene.addItem(self._feedback)
-        color = QColor(style.ERROR_COLOR if reason else style.OK_COLOR)
-        self._feedback.setPen(QPen(color, 2, Qt.PenStyle.DashLine))
-        fill = QColor(color)
-        fill.setAlpha(40)
-        self._feedback.setBrush(QBrush(fill))
-        self._feedback.setRect(rect.adjusted(-3, -3, 3, 3))
-        self._feedback.show()
-        self.feedback_reason = reason
-        self.viewport().setCursor(Qt.CursorShape.ForbiddenCursor if reason else Qt.CursorShape.DragLinkCursor)
-        if reason:
-            self.statusMessage.emit(reason)
-
-    def clear_feedback(self) -> None:
-        if self._feedback is not None:
-            try:
-                if self._feedback.scene() is not None:
-                    self._feedback.scene().removeItem(self._feedback)
-            except RuntimeError:
-                pass
-        self._feedback = None
-        self.feedback_reason = None
-
-    def cancel_connection(self) -> None:
-        if self._connect_line is not None:
-            self.design_scene().removeItem(self._connect_line)
-        self._connect_line = None
-        self._connect_source = None
-        self.clear_feedback()
-        QToolTip.hideText()
-        if not self._space_down:
-            self.viewport().unsetCursor()
-
     # ------------------------------------------------------------------- drops
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(MIME_ELEMENT):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        """Over a place the drop would be refused, the drag is refused (Qt shows the no-entry
-        cursor), the place under the pointer is framed in red and the status bar says why."""
         mime = event.mimeData()
         if not mime.hasFormat(MIME_ELEMENT):
             event.ignore()
             return
-        payload = decode_payload(bytes(mime.data(MIME_ELEMENT)))
-        if payload is None or self.editor is None:
-            event.ignore()
-            return
-        kind, preset = payload
-        scene_pos = self.mapToScene(event.position().toPoint())
-        plan = self.editor.drop_plan(kind, preset, scene_pos)
-        reason = plan if isinstance(plan, str) else None
-        target = self.editor.target_at(scene_pos)
-        if target is not None:
-            self.show_feedback(target.sceneBoundingRect(), reason)
+        # Malformed drag data still starts the gesture: the drop then says what is wrong.
+        self.start_interaction(DropInteraction(self, decode_payload(bytes(mime.data(MIME_ELEMENT)))))
+        event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        interaction = self._interaction
+        if isinstance(interaction, DropInteraction):
+            interaction.drag_move(event)
         else:
-            self.clear_feedback()
-        if reason:
-            self.feedback_reason = reason
-            self.statusMessage.emit(reason)
             event.ignore()
-        else:
-            event.acceptProposedAction()
 
     def dragLeaveEvent(self, event) -> None:
-        self.clear_feedback()
+        if isinstance(self._interaction, DropInteraction):
+            self._interaction.cancel()
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
-        mime = event.mimeData()
-        if not mime.hasFormat(MIME_ELEMENT) or self.editor is None:
-            event.ignore()
-            return
-        payload = decode_payload(bytes(mime.data(MIME_ELEMENT)))
-        if payload is None:
-            self.statusMessage.emit("That drop does not carry a RackIO element.")
-            event.ignore()
-            return
-        kind, preset = payload
-        self.clear_feedback()
-        error = self.editor.drop(kind, preset, self.mapToScene(event.position().toPoint()))
-        self.statusMessage.emit(error or f"Added {kind}.")
-        if error:
-            event.ignore()
+        interaction = self._interaction
+        if isinstance(interaction, DropInteraction):
+            interaction.drop(event)
         else:
-            event.acceptProposedAction()
+            event.ignore()
 
     def contextMenuEvent(self, event) -> None:
         item = self.itemAt(event.pos())
