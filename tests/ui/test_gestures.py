@@ -123,7 +123,7 @@ def test_vm_connect_highlights_only_what_the_guest_may_use(qtbot, window, design
 
 
 def test_a_refused_target_shows_the_reason_on_hover_and_the_release_changes_nothing(qtbot, window, design):
-    show(window, QRectF(0, 0, 1300, 300))  # both servers' NICs in view
+    show(window, QRectF(0, 0, 1180, 300))  # both servers' NICs in view
     start = vp(window, window.scene.element_item("vm1").handle.scenePos())
     h2_nic = vp(window, centre(window, "h2n0"))
     before = state(window)
