@@ -232,11 +232,16 @@ def _point(vnic: VNic, mode: str, device_id: str, port: int) -> None:
         vnic.vf, vnic.nic, vnic.port = None, device_id, (0 if mode == "passthrough" else port)
 
 
-def retarget(topo: Topology, vm_id: str, index: int, mode: str, device_id: str, port: int = 0) -> Outcome:
-    """Move vNIC ``index`` of a VM to another VF, NIC port or NIC (dragging an attachment's end)."""
+def retarget(topo: Topology, vm_id: str, index: int, mode: str, device_id: str, port: int = 0) -> Outcome | None:
+    """Move vNIC ``index`` of a VM to another VF, NIC port or NIC (dragging an attachment's end).
+    None when it already uses that device (and port) in that mode."""
     vm = topo.elements.get(vm_id)
     if not isinstance(vm, VM) or not 0 <= index < len(vm.vnics):
         return f"VM {vm_id} has no vNIC {index}."
+    now = vm.vnics[index]
+    if now.mode == mode and (now.vf if mode == "vf" else now.nic) == device_id and \
+            (mode in ("vf", "passthrough") or now.port == port):
+        return None
     problem = checks.attach_problem(topo, vm_id, mode, device_id, ignore=(vm_id, index), port=port)
     if problem:
         return problem

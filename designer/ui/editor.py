@@ -196,7 +196,7 @@ class Editor:
             return "passthrough", target.element_id, 0
         return "Release a VM's connection on a VF (SR-IOV), a NIC port (via the vSwitch) or a NIC (passthrough)."
 
-    def attach_plan(self, vm_id: str, target, mode: str | None = None, index: int | None = None) -> Outcome:
+    def attach_plan(self, vm_id: str, target, mode: str | None = None, index: int | None = None) -> Outcome | None:
         device = self._device_of(target, mode)
         if isinstance(device, str):
             return device
@@ -208,9 +208,10 @@ class Editor:
         """Give a VM a new vNIC on a VF (SR-IOV), a NIC port (via the vSwitch) or a whole NIC (passthrough)."""
         return self.run(self.attach_plan(vm_id, target, mode))
 
-    def vnic_plan(self, vm_id: str, index: int, target) -> Outcome:
-        """What releasing the dragged end of vNIC ``index`` of a VM on ``target`` would do.
-        On a NIC port a vSwitch vNIC keeps its mode (paravirtual or emulated)."""
+    def vnic_plan(self, vm_id: str, index: int, target) -> Outcome | None:
+        """What releasing the dragged end of vNIC ``index`` of a VM on ``target`` would do
+        (None: where it already ends). On a NIC port a vSwitch vNIC keeps its mode
+        (paravirtual or emulated)."""
         vm = self.topo.elements.get(vm_id)
         mode = None
         if isinstance(vm, VM) and 0 <= index < len(vm.vnics) and vm.vnics[index].mode in ("paravirtual", "emulated"):

@@ -173,6 +173,11 @@ def test_retarget_moves_the_vnic_and_adds_none():
     run(ops.retarget(t, "vm1", 0, "vf", "host1n1v1"))
     assert ops.retarget(t, "vm2", 0, "vf", "host1n1v1") == \
         "VF host1n1v1 is already used by VM vm1; a VF serves one guest."
+    # Released where it already is: nothing to do (no empty undo step).
+    assert ops.retarget(t, "vm1", 0, "vf", "host1n1v1") is None
+    assert ops.retarget(t, "vm2", 0, "paravirtual", "host1n1", port=0) is None
+    assert isinstance(ops.retarget(t, "vm2", 0, "paravirtual", "host1n1", port=1), Command)
+    assert isinstance(ops.retarget(t, "vm2", 0, "emulated", "host1n1", port=0), Command)
 
 
 def test_retarget_cable_moves_the_far_end_and_keeps_the_port():
