@@ -185,22 +185,37 @@ def uplink(topo: Topology, source_id: str, far_id: str) -> Outcome:
     return ConnectCommand(topo, link, text="Connect uplink")
 
 
-def retarget_cable(topo: Topology, link_id: str, moved_end: str, new_end: str) -> Outcome | None:
-    """Re-patch a cable: its end ``moved_end`` (a switch or network id, or ``nic:port``)
-    goes to ``new_end``; the other end stays. The same rules as a new cable apply, except
-    that the port the cable leaves counts as free. None when the end does not change."""
+def _repatched_ends(link: Link, moved_end: str, new_end: str) -> tuple[str, str]:
+    fixed = link.other_end(moved_end)
+    return (new_end, fixed) if moved_end == link.a else (fixed, new_end)
+
+
+def retarget_cable_problem(topo: Topology, link_id: str, moved_end: str, new_end: str) -> str | None:
+    """Why re-patching end ``moved_end`` of a cable to ``new_end`` is refused, or None (the
+    check ``retarget_cable`` makes, without building the command: the drag asks it for every
+    target in view). Releasing it where it already ends is not a re-patch either."""
     link = topo.links.get(link_id)
     if link is None:
         return f"There is no cable {link_id!r} in this design."
     if moved_end not in link.ends():
         return f"Cable {link_id} has no end {moved_end!r}."
     if new_end == moved_end:
+        return f"Cable {link_id} already ends at {new_end}."
+    return checks.cable_problem(topo, *_repatched_ends(link, moved_end, new_end), ignore=link_id)
+
+
+def retarget_cable(topo: Topology, link_id: str, moved_end: str, new_end: str) -> Outcome | None:
+    """Re-patch a cable: its end ``moved_end`` (a switch or network id, or ``nic:port``)
+    goes to ``new_end``; the other end stays. The same rules as a new cable apply, except
+    that the port the cable leaves counts as free. None when the end does not change."""
+    link = topo.links.get(link_id)
+    if link is not None and new_end == moved_end and moved_end in link.ends():
         return None
-    fixed = link.other_end(moved_end) if link.a != link.b else link.a
-    a, b = (new_end, fixed) if moved_end == link.a else (fixed, new_end)
-    problem = checks.cable_problem(topo, a, b, ignore=link_id)
+    problem = retarget_cable_problem(topo, link_id, moved_end, new_end)
     if problem:
         return problem
+    assert link is not None
+    a, b = _repatched_ends(link, moved_end, new_end)
     new = Link(a=a, b=b, gbps=link.gbps, extra=copy.deepcopy(link.extra))
     if new.id != link_id and checks.id_taken(topo, new.id):
         n = 2  # a parallel uplink: its own id, as ``uplink`` gives it
@@ -232,19 +247,33 @@ def _point(vnic: VNic, mode: str, device_id: str, port: int) -> None:
         vnic.vf, vnic.nic, vnic.port = None, device_id, (0 if mode == "passthrough" else port)
 
 
+def _vnic_unchanged(vnic: VNic, mode: str, device_id: str, port: int) -> bool:
+    return vnic.mode == mode and (vnic.vf if mode == "vf" else vnic.nic) == device_id and \
+        (mode in ("vf", "passthrough") or vnic.port == port)
+
+
+def retarget_problem(topo: Topology, vm_id: str, index: int, mode: str, device_id: str,
+                     port: int = 0) -> str | None:
+    """Why moving vNIC ``index`` of a VM onto ``device_id`` is refused, or None (the check
+    ``retarget`` makes, without building the command). Where it already is is no move."""
+    vm = topo.elements.get(vm_id)
+    if not isinstance(vm, VM) or not 0 <= index < len(vm.vnics):
+        return f"VM {vm_id} has no vNIC {index}."
+    if _vnic_unchanged(vm.vnics[index], mode, device_id, port):
+        return f"vNIC {index} of {vm_id} already uses {device_id}."
+    return checks.attach_problem(topo, vm_id, mode, device_id, ignore=(vm_id, index), port=port)
+
+
 def retarget(topo: Topology, vm_id: str, index: int, mode: str, device_id: str, port: int = 0) -> Outcome | None:
     """Move vNIC ``index`` of a VM to another VF, NIC port or NIC (dragging an attachment's end).
     None when it already uses that device (and port) in that mode."""
     vm = topo.elements.get(vm_id)
-    if not isinstance(vm, VM) or not 0 <= index < len(vm.vnics):
-        return f"VM {vm_id} has no vNIC {index}."
-    now = vm.vnics[index]
-    if now.mode == mode and (now.vf if mode == "vf" else now.nic) == device_id and \
-            (mode in ("vf", "passthrough") or now.port == port):
+    if isinstance(vm, VM) and 0 <= index < len(vm.vnics) and _vnic_unchanged(vm.vnics[index], mode, device_id, port):
         return None
-    problem = checks.attach_problem(topo, vm_id, mode, device_id, ignore=(vm_id, index), port=port)
+    problem = retarget_problem(topo, vm_id, index, mode, device_id, port)
     if problem:
         return problem
+    assert isinstance(vm, VM)
     vnics = copy.deepcopy(vm.vnics)
     _point(vnics[index], mode, device_id, port)
     return SetVnicsCommand(topo, vm_id, vnics, text=f"Re-attach {vm_id} vNIC {index} ({mode})")
@@ -831,7 +860,8 @@ def remove_rack(topo: Topology, rack_id: str | None) -> Outcome:
 
 
 __all__ = [
-    "Outcome", "Defaults", "Paste", "add_element", "add_elements", "cable", "uplink", "retarget_cable", "attach", "retarget", "detach_vnic",
+    "Outcome", "Defaults", "Paste", "add_element", "add_elements", "cable", "uplink", "retarget_cable", "retarget_cable_problem", "attach", "retarget",
+    "retarget_problem", "detach_vnic",
     "delete", "set_field", "set_vnic_field", "set_vnics", "copy_text", "paste", "duplicate", "bulk_add",
     "move", "align", "distribute", "place", "place_in_free_slot", "unrack", "add_rack", "edit_rack",
     "remove_rack", "free_slot", "free_offset",

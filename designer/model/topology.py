@@ -266,7 +266,15 @@ class Topology:
         for vm_id, _, key, relation in self.graph.in_edges(device_id, keys=True, data="relation"):
             if relation == "attach":
                 out.append((self.elements[vm_id], int(key[5:])))
-        out.sort(key=lambda pair: (list(self.elements).index(pair[0].id), pair[1]))
+        if len(out) > 1:  # in file order: one walk of the elements, not one per user
+            wanted = {vm.id for vm, _ in out}
+            rank: dict[str, int] = {}
+            for position, element_id in enumerate(self.elements):
+                if element_id in wanted:
+                    rank[element_id] = position
+                    if len(rank) == len(wanted):
+                        break
+            out.sort(key=lambda pair: (rank[pair[0].id], pair[1]))
         return out  # type: ignore[return-value]
 
     def iter_vnics(self) -> Iterator[tuple[VM, int, VNic]]:

@@ -145,8 +145,10 @@ class Editor:
         return error
 
     # ----------------------------------------------------------- connections
-    def connect_plan(self, source, target) -> Outcome:
-        """What a connection drag from ``source`` released on ``target`` would do."""
+    def _connection(self, source, target) -> tuple[str, tuple] | str:
+        """The edit a connection drag from ``source`` released on ``target`` asks for:
+        ``("cable", (port end, far id))``, ``("uplink", (a, b))`` or
+        ``("attach", (vm, mode, device, port))``; or why there is none."""
         if target is None:
             return "Release the connection on a switch, a network, a VF, a NIC port or a NIC."
         if isinstance(source, PortItem):
@@ -154,9 +156,36 @@ class Editor:
         if isinstance(source, HandleItem):
             owner = source.owner
             if isinstance(owner, VmItem):
-                return self.attach_plan(owner.element_id, target)
+                device = self._device_of(target, None)
+                return device if isinstance(device, str) else ("attach", (owner.element_id, *device))
             return self._uplink(owner.element_id, target)
         return "Connections start at a NIC port or at the handle of a switch, network or VM."
+
+    def connect_plan(self, source, target) -> Outcome:
+        """What a connection drag from ``source`` released on ``target`` would do."""
+        call = self._connection(source, target)
+        if isinstance(call, str):
+            return call
+        edit, args = call
+        if edit == "cable":
+            end, far = args
+            nic_id, _, port = end.rpartition(":")
+            return ops.cable(self.topo, nic_id, int(port), far)
+        if edit == "uplink":
+            return ops.uplink(self.topo, *args)
+        return ops.attach(self.topo, *args, defaults=self.defaults)
+
+    def connect_problem(self, source, target) -> str | None:
+        """Why ``connect_plan`` would refuse, or None: the same checks without building the
+        command (a drag asks this for every target in view, and on every hover)."""
+        call = self._connection(source, target)
+        if isinstance(call, str):
+            return call
+        edit, args = call
+        if edit in ("cable", "uplink"):
+            return checks.cable_problem(self.topo, *args)
+        vm_id, mode, device_id, _port = args
+        return checks.attach_problem(self.topo, vm_id, mode, device_id)
 
     def connect(self, source, target) -> str | None:
         """Connect what a drag started on (port, handle) to what it ended on."""
@@ -169,22 +198,21 @@ class Editor:
             return item.element_id
         return None
 
-    def _cable_from_port(self, end: str, target) -> Outcome:
+    def _cable_from_port(self, end: str, target) -> tuple[str, tuple] | str:
         if isinstance(target, PortItem):
             return checks.sentence(checks.PORT_TO_PORT)
         far = self._top_id(target)
         if far is None:
             return "Release the cable on a switch or a network."
-        nic_id, _, port = end.rpartition(":")
-        return ops.cable(self.topo, nic_id, int(port), far)
+        return "cable", (end, far)
 
-    def _uplink(self, source_id: str, target) -> Outcome:
+    def _uplink(self, source_id: str, target) -> tuple[str, tuple] | str:
         if isinstance(target, PortItem):
             return self._cable_from_port(target.end, self.scene.top_items.get(source_id))
         far = self._top_id(target)
         if far is None:
             return "Release the uplink on another switch or a network."
-        return ops.uplink(self.topo, source_id, far)
+        return "uplink", (source_id, far)
 
     def _device_of(self, target, mode: str | None) -> tuple[str, str, int] | str:
         """(mode, device id, port) a VM connection released on ``target`` asks for."""
@@ -208,15 +236,25 @@ class Editor:
         """Give a VM a new vNIC on a VF (SR-IOV), a NIC port (via the vSwitch) or a whole NIC (passthrough)."""
         return self.run(self.attach_plan(vm_id, target, mode))
 
-    def vnic_plan(self, vm_id: str, index: int, target) -> Outcome | None:
-        """What releasing the dragged end of vNIC ``index`` of a VM on ``target`` would do
-        (None: where it already ends). On a NIC port a vSwitch vNIC keeps its mode
-        (paravirtual or emulated)."""
+    def _vnic_device(self, vm_id: str, index: int, target) -> tuple[str, str, int] | str:
+        """(mode, device, port) for vNIC ``index`` released on ``target``: on a NIC port a
+        vSwitch vNIC keeps its mode (paravirtual or emulated)."""
         vm = self.topo.elements.get(vm_id)
         mode = None
         if isinstance(vm, VM) and 0 <= index < len(vm.vnics) and vm.vnics[index].mode in ("paravirtual", "emulated"):
             mode = vm.vnics[index].mode
-        return self.attach_plan(vm_id, target, mode=mode, index=index)
+        return self._device_of(target, mode)
+
+    def vnic_plan(self, vm_id: str, index: int, target) -> Outcome | None:
+        """What releasing the dragged end of vNIC ``index`` of a VM on ``target`` would do
+        (None: where it already ends)."""
+        device = self._vnic_device(vm_id, index, target)
+        return device if isinstance(device, str) else ops.retarget(self.topo, vm_id, index, *device)
+
+    def vnic_problem(self, vm_id: str, index: int, target) -> str | None:
+        """Why ``vnic_plan`` would not move the vNIC, or None (no command is built)."""
+        device = self._vnic_device(vm_id, index, target)
+        return device if isinstance(device, str) else ops.retarget_problem(self.topo, vm_id, index, *device)
 
     def retarget_vnic(self, vm_id: str, index: int, target) -> str | None:
         """Move an existing vNIC to what its dragged end was released on."""
@@ -236,6 +274,13 @@ class Editor:
         if new_end is None:
             return "Release the cable's end on a switch, a network or a NIC port."
         return ops.retarget_cable(self.topo, link_id, moved_end, new_end)
+
+    def retarget_cable_problem(self, link_id: str, moved_end: str, target) -> str | None:
+        """Why ``retarget_cable_plan`` would not re-patch the cable, or None."""
+        new_end = self.end_of(target)
+        if new_end is None:
+            return "Release the cable's end on a switch, a network or a NIC port."
+        return ops.retarget_cable_problem(self.topo, link_id, moved_end, new_end)
 
     def retarget_cable(self, link_id: str, moved_end: str, target) -> str | None:
         """Re-patch a cable: its end ``moved_end`` goes to what it was released on."""

@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
 Z_TARGETS, Z_FEEDBACK, Z_LINE, Z_HANDLES = 98.0, 99.0, 100.0, 101.0
 HANDLE_PX = 5.0  # radius of a re-target grip, in screen pixels at any zoom
 HIGHLIGHT_LIMIT = 4000  # candidates looked at for the drag-start highlight (only what is in view)
+GRIP_LIMIT = 64  # selected lines beyond which no grips are drawn (Select All on a large design)
 
 
 def is_overlay(item: QGraphicsItem) -> bool:
@@ -216,21 +217,14 @@ class TargetHighlight:
         self.item: _OverlayPath | None = None
         self.targets: list[QGraphicsItem] = []
 
-    def show(self, kinds: tuple[type, ...], plan: Callable[[QGraphicsItem], object],
-             accept: Callable[[QGraphicsItem], bool] = lambda item: True) -> None:
+    def show(self, candidates: Iterable[QGraphicsItem], problem: Callable[[QGraphicsItem], str | None]) -> None:
+        """Frame each candidate ``problem`` has nothing against (None: the release is accepted)."""
         self.clear()
-        view = self.view
-        scene = view.design_scene()
-        area = view.mapToScene(view.viewport().rect()).boundingRect()
         path = QPainterPath()
-        looked = 0
-        for item in scene.items(area, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if not isinstance(item, kinds) or is_overlay(item) or not accept(item):
-                continue
-            looked += 1
-            if looked > HIGHLIGHT_LIMIT:
+        for looked, item in enumerate(candidates):
+            if looked >= HIGHLIGHT_LIMIT:
                 break
-            if isinstance(plan(item), Command):
+            if problem(item) is None:
                 self.targets.append(item)
                 path.addRoundedRect(item.sceneBoundingRect().adjusted(-2, -2, 2, 2), 4, 4)
         if not self.targets:
@@ -245,7 +239,7 @@ class TargetHighlight:
         self.item.setBrush(fill)
         self.item.setZValue(Z_TARGETS)
         self.item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        scene.addItem(self.item)
+        self.view.design_scene().addItem(self.item)
 
     def target_ids(self) -> set[str]:
         out = set()
@@ -276,13 +270,51 @@ def _server_of(item) -> ServerItem | None:
     return item
 
 
+# What a drag may be released on, among what is drawn in ``area`` (the viewport, in scene
+# coordinates). Found from the scene's lists of top-level items and each drawn server's
+# child items, not by asking the scene for everything in the area.
+def _drawn(item: QGraphicsItem) -> bool:
+    return item.isVisible() and item.effectiveOpacity() > 0.01
+
+
+def tops_in(scene, area: QRectF) -> Iterable[QGraphicsItem]:
+    """The switches and networks drawn in ``area``."""
+    for item in scene.top_items.values():
+        if isinstance(item, (SwitchItem, NetworkItem)) and _drawn(item) and item.sceneBoundingRect().intersects(area):
+            yield item
+
+
+def detailed_servers_in(scene, area: QRectF) -> Iterable[ServerItem]:
+    """Servers drawn in detail (their NICs, VFs and guests shown) in ``area``."""
+    for item in scene.top_items.values():
+        if isinstance(item, ServerItem) and item.built and item.level == "detail" and not item.collapsed \
+                and _drawn(item) and item.sceneBoundingRect().intersects(area):
+            yield item
+
+
+def ports_in(scene, area: QRectF) -> Iterable[QGraphicsItem]:
+    for server in detailed_servers_in(scene, area):
+        for port in server.built_port_items().values():
+            if port.sceneBoundingRect().intersects(area):
+                yield port
+
+
+def devices_in(server: ServerItem | None, area: QRectF) -> Iterable[QGraphicsItem]:
+    """A server's VFs, NIC ports and NICs in ``area`` (what its guests may use)."""
+    if server is None or not server.built or server.level != "detail" or server.collapsed:
+        return
+    for group in (server.vf_items, server.built_port_items(), server.nic_items):
+        for item in group.values():
+            if item.sceneBoundingRect().intersects(area):
+                yield item
+
+
 # ------------------------------------------------------------- connection drags
 class _LineDrag(Interaction):
     """What a connection and a re-target share: a rubber line from a fixed point to the
     pointer, the valid targets highlighted at the start, the one under the pointer
     framed green or red, and the release running the plan."""
 
-    kinds: tuple[type, ...] = ()
     prompt = ""
 
     def __init__(self, view: "DesignView", anchor: QPointF) -> None:
@@ -293,7 +325,11 @@ class _LineDrag(Interaction):
         self.highlight = TargetHighlight(view)
 
     # What a subclass says.
-    def plan(self, target) -> object:  # pragma: no cover - abstract
+    def candidates(self, area: QRectF) -> Iterable[QGraphicsItem]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def problem(self, target) -> str | None:  # pragma: no cover - abstract
+        """Why a release on ``target`` would be refused; None when it is accepted."""
         raise NotImplementedError
 
     def run(self, target) -> str | None:  # pragma: no cover - abstract
@@ -303,13 +339,12 @@ class _LineDrag(Interaction):
         """Items under the pointer that are not a target (the source itself)."""
         return False
 
-    def same_server(self, item) -> bool:
-        return True
-
     def start(self) -> None:
         self.line = _rubber_line(self.view, self.anchor)
         if self.editor is not None:
-            self.highlight.show(self.kinds, self.plan, self.same_server)
+            view = self.view
+            area = view.mapToScene(view.viewport().rect()).boundingRect()
+            self.highlight.show((i for i in self.candidates(area) if not self.ignored(i)), self.problem)
         self.status(self.prompt)
 
     def target_at(self, scene_pos: QPointF):
@@ -332,8 +367,7 @@ class _LineDrag(Interaction):
             self.view.viewport().setCursor(Qt.CursorShape.CrossCursor)
             QToolTip.hideText()
             return True
-        plan = self.plan(target)
-        reason = plan if isinstance(plan, str) else None
+        reason = self.problem(target)
         self.feedback.show(target.sceneBoundingRect(), reason)
         if reason:
             QToolTip.showText(event.globalPosition().toPoint(), reason, self.view.viewport())
@@ -374,14 +408,20 @@ class ConnectInteraction(_LineDrag):
         self.source = source
         owner = getattr(source, "owner", None)
         if isinstance(source, PortItem):
-            self.kinds = (SwitchItem, NetworkItem)
             self.prompt = "Release on a switch or a network to cable the port (Esc cancels)."
         elif isinstance(owner, VmItem):
-            self.kinds = (VfItem, PortItem, NicItem)
             self.prompt = "Release on a VF (SR-IOV), a NIC port (vSwitch) or a NIC (passthrough) to add a vNIC (Esc cancels)."
         else:
-            self.kinds = (SwitchItem, NetworkItem, PortItem)
             self.prompt = "Release on a switch, a network or a NIC port to connect (Esc cancels)."
+
+    def candidates(self, area: QRectF) -> Iterable[QGraphicsItem]:
+        owner = getattr(self.source, "owner", None)
+        if isinstance(owner, VmItem):  # a guest's devices are on its own server
+            yield from devices_in(_server_of(owner), area)
+            return
+        yield from tops_in(self.scene, area)
+        if not isinstance(self.source, PortItem):
+            yield from ports_in(self.scene, area)
 
     def start(self) -> None:
         super().start()
@@ -395,14 +435,8 @@ class ConnectInteraction(_LineDrag):
     def ignored(self, item) -> bool:
         return item is self.source or item is getattr(self.source, "owner", None)
 
-    def same_server(self, item) -> bool:
-        owner = getattr(self.source, "owner", None)
-        if isinstance(owner, VmItem):  # a guest's devices are on its own server
-            return _server_of(item) is _server_of(owner)
-        return True
-
-    def plan(self, target):
-        return self.editor.connect_plan(self.source, target)
+    def problem(self, target) -> str | None:
+        return self.editor.connect_problem(self.source, target)
 
     def run(self, target) -> str | None:
         return self.editor.connect(self.source, target)
@@ -440,14 +474,12 @@ class RetargetInteraction(_LineDrag):
         topo = view.editor.topo if view.editor is not None else None
         if end.link_id is not None:
             port_end = split_port_end(end.end or "") is not None
-            self.kinds = (PortItem,) if port_end else (SwitchItem, NetworkItem, PortItem)
             link = topo.links.get(end.link_id) if topo is not None else None
             fixed = link.other_end(end.end or "") if link is not None else ""
             self.fixed_end = fixed
             self.prompt = (f"Release on {'a free NIC port' if port_end else 'another switch or network'} to "
                            f"re-patch cable {end.link_id} (Esc cancels).")
         else:
-            self.kinds = (VfItem, PortItem, NicItem)
             self.fixed_end = ""
             self.prompt = (f"Release on a VF, a NIC port or a NIC to move vNIC {end.index} of {end.vm_id} "
                            "(Esc cancels).")
@@ -482,11 +514,21 @@ class RetargetInteraction(_LineDrag):
         return split is None and getattr(item, "element_id", None) == self.fixed_end and \
             isinstance(item, (SwitchItem, NetworkItem, HandleItem))
 
-    def same_server(self, item) -> bool:
+    def candidates(self, area: QRectF) -> Iterable[QGraphicsItem]:
         end = self.target_end
-        if end.vm_id is None:
-            return not self.ignored(item)
-        return _server_of(item) is _server_of(self.scene.element_item(end.vm_id))
+        if end.vm_id is not None:
+            yield from devices_in(_server_of(self.scene.element_item(end.vm_id)), area)
+            return
+        if split_port_end(end.end or "") is None:  # a switch or network end
+            yield from tops_in(self.scene, area)
+        if split_port_end(end.end or "") is not None or split_port_end(self.fixed_end) is None:
+            yield from ports_in(self.scene, area)  # a port end, or an uplink's end onto a port
+
+    def problem(self, target) -> str | None:
+        end = self.target_end
+        if end.link_id is not None:
+            return self.editor.retarget_cable_problem(end.link_id, end.end, target)
+        return self.editor.vnic_problem(end.vm_id, end.index, target)
 
     def plan(self, target):
         end = self.target_end
@@ -494,14 +536,15 @@ class RetargetInteraction(_LineDrag):
             return self.editor.retarget_cable_plan(end.link_id, end.end, target)
         return self.editor.vnic_plan(end.vm_id, end.index, target)
 
-    def run(self, target) -> str | None:
-        plan = self.plan(target)
-        if plan is None:
-            return None
+    def _apply(self, plan) -> str | None:
         error = self.editor.run(plan)
         if error is None and self.target_end.link_id is not None and hasattr(plan, "link"):
             self.scene.select_ids([plan.link.id])  # the re-patched cable stays selected (its grips with it)
         return error
+
+    def run(self, target) -> str | None:
+        plan = self.plan(target)
+        return None if plan is None else self._apply(plan)
 
     def finish(self, target) -> None:
         if target is None:
@@ -511,7 +554,7 @@ class RetargetInteraction(_LineDrag):
         if plan is None:
             self.status("It already ends there; nothing changed.")
             return
-        error = self.run(target)
+        error = self._apply(plan)
         end = self.target_end
         self.status(error or (f"Cable re-patched to {self.editor.end_of(target)}." if end.link_id
                               else f"vNIC {end.index} of {end.vm_id} moved to {target.element_id}."))
@@ -805,7 +848,10 @@ class EndHandles:
             return []
         out: list[LineEnd] = []
         topo = scene.topology
-        for item in scene.selectedItems():
+        selected = [item for item in scene.selectedItems() if isinstance(item, (CableItem, VmItem))]
+        if len(selected) > GRIP_LIMIT:
+            return []  # grips are for re-patching a few lines, not for a whole selected design
+        for item in selected:
             if isinstance(item, CableItem):
                 link = topo.links.get(item.link_id)
                 if link is None or len(item.polyline) < 2:
