@@ -237,6 +237,28 @@ def test_retarget_cable_onto_a_cabled_port_is_refused_and_onto_itself_is_nothing
     assert ops.retarget_cable(t, "host1n1:0--tor", "tor", "tor") is None
 
 
+def test_the_problem_checks_agree_with_the_edits():
+    """The drag asks ``retarget_problem`` / ``retarget_cable_problem`` for every target in
+    view; they refuse exactly what the edits refuse, with the same sentence."""
+    t = design()
+    run(ops.add_element(t, "vf", parent="host1n1", port=0))  # host1n1v2, free
+    for args in [("vf", "host1n1v2"), ("vf", "host1n1v1"), ("paravirtual", "host1n1", 1),
+                 ("passthrough", "host1n1"), ("paravirtual", "host2n1", 0)]:
+        edit, problem = ops.retarget(t, "vm2", 0, *args), ops.retarget_problem(t, "vm2", 0, *args)
+        assert (problem is None) == isinstance(edit, Command), args
+        if isinstance(edit, str):
+            assert edit == problem
+    assert ops.retarget(t, "vm2", 0, "paravirtual", "host1n1", 0) is None
+    assert ops.retarget_problem(t, "vm2", 0, "paravirtual", "host1n1", 0) == "vNIC 0 of vm2 already uses host1n1."
+    for new_end in ["lan", "wan", "host1n1:1", "host2n1:0", "host1", "tor"]:
+        edit = ops.retarget_cable(t, "host1n1:0--tor", "tor", new_end)
+        problem = ops.retarget_cable_problem(t, "host1n1:0--tor", "tor", new_end)
+        assert (problem is None) == isinstance(edit, Command), new_end
+        if isinstance(edit, str):
+            assert edit == problem
+    assert ops.retarget_cable_problem(t, "host1n1:0--tor", "tor", "tor") == "Cable host1n1:0--tor already ends at tor."
+
+
 # ----------------------------------------------------------------- deleting
 def test_delete_and_restore():
     t = design()
