@@ -416,3 +416,17 @@ class _FakePress:
 
     def position(self):
         return QPointF(0, 0)
+
+
+def test_no_grips_for_a_large_selection(window):
+    """Grips are for re-patching a few lines: Select All on a design with many cables
+    draws none (and costs nothing per cable)."""
+    from designer.model.elements import Link
+    from designer.ui.canvas.interactions import GRIP_LIMIT
+    count = GRIP_LIMIT + 1
+    use_design(window, [Switch(id="sw1", x=0, y=0), Switch(id="sw2", x=600, y=0)],
+               [Link(a="sw1", b="sw2", id=f"up{i}") for i in range(count)])
+    window.scene.select_ids([f"up{i}" for i in range(GRIP_LIMIT)])
+    assert len(grips(window)) == 2 * GRIP_LIMIT
+    window.scene.select_ids([f"up{i}" for i in range(count)])
+    assert grips(window) == {}
