@@ -184,8 +184,8 @@ class Editor:
         edit, args = call
         if edit in ("cable", "uplink"):
             return checks.cable_problem(self.topo, *args)
-        vm_id, mode, device_id, _port = args
-        return checks.attach_problem(self.topo, vm_id, mode, device_id)
+        vm_id, mode, device_id, port = args
+        return checks.attach_problem(self.topo, vm_id, mode, device_id, port=port)
 
     def connect(self, source, target) -> str | None:
         """Connect what a drag started on (port, handle) to what it ended on."""

@@ -100,6 +100,14 @@ CASES = [
     Case("add-nothing", lambda t: ops.add_elements(t, []), ()),
     Case("add-taken-id", lambda t: ops.add_elements(t, [Network(id="r2")]), ("network", "r2")),
     # ------------------------------------------------------- connecting (ops)
+    Case("repatch-no-such-cable", lambda t: ops.retarget_cable_problem(t, "ghost--tor", "tor", "wan"),
+         ("ghost--tor",)),
+    Case("repatch-no-such-end", lambda t: ops.retarget_cable_problem(t, "host1n1:0--tor", "wan", "lan"),
+         ("host1n1:0--tor", "wan")),
+    Case("repatch-onto-same-end", lambda t: ops.retarget_cable_problem(t, "host1n1:0--tor", "tor", "tor"),
+         ("host1n1:0--tor", "tor")),
+    Case("retarget-onto-where-it-is", lambda t: ops.retarget_problem(t, "vm1", 0, "vf", "host1n1v1"),
+         ("vm1", "host1n1v1")),
     Case("retarget-no-such-vnic", lambda t: ops.retarget(t, "vm4", 0, "paravirtual", "host1n1"), ("vm4", "0")),
     Case("detach-no-such-vnic", lambda t: ops.detach_vnic(t, "vm1", 3), ("vm1", "3")),
     # ------------------------------------------------- deleting, fields (ops)
