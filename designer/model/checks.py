@@ -104,6 +104,21 @@ def free_switch_ports(topo: "Topology", switch_id: str) -> int:
 
 # ---------------------------------------------------------------- attaching
 ATTACH_MODES = ("vf", "paravirtual", "emulated", "passthrough")
+# The attach rules' words, shared with the design rules (``rules.check_design``) that find
+# the same faults in a loaded file, so a refusal and a problem say the same thing.
+ONE_GUEST_PER_VF = "a VF serves one guest"
+WHOLE_DEVICE = "passthrough needs the whole device"
+
+
+def other_server(device: str, host: str | None, vm_id: str, vm_host: str) -> str:
+    """A vNIC's device (``device`` is "VF v0" or "NIC n0") on another server than its guest
+    (``foreign-device``)."""
+    return f"{device} belongs to server {host}; VM {vm_id} runs on {vm_host}"
+
+
+def no_iommu(server_id: str, nic_id: str) -> str:
+    """Passthrough on a server with VT-d off (``passthrough-no-iommu``)."""
+    return f"server {server_id} has VT-d (iommu) disabled, so NIC {nic_id} cannot be passed through"
 
 
 def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
@@ -127,20 +142,20 @@ def attach_problem(topo: "Topology", vm_id: str, mode: str, device_id: str,
         nic = topo.elements.get(device.parent)
         host = nic.parent if isinstance(nic, Nic) else None
         if host != vm.parent:
-            return f"VF {device.id} belongs to server {host}; VM {vm_id} runs on {vm.parent}."
+            return sentence(other_server(f"VF {device.id}", host, vm_id, vm.parent))
         if users:
-            return f"VF {device.id} is already used by VM {users[0][0].id}; a VF serves one guest."
+            return f"VF {device.id} is already used by VM {users[0][0].id}; {ONE_GUEST_PER_VF}."
         return None
     if not isinstance(device, Nic):
         return f"A {mode} vNIC uses a NIC; {device_id} is not one."
     if device.parent != vm.parent:
-        return f"NIC {device.id} belongs to server {device.parent}; VM {vm_id} runs on {vm.parent}."
+        return sentence(other_server(f"NIC {device.id}", device.parent, vm_id, vm.parent))
     if mode == "passthrough":
         server = topo.elements.get(vm.parent)
         if isinstance(server, Server) and not server.iommu:
-            return f"Server {server.id} has VT-d (iommu) disabled, so NIC {device.id} cannot be passed through."
+            return sentence(no_iommu(server.id, device.id))
         if users or topo.vfs_of(device.id):
-            return f"NIC {device.id} is already in use (vNICs or VFs); passthrough needs the whole device."
+            return f"NIC {device.id} is already in use (vNICs or VFs); {WHOLE_DEVICE}."
         return None
     if not 0 <= port < device.ports:
         return f"NIC {device.id} has no port {port} (its ports are 0–{device.ports - 1})."

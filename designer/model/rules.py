@@ -13,7 +13,8 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .elements import Nic, Server, split_port_end
+from . import checks
+from .elements import VM, Nic, Server, Switch, VirtualFunction, split_port_end
 from .racks import describe, members_by_rack, span, span_text
 from .topology import Topology
 
@@ -70,9 +71,10 @@ def check_design(topo: Topology) -> list[Problem]:
     vf_count: dict[str, int] = defaultdict(int)
     vf_port_count: dict[tuple[str, int], int] = defaultdict(int)
     for element in elements.values():
-        if element.KIND == "vf":
-            vf_count[element.parent] += 1  # type: ignore[attr-defined]
-            nic = elements[element.parent]  # type: ignore[attr-defined]
+        if isinstance(element, VirtualFunction):
+            vf_count[element.parent] += 1
+            nic = elements[element.parent]
+            assert isinstance(nic, Nic)  # the model keeps a VF inside a NIC
             if not nic.sriov:
                 found.append(problem("sriov-disabled", element.id,
                                      f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
@@ -105,42 +107,45 @@ def check_design(topo: Topology) -> list[Problem]:
                                  f"NIC {nic_id} has {count} VFs but supports at most {nic.max_vfs}."))
     for (nic_id, port), count in vf_port_count.items():
         nic = elements[nic_id]
-        if 0 < nic.max_vfs_per_port < count:  # type: ignore[attr-defined]
+        assert isinstance(nic, Nic)
+        if 0 < nic.max_vfs_per_port < count:
             found.append(problem("vf-limit", nic_id,
                                  f"Port {port} of NIC {nic_id} has {count} VFs but the NIC allows at most "
-                                 f"{nic.max_vfs_per_port} per port."))  # type: ignore[attr-defined]
+                                 f"{nic.max_vfs_per_port} per port."))
 
     vf_users: dict[str, list[tuple[str, int]]] = defaultdict(list)
     nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
     for vm in elements.values():
-        if vm.KIND != "vm":
+        if not isinstance(vm, VM):
             continue
         server = vm.parent
-        for index, vnic in enumerate(vm.vnics):  # type: ignore[attr-defined]
+        for index, vnic in enumerate(vm.vnics):
             mode = vnic.mode
+            who = f"VM {vm.id} vNIC {index}"
             if mode == "vf":
                 if not vnic.vf:
                     continue
                 vf = elements[vnic.vf]
+                assert isinstance(vf, VirtualFunction)  # the model checks what a vNIC refers to
                 vf_users[vf.id].append((vm.id, index))
-                nic = elements[vf.parent]
-                if nic.parent != server:
+                vf_nic = elements[vf.parent]
+                assert isinstance(vf_nic, Nic)
+                if vf_nic.parent != server:
                     found.append(problem("foreign-device", vm.id,
-                                         f"VM {vm.id} vNIC {index} uses VF {vf.id} of server {nic.parent}, "
-                                         f"but runs on server {server}."))
+                                         f"{who}: {checks.other_server(f'VF {vf.id}', vf_nic.parent, vm.id, server)}."))
                 continue
             if vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
                 found.append(problem("floor-above-cap", vm.id,
-                                     f"VM {vm.id} vNIC {index} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
+                                     f"{who} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
                                      f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
             if not vnic.nic:
                 continue
             nic = elements[vnic.nic]
-            who = f"VM {vm.id} vNIC {index}"
+            assert isinstance(nic, Nic)
             nic_users[nic.id].append((who, mode))
             if nic.parent != server:
                 found.append(problem("foreign-device", vm.id,
-                                     f"{who} uses NIC {nic.id} of server {nic.parent}, but runs on server {server}."))
+                                     f"{who}: {checks.other_server(f'NIC {nic.id}', nic.parent, vm.id, server)}."))
             if vnic.port >= nic.ports:
                 found.append(problem("bad-port", vm.id,
                                      f"{who} uses port {vnic.port} of NIC {nic.id}, which has only ports "
@@ -149,13 +154,13 @@ def check_design(topo: Topology) -> list[Problem]:
                 host = elements.get(nic.parent)
                 if isinstance(host, Server) and not host.iommu:
                     found.append(problem("passthrough-no-iommu", vm.id,
-                                         f"{who} passes NIC {nic.id} through, but server {host.id} has VT-d "
-                                         f"(iommu) disabled."))
-    for vf_id, users in vf_users.items():
-        if len(users) > 1:
-            names = ", ".join(f"VM {vm_id} vNIC {index}" for vm_id, index in users)
+                                         f"{who}: {checks.no_iommu(host.id, nic.id)}."))
+    for vf_id, vf_vnics in vf_users.items():
+        if len(vf_vnics) > 1:
+            names = ", ".join(f"VM {vm_id} vNIC {index}" for vm_id, index in vf_vnics)
             found.append(problem("vf-shared", vf_id,
-                                 f"VF {vf_id} is used by {len(users)} vNICs ({names}); a VF serves one guest."))
+                                 f"VF {vf_id} is used by {len(vf_vnics)} vNICs ({names}); "
+                                 f"{checks.ONE_GUEST_PER_VF}."))
     for nic_id, users in nic_users.items():
         passthrough = [who for who, mode in users if mode == "passthrough"]
         if not passthrough:
@@ -169,7 +174,7 @@ def check_design(topo: Topology) -> list[Problem]:
                 detail.append(f"{len(topo.vfs_of(nic_id))} VF(s)")
             found.append(problem("passthrough-shared", nic_id,
                                  f"NIC {nic_id} is passed through to {passthrough[0]} but is also used by "
-                                 f"{' and '.join(detail)}."))
+                                 f"{' and '.join(detail)}; {checks.WHOLE_DEVICE}."))
 
     # Cables per switch, and parallel cables between the same two nodes.
     nic_cables: dict[str, int] = defaultdict(int)
@@ -177,7 +182,7 @@ def check_design(topo: Topology) -> list[Problem]:
     for link in topo.links.values():
         for end, other in ((link.a, link.b), (link.b, link.a)):
             if split_port_end(end) is not None and end not in elements and other in elements \
-                    and elements[other].KIND == "switch":
+                    and isinstance(elements[other], Switch):
                 nic_cables[other] += 1
         if link.a in elements and link.b in elements:
             pairs[frozenset((link.a, link.b))].append(link.id)

@@ -23,6 +23,7 @@ from designer.model import (
     VNic,
     check_design,
 )
+from designer.model import checks
 from designer.solver import solve
 
 
@@ -170,6 +171,55 @@ def test_foreign_device_vf():
     t.add(VM(id="guest", parent="h2", vnics=[VNic(mode="vf", vf="v0", tx_gbps=1)]))
     assert only(t, "foreign-device").element == "guest"
 
+
+
+# The attach rules are worded once (designer/model/checks.py): a file holding a fault the
+# editor refuses to build reports it in the words the refusal uses.
+def _words(text: str) -> str:
+    return text.rstrip(".").lower()
+
+
+def _rule_clause(text: str) -> str:
+    """The rule a sentence ends on, after its last semicolon ("a VF serves one guest")."""
+    return text.rstrip(".").rsplit("; ", 1)[-1]
+
+
+def test_foreign_device_says_what_attaching_says():
+    t = base()
+    t.add(Server(id="h2"))
+    t.add(VirtualFunction(id="v0", parent="h1n0"))
+    t.add(VM(id="guest", parent="h2", vnics=[VNic(mode="vf", vf="v0"), VNic(mode="emulated", nic="h1n0")]))
+    found = {p.message for p in check_design(t) if p.code == "foreign-device"}
+    for index, (mode, device) in enumerate((("vf", "v0"), ("emulated", "h1n0"))):
+        refusal = checks.attach_problem(t, "guest", mode, device, ignore=("guest", index))
+        assert refusal is not None
+        assert f"vm guest vnic {index}: {_words(refusal)}" in {_words(m) for m in found}
+
+
+def test_passthrough_no_iommu_says_what_attaching_says():
+    t = base()
+    t.set_field("h1", "iommu", False)
+    t.add(VM(id="db", parent="h1", vnics=[VNic(mode="passthrough", nic="h1n0")]))
+    refusal = checks.attach_problem(t, "db", "passthrough", "h1n0", ignore=("db", 0))
+    assert refusal is not None
+    assert _words(refusal) in _words(only(t, "passthrough-no-iommu").message)
+
+
+def test_vf_shared_and_passthrough_shared_end_on_the_attach_rule():
+    t = base()
+    t.add(VirtualFunction(id="v0", parent="h1n0"))
+    t.add(VM(id="a", parent="h1", vnics=[VNic(mode="vf", vf="v0")]))
+    t.add(VM(id="b", parent="h1", vnics=[VNic(mode="vf", vf="v0")]))
+    refusal = checks.attach_problem(t, "b", "vf", "v0", ignore=("b", 0))
+    assert refusal is not None
+    assert _rule_clause(only(t, "vf-shared").message) == _rule_clause(refusal) == checks.ONE_GUEST_PER_VF
+
+    t = base()
+    t.add(VM(id="db", parent="h1", vnics=[VNic(mode="passthrough", nic="h1n0")]))
+    t.add(VM(id="web", parent="h1", vnics=[VNic(mode="emulated", nic="h1n0")]))
+    refusal = checks.attach_problem(t, "db", "passthrough", "h1n0", ignore=("db", 0))
+    assert refusal is not None
+    assert _rule_clause(only(t, "passthrough-shared").message) == _rule_clause(refusal) == checks.WHOLE_DEVICE
 
 def test_bad_port_on_vf():
     t = base()
