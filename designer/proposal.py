@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model.elements import Nic, Server, Switch, VirtualFunction, split_port_end
+from .model.elements import VM, Link, Nic, Server, Switch, VirtualFunction, split_port_end
 from .model.racks import members, span
 from .model.topology import Topology
 from .solver.flows import MODE_NAMES
@@ -189,7 +189,7 @@ def guarantee_table(topo: Topology, solution) -> Table:
     for f in np.flatnonzero(fs.min_gbps > 0).tolist():
         vm = topo.elements.get(fs.vm_ids[f])
         index = int(fs.vnic_index[f])
-        vnic = vm.vnics[index] if vm is not None and index < len(vm.vnics) else None  # type: ignore[attr-defined]
+        vnic = vm.vnics[index] if isinstance(vm, VM) and index < len(vm.vnics) else None
         hardware, device = "—", None
         if vnic is not None:
             device = vnic.device()
@@ -268,23 +268,32 @@ def server_type_text(key: tuple) -> str:
     return (f"{cores} cores, {_gbps(vmm)} VMM I/O cores, {'VT-d' if iommu else 'no VT-d'}, {height} U; {nic_text}")
 
 
-def cable_speed(topo: Topology, link) -> float:
+def cable_speed(topo: Topology, link: Link) -> float:
     """The speed a cable runs at, as the solver takes it."""
     if link.gbps is not None:
         return float(link.gbps)
-    ends = [link.a, link.b]
-    nic_end = next((e for e in ends if split_port_end(e) and split_port_end(e)[0] in topo.elements), None)
-    if nic_end is None:
+    found = _nic_end(topo, link)
+    if found is None:
         return DEFAULT_SWITCH_LINK_GBPS
-    nic = topo.elements[split_port_end(nic_end)[0]]
+    nic_end, nic = found
     far = topo.elements.get(link.other_end(nic_end))
-    speed = float(nic.port_gbps)  # type: ignore[attr-defined]
+    speed = float(nic.port_gbps)
     if isinstance(far, Switch):
         speed = min(speed, float(far.port_gbps))
     return speed
 
 
-def cable_kind(topo: Topology, link) -> str:
+def _nic_end(topo: Topology, link: Link) -> tuple[str, Nic] | None:
+    """A cable's NIC-port end and its NIC (the first, as ``a`` before ``b``), if it has one."""
+    for end in (link.a, link.b):
+        split = split_port_end(end)
+        nic = topo.elements.get(split[0]) if split is not None else None
+        if isinstance(nic, Nic):
+            return end, nic
+    return None
+
+
+def cable_kind(topo: Topology, link: Link) -> str:
     """NIC–switch, NIC–network, switch–switch or switch–network."""
     kinds = []
     for end in (link.a, link.b):
@@ -355,8 +364,8 @@ def bill_of_materials(topo: Topology) -> BillOfMaterials:
         per_port = Counter(v.port for v in vfs)
         ports = ", ".join(f"port {p}: {n}" for p, n in sorted(per_port.items())) or "—"
         guaranteed = sum(1 for v in vfs if v.min_gbps > 0)
-        server = topo.server_of(nic.id)
-        vf_rows.append([nic.id, nic_model(nic), server.id if server is not None else "—", str(len(vfs)),
+        host = topo.server_of(nic.id)
+        vf_rows.append([nic.id, nic_model(nic), host.id if host is not None else "—", str(len(vfs)),
                         str(nic.max_vfs) if nic.sriov else "no SR-IOV", ports, str(guaranteed)])
     vfs_table = Table("Virtual functions per NIC",
                       ["NIC", "Model", "Server", "VFs", "Max VFs", "Per port", "With minimum"],

@@ -92,7 +92,7 @@ def to_mxfile(title: str, shapes: list[Shape], edges: list[Edge], *, page_name: 
                           pageWidth=_num(round(width)), pageHeight=_num(round(height)), math="0", shadow="0")
     root = ET.SubElement(model, "root")
     ET.SubElement(root, "mxCell", id="0")
-    ET.SubElement(root, "mxCell", id="1", parent="0")
+    ET.SubElement(root, "mxCell", {"id": "1", "parent": "0"})
 
     # Containers before their contents: draw.io needs a parent defined before a child.
     for shape in _parents_first(shapes, by_id):
@@ -100,8 +100,8 @@ def to_mxfile(title: str, shapes: list[Shape], edges: list[Edge], *, page_name: 
         attrs = {"id": shape.id, "value": shape.label, "style": style_text(shape.style), "vertex": "1",
                  "parent": shape.parent or "1"}
         cell = ET.SubElement(root, "mxCell", attrs)
-        ET.SubElement(cell, "mxGeometry", x=_num(shape.x - ox), y=_num(shape.y - oy), width=_num(shape.w),
-                      height=_num(shape.h), **{"as": "geometry"})
+        ET.SubElement(cell, "mxGeometry", {"x": _num(shape.x - ox), "y": _num(shape.y - oy), "width": _num(shape.w),
+                                           "height": _num(shape.h), "as": "geometry"})
     for edge in edges:
         ox, oy = origin(edge.parent)
         attrs = {"id": edge.id, "value": edge.label, "style": style_text(_pinned(edge, by_id)), "edge": "1",
@@ -111,14 +111,14 @@ def to_mxfile(title: str, shapes: list[Shape], edges: list[Edge], *, page_name: 
         if edge.target:
             attrs["target"] = edge.target
         cell = ET.SubElement(root, "mxCell", attrs)
-        geometry = ET.SubElement(cell, "mxGeometry", relative="1", **{"as": "geometry"})
+        geometry = ET.SubElement(cell, "mxGeometry", {"relative": "1", "as": "geometry"})
         if edge.points:
             (sx, sy), (tx, ty) = edge.points[0], edge.points[-1]
-            ET.SubElement(geometry, "mxPoint", x=_num(sx - ox), y=_num(sy - oy), **{"as": "sourcePoint"})
-            ET.SubElement(geometry, "mxPoint", x=_num(tx - ox), y=_num(ty - oy), **{"as": "targetPoint"})
+            ET.SubElement(geometry, "mxPoint", {"x": _num(sx - ox), "y": _num(sy - oy), "as": "sourcePoint"})
+            ET.SubElement(geometry, "mxPoint", {"x": _num(tx - ox), "y": _num(ty - oy), "as": "targetPoint"})
             inner = edge.points[1:-1]
             if inner:
-                array = ET.SubElement(geometry, "Array", **{"as": "points"})
+                array = ET.SubElement(geometry, "Array", {"as": "points"})
                 for x, y in inner:
                     ET.SubElement(array, "mxPoint", x=_num(x - ox), y=_num(y - oy))
     ET.indent(mxfile)

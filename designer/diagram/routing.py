@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Set as AbstractSet
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 Point = tuple[float, float]
 Polyline = list[Point]
+K = TypeVar("K", bound=Hashable)  # what a BoxIndex's boxes are keyed by
+KeySet = set  # the builtin, for annotations in BoxIndex (whose ``set`` method hides it there)
 
 CLEARANCE = 3.0  # how close a routed line may pass a box it does not belong to
 STUB = 10.0  # a cable runs straight out of its socket or landing this far before turning
@@ -128,13 +131,13 @@ def simplify(points: Iterable[Point]) -> Polyline:
 
 
 # ------------------------------------------------------------------ obstacles
-class BoxIndex:
+class BoxIndex(Generic[K]):
     """The boxes lines must avoid, in a uniform grid of cells for quick look-ups."""
 
     def __init__(self, cell: float = CELL) -> None:
         self.cell = cell
-        self.boxes: dict[Hashable, Box] = {}
-        self._cells: dict[tuple[int, int], set[Hashable]] = {}
+        self.boxes: dict[K, Box] = {}
+        self._cells: dict[tuple[int, int], KeySet[K]] = {}
 
     def _span(self, box: Box) -> Iterable[tuple[int, int]]:
         c = self.cell
@@ -142,7 +145,7 @@ class BoxIndex:
             for j in range(math.floor(box.top / c), math.floor(box.bottom / c) + 1):
                 yield i, j
 
-    def set(self, key: Hashable, box: Box) -> None:
+    def set(self, key: K, box: Box) -> None:
         old = self.boxes.get(key)
         if old == box:
             return
@@ -152,7 +155,7 @@ class BoxIndex:
         for cell in self._span(box):
             self._cells.setdefault(cell, set()).add(key)
 
-    def remove(self, key: Hashable) -> None:
+    def remove(self, key: K) -> None:
         box = self.boxes.pop(key, None)
         if box is None:
             return
@@ -163,10 +166,10 @@ class BoxIndex:
                 if not members:
                     del self._cells[cell]
 
-    def _near(self, x0: float, y0: float, x1: float, y1: float) -> set[Hashable]:
+    def _near(self, x0: float, y0: float, x1: float, y1: float) -> KeySet[K]:
         c = self.cell
         cells = self._cells
-        keys: set[Hashable] = set()
+        keys: KeySet[K] = set()
         j0, j1 = math.floor(y0 / c), math.floor(y1 / c) + 1
         for i in range(math.floor(x0 / c), math.floor(x1 / c) + 1):
             for j in range(j0, j1):
@@ -175,10 +178,10 @@ class BoxIndex:
                     keys |= members
         return keys
 
-    def near(self, area: Box) -> set[Hashable]:
+    def near(self, area: Box) -> KeySet[K]:
         return self._near(area.x, area.y, area.x + area.w, area.y + area.h)
 
-    def in_area(self, area: Box) -> list[tuple[Hashable, Box]]:
+    def in_area(self, area: Box) -> list[tuple[K, Box]]:
         x0, y0, x1, y1 = area.x, area.y, area.x + area.w, area.y + area.h
         out = []
         boxes = self.boxes
@@ -352,13 +355,13 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
             scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail, yc))
     scored.sort()
     ends_beside: bool | None = None
-    for _, _, path, yc in scored:
+    for _, _, path, sideways_y in scored:
         if index.path_blocked(path[1:-1]):
             continue
-        if yc is not None:  # checked only for the few shapes that get this far
+        if sideways_y is not None:  # checked only for the few shapes that get this far
             if ends_beside is None:
                 ends_beside = beside_corridor(sa[0], a, b) or beside_corridor(sb[0], b, a)
-            if ends_beside or crowded(sa[0], sa[1], yc) or crowded(sb[0], yc, sb[1]):
+            if ends_beside or crowded(sa[0], sa[1], sideways_y) or crowded(sb[0], sideways_y, sb[1]):
                 continue
         return simplify(path)
     found = _grid_route(index, a, b, lane)
@@ -524,7 +527,7 @@ class CableLayout:
     """
 
     def __init__(self) -> None:
-        self.index = BoxIndex()
+        self.index: BoxIndex[Hashable] = BoxIndex()
         self.ellipses: set[Hashable] = set()
         self.ports: dict[str, Port] = {}
         self._server_ports: dict[Hashable, set[str]] = {}
@@ -537,7 +540,7 @@ class CableLayout:
         self.approach: dict[Hashable, float] = {}  # cable -> the x its slot was ordered by
         self._at_box: dict[Hashable, set[Hashable]] = {}
         self._at_server: dict[Hashable, set[Hashable]] = {}
-        self._drawn = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
+        self._drawn: BoxIndex[tuple[Hashable, int]] = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
 
     # ---------------------------------------------------------------- building
     def set_box(self, key: Hashable, box: Box, *, ellipse: bool = False) -> None:
@@ -649,7 +652,7 @@ class CableLayout:
         self._store(link_id, candidate[::-1] if a == key else candidate)
         return True
 
-    def _approaches(self, key: Hashable, skip: set[Hashable] = frozenset()) -> dict[Hashable, float]:
+    def _approaches(self, key: Hashable, skip: AbstractSet[Hashable] = frozenset()) -> dict[Hashable, float]:
         """Per cable at a box: the x where its last horizontal run toward its slot
         starts (the slot's own x when it climbs straight into it)."""
         out = {}
@@ -758,9 +761,9 @@ class CableLayout:
         # Sources further away take corridor lanes further from the box they climb
         # beside, so they pass outside the cables that joined the corridor higher up.
         edge = {1: box.bottom, -1: box.top}
-        ports = {k: self._port_end(k)[1] for k in slots}
+        ports = {k: port for k in slots if (port := self._port_end(k)[1]) is not None}
         depth = {k: (slots[k].direction, round(abs(sources[k][1] - edge[slots[k].direction]) / 20.0))
-                 for k in slots if ports[k] is not None}
+                 for k in ports}
         for direction in (1, -1):
             levels = sorted({d for dr, d in depth.values() if dr == direction})
             rank = {d: i for i, d in enumerate(levels)}

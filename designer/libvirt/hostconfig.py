@@ -20,9 +20,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from ..model.elements import VM, Nic, Server, VirtualFunction, VNic, is_valid_netdev
+from ..model.elements import VM, Element, Nic, Server, VirtualFunction, VNic, is_valid_netdev
 from ..model.topology import Topology
 from .importer import EMULATED_MODELS, SOFTWARE_TYPES
 from .scan import RACKIO_NS
@@ -179,7 +180,7 @@ def server_script(topo: Topology, server: Server, design: str, date: str,
             users = _vf_users(topo, vf)
             who = ", ".join(f"{vm.id} vNIC {i}" for vm, i in users) or "no guest"
             lines.append(f"# VF {index} = {_comment(vf.id)}: {_comment(who)}")
-            info = vf.extra.get("libvirt") if isinstance(vf.extra.get("libvirt"), dict) else {}
+            info = _libvirt_info(vf)
             if info.get("pool"):
                 lines.append(f"# (from VF pool {_comment(info['pool'])}: libvirt picks the guest's VF when it "
                              f"starts; these rates are for VF {index})")
@@ -218,7 +219,8 @@ def server_script(topo: Topology, server: Server, design: str, date: str,
                 lines.append(f"# VF {index}: no rate this driver can set")
             # The rates the script sets (empty: none set), as the ip link line has them.
             set_rates = dict(zip(params[::2], params[1::2]))
-            for vm, i in users or [(None, None)]:
+            guests: list[tuple[VM | None, int | None]] = [*users] if users else [(None, None)]  # a row even unused
+            for vm, i in guests:
                 rows.append([server.id, nic.id, str(plan.port), plan.pf if not plan.placeholder else "",
                              str(index), vf.id, vm.id if vm else "", "" if i is None else str(i),
                              set_rates.get("min_tx_rate", ""), set_rates.get("max_tx_rate", ""), "; ".join(notes)])
@@ -250,7 +252,7 @@ def _pci_attrs(text: str) -> str | None:
 def guest_snippet(topo: Topology, vm: VM, design: str, date: str, plans: dict[tuple[str, int], PortPlan],
                   shared: frozenset[str] | None = None) -> str:
     shared = shared_addresses(topo) if shared is None else shared
-    name = vm.extra.get("libvirt", {}).get("name") if isinstance(vm.extra.get("libvirt"), dict) else None
+    name = _libvirt_info(vm).get("name")
     name = name if isinstance(name, str) and name else vm.id
     out = [
         "<?xml version='1.0' encoding='UTF-8'?>",
@@ -303,9 +305,14 @@ def _address_still_true(topo: Topology, vf: VirtualFunction, position: int, shar
     return info["address"] not in (shared_addresses(topo) if shared is None else shared)
 
 
-def _libvirt_info(vnic: VNic) -> dict:
-    info = vnic.extra.get("libvirt")
-    return info if isinstance(info, dict) else {}
+def _libvirt_info(owner: Element | VNic) -> dict[str, Any]:
+    """What the import kept of the libvirt XML (``extra["libvirt"]``), or nothing."""
+    return _dict_at(owner.extra, "libvirt")
+
+
+def _dict_at(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    value = mapping.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[str, int], PortPlan],
@@ -327,7 +334,7 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
         if plan is not None and not plan.placeholder:
             meta["pf"] = plan.pf
         meta["vf_index"] = str(position)
-        vf_info = vf.extra.get("libvirt") if isinstance(vf.extra.get("libvirt"), dict) else {}
+        vf_info = _libvirt_info(vf)
         if isinstance(vf_info.get("pool"), str):
             return [f"<!-- vNIC {index}: a VF from pool {_comment(vf_info['pool'])} ({_comment(vf.id)}) -->",
                     "<interface type='network'>", *mac_line,
@@ -382,8 +389,8 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
         else:
             kind, source = "network", {"network": "default"}
             lines.append("<!-- the design gives this vNIC no NIC: libvirt's default network stands in -->")
-    model = "virtio" if vnic.mode == "paravirtual" else (
-        info.get("model") if info.get("model") in EMULATED_MODELS else "e1000")
+    model: str = "virtio" if vnic.mode == "paravirtual" else (
+        info["model"] if info.get("model") in EMULATED_MODELS else "e1000")
     lines.append(f"<!-- vNIC {index}: {vnic.mode}"
                  f"{', uplink NIC ' + _comment(vnic.nic) + ' port ' + str(vnic.port) if vnic.nic else ''} -->")
     lines.append(f"<interface type={quoteattr(kind)}>")
@@ -391,7 +398,7 @@ def _device(topo: Topology, vm: VM, index: int, vnic: VNic, plans: dict[tuple[st
     if source:
         lines.append(f"  <source{_attrs({k: v for k, v in source.items() if isinstance(v, str)})}/>")
     lines.append(f"  <model type={quoteattr(model)}/>")
-    kept = info.get("bandwidth") if isinstance(info.get("bandwidth"), dict) else {}
+    kept = _dict_at(info, "bandwidth")
     outbound = dict(kept.get("outbound", {})) if isinstance(kept.get("outbound"), dict) else {}
     inbound = dict(kept.get("inbound", {})) if isinstance(kept.get("inbound"), dict) else {}
     if vnic.max_gbps > 0:

@@ -434,12 +434,12 @@ class _HostBuilder:
                 vf_info["index"] = index
             else:
                 card.port(port).loose.append(((0, address), vf))
-        elif pool is None and self.card_for_meta(meta) is not None:
-            card, port = self.card_for_meta(meta)  # type: ignore[misc]
-            index = _whole(meta.get("vf_index"))
-            if index is not None and index not in card.port(port).fixed:
-                card.port(port).fixed[index] = vf
-                vf_info["index"] = index
+        elif pool is None and (named := self.card_for_meta(meta)) is not None:
+            card, port = named
+            meta_index = _whole(meta.get("vf_index"))
+            if meta_index is not None and meta_index not in card.port(port).fixed:
+                card.port(port).fixed[meta_index] = vf
+                vf_info["index"] = meta_index
             else:
                 card.port(port).loose.append(((2, len(card.port(port).loose)), vf))
         elif pool is not None:
@@ -591,10 +591,10 @@ class _HostBuilder:
                 port = card.ports[port_index]
                 slots: dict[int, VirtualFunction] = dict(port.fixed)
                 free = 0
-                for _, vf in sorted(port.loose, key=lambda item: item[0]):
+                for _, loose_vf in sorted(port.loose, key=lambda item: item[0]):
                     while free in slots:
                         free += 1
-                    slots[free] = vf
+                    slots[free] = loose_vf
                 top = max(slots) + 1 if slots else 0
                 spares = 0
                 for index in range(top):
@@ -715,9 +715,9 @@ def read_rates(path: str, vms: list[VM]) -> None:
     except OSError as exc:
         raise LibvirtError(f"{path} cannot be read: {exc.strerror or exc}") from None
     by_name: dict[str, VM] = {}
-    for vm in vms:
-        by_name.setdefault(vm.id, vm)
-        by_name.setdefault(vm.extra.get("libvirt", {}).get("name", vm.id), vm)
+    for guest in vms:
+        by_name.setdefault(guest.id, guest)
+        by_name.setdefault(guest.extra.get("libvirt", {}).get("name", guest.id), guest)
     seen: set[tuple[str, int]] = set()
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row or all(not cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
@@ -767,8 +767,8 @@ def _place(topo: Topology | None, servers: list[tuple[Server, list[Nic], int]]) 
                 continue
             width = 240.0
             if isinstance(element, Server):
-                nics = [nic_size(n.ports, {}) for n in topo.nics_of(element.id)]
-                width = server_layout(nics, len(topo.vms_of(element.id)))["width"]
+                sizes = [nic_size(n.ports, {}) for n in topo.nics_of(element.id)]
+                width = server_layout(sizes, len(topo.vms_of(element.id)))["width"]
             rights.append(element.x + width)
             tops.append(element.y or 0.0)
         if rights:

@@ -8,6 +8,7 @@ file's kind is told by its root element: ``<domain>`` (``virsh dumpxml``), ``<de
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
@@ -177,12 +178,12 @@ def _node_device(root: Element, file: str, host: HostFiles) -> None:
                     device.vf_addresses = [a for a in (from_attributes(x) for x in sub.findall("address")) if a]
                 elif sub.get("type") == "phys_function":
                     device.phys_function = from_attributes(sub.find("address"))
-            for link in cap.findall("pci-express/link"):
-                speed, width = _float(link.get("speed")), _int(link.get("width"))
+            for pcie_link in cap.findall("pci-express/link"):
+                speed, width = _float(pcie_link.get("speed")), _int(pcie_link.get("width"))
                 if speed is not None and width is not None:
-                    if link.get("validity") == "cap":
+                    if pcie_link.get("validity") == "cap":
                         device.link_cap = (speed, width)
-                    elif link.get("validity") == "sta":
+                    elif pcie_link.get("validity") == "sta":
                         device.link_sta = (speed, width)
             host.pci.append(device)
             return
@@ -235,7 +236,7 @@ def _network(root: Element, file: str) -> NetworkDef:
     return network
 
 
-def scan_paths(paths: list[str | os.PathLike], host_name: str | None) -> list[HostFiles]:
+def scan_paths(paths: Sequence[str | os.PathLike[str]], host_name: str | None) -> list[HostFiles]:
     """Group the given files and folders into hosts: a folder is one host named after it;
     loose files belong to ``host_name`` (default ``host``). With ``host_name`` every path
     goes to that one host."""

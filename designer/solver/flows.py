@@ -230,6 +230,7 @@ def compile_flows(topo: Topology) -> FlowSet:
         """Route from a NIC port to a network: (tx resources, rx resources), or a
         sentence saying why there is none. Computed once per port and network."""
         link = topo.cable_at(nic.id, port)
+        route: tuple[list[int], list[int]] | str
         if link is None:
             route = f"port {port} of NIC {nic.id} has no cable"
         else:
@@ -281,12 +282,14 @@ def compile_flows(topo: Topology) -> FlowSet:
                 vm_ids.append(vm.id)
             mode = vnic.mode
             route_id = -1
-            nic = None
+            nic: Nic | None = None
             enforced = 1.0
             if mode == "vf":
                 vf = elements.get(vnic.vf) if vnic.vf else None
                 if isinstance(vf, VirtualFunction):
-                    nic = elements[vf.parent]
+                    vf_nic = elements[vf.parent]
+                    assert isinstance(vf_nic, Nic)  # the model keeps a VF inside a NIC
+                    nic = vf_nic
                     port = vf.port
                     floor_req, cap_req = vf.min_gbps, vf.max_gbps
                     # What the driver cannot enforce does not bind the flow (SPEC §9): an
@@ -298,7 +301,8 @@ def compile_flows(topo: Topology) -> FlowSet:
                 else:
                     port, floor_req, cap_req = 0, 0.0, 0.0
             else:
-                nic = elements.get(vnic.nic) if vnic.nic else None
+                device = elements.get(vnic.nic) if vnic.nic else None
+                nic = device if isinstance(device, Nic) else None  # the model lets a vNIC name only a NIC
                 port = vnic.port
                 floor_req, cap_req = vnic.min_gbps, vnic.max_gbps
             if nic is None:
@@ -319,21 +323,21 @@ def compile_flows(topo: Topology) -> FlowSet:
                     key = (nic.id, port, network)
                     found = route_of_key.get(key)
                     if found is None:
-                        route = port_route(nic, port, network)
-                        if route.__class__ is str:
-                            found = route
+                        new_route = port_route(nic, port, network)
+                        if isinstance(new_route, str):
+                            found = new_route
                         else:
                             found = len(routes)
-                            routes.append(route)  # type: ignore[arg-type]
+                            routes.append(new_route)
                         route_of_key[key] = found
-                    if found.__class__ is str:
+                    if isinstance(found, str):
                         if topo.cable_at(nic.id, port) is None:
                             unwired.setdefault((nic.id, port), []).append(vm.id)
                         else:
                             problems.append(problem("no-route", vm.id,
                                                     f"VM {vm.id} vNIC {index} cannot reach network {network}: {found}."))
                     else:
-                        route_id = found  # type: ignore[assignment]
+                        route_id = found
             rows.append((vm_pos, index, mode_codes[mode], tx_d, rx_d, floor_req, cap_req, vnic.weight,
                          vnic.packet_bytes, route_id, 1.0 if (nic is not None and nic.vmdq) else 0.0,
                          server_index[server_id], enforced))
@@ -351,13 +355,13 @@ def compile_flows(topo: Topology) -> FlowSet:
     flow_dir = np.tile(np.array([0, 1], dtype=np.int8), n_vnics)[has]
     col = table[flow_vnic]
     is_tx = flow_dir == 0
-    mode = col[:, 2].astype(np.int8)
+    flow_mode = col[:, 2].astype(np.int8)
     demand = np.where(is_tx, col[:, 3], col[:, 4])
     min_gbps = np.where(is_tx, col[:, 5], 0.0)
     floor_enforced = col[:, 12] > 0
     max_gbps = np.where(is_tx & (col[:, 6] > 0), col[:, 6], np.inf)
     tau_by_code = np.array([tau[m] for m in MODE_CODES], dtype=np.float64)
-    kappa = tau_by_code[mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
+    kappa = tau_by_code[flow_mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
     kappa = np.where(~is_tx & (col[:, 10] > 0), kappa * vmdq_factor, kappa)
     route = col[:, 9].astype(np.int64)
     routed = route >= 0
@@ -403,7 +407,7 @@ def compile_flows(topo: Topology) -> FlowSet:
         vm=col[:, 0].astype(np.int64),
         vnic_index=col[:, 1].astype(np.int64),
         direction=flow_dir,
-        mode=mode,
+        mode=flow_mode,
         demand=demand,
         min_gbps=min_gbps,
         floor_enforced=floor_enforced,

@@ -279,14 +279,14 @@ def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,
         admission=admission, problems=problems, rounds=rounds,
     )
     missed = np.flatnonzero(~solution.floor_met & routed)
-    for f in missed:
+    for f in missed.tolist():
         problems.append(problem(
             "floor-missed", flows.vm_id(f),
             f"{flows.flow_id(f)} gets {rate[f]:.6g} Gbit/s, below its guaranteed {floor[f]:.6g} Gbit/s."))
     problems.extend(_saturation_problems(flows, solution, scale))
     for sid in flows.server_ids:
-        r = flows.server_vmm_resource.get(sid)
-        solution.server_vmm_cores[sid] = float(load[r]) if r is not None else 0.0
+        vmm = flows.server_vmm_resource.get(sid)
+        solution.server_vmm_cores[sid] = float(load[vmm]) if vmm is not None else 0.0
         server = topo.elements.get(sid)
         solution.vmm_capacity[sid] = float(getattr(server, "vmm_io_cores", 0.0))
     return solution
