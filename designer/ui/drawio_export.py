@@ -35,7 +35,7 @@ def _c(color) -> str:
 
 def _base(fill, stroke=None, **extra) -> dict:
     out = {"rounded": 1, "whiteSpace": "wrap", "html": 1, "fillColor": _c(fill),
-           "strokeColor": _c(stroke if stroke is not None else style.OUTLINE), "fontColor": _c(style.TEXT)}
+           "strokeColor": _c(stroke if stroke is not None else style.current().outline), "fontColor": _c(style.current().text)}
     out.update(extra)
     return out
 
@@ -62,10 +62,10 @@ def build_cells(scene, topology: Topology, options) -> tuple[list[Shape], list[E
         elif isinstance(item, SwitchItem):
             label = _html(item.title, f"{item.detail} · {item.ports_used}/{item.ports} ports used")
             shapes.append(Shape(element_cell(element_id), label, item.x(), item.y(), item.W, item.H,
-                                _base(style.KIND_COLORS["switch"], arcSize=10, fontSize=10)))
+                                _base(style.current().kind_colors["switch"], arcSize=10, fontSize=10)))
         elif isinstance(item, NetworkItem):
             shapes.append(Shape(element_cell(element_id), _html(item.title, item.subtitle), item.x(), item.y(),
-                                item.W, item.H, _base(style.KIND_COLORS["network"], ellipse="", fontSize=10)))
+                                item.W, item.H, _base(style.current().kind_colors["network"], ellipse="", fontSize=10)))
     known = {s.id for s in shapes}
     for link_id, cable in scene.cables.items():
         if not cable.isVisible() or not cable.polyline:
@@ -92,37 +92,37 @@ def _server(item: ServerItem, shapes: list[Shape], edges: list[Edge]) -> None:
         return r.x(), r.y(), r.width(), r.height()
 
     shapes.append(Shape(sid, escape(item.title), ox, oy, item.width, item.height,
-                        _base(style.KIND_COLORS["server"], container=1, collapsible=0, recursiveResize=0,
+                        _base(style.current().kind_colors["server"], container=1, collapsible=0, recursiveResize=0,
                               arcSize=2, absoluteArcSize=1, verticalAlign="bottom", align="left",
                               spacingLeft=PAD, spacingBottom=8, fontStyle=1, fontSize=13)))
     budget, used = item.vmm_budget, item.vmm_cores
     frac = (used / budget) if budget > 0 else (1.0 if used > 0 else 0.0)
     gauge_text = f"VMM {used:.2f} / {budget:g} cores" if item.vmm_solved else f"VMM budget {budget:g} cores"
-    fill = style.utilization_color(frac) if item.vmm_solved and frac > 0 else style.FOOTER
+    fill = style.utilization_color(frac) if item.vmm_solved and frac > 0 else style.current().footer
     shapes.append(Shape(f"vmm-{item.element_id}", escape(gauge_text), ox + item.width - GAUGE_W - PAD,
                         oy + item.footer_y + 9, GAUGE_W, 16,
                         _base(fill, fontSize=8, fontStyle=1, arcSize=20), parent=sid))
     vs = item.vswitch_rect
     vs_id = f"vs-{item.element_id}"
     shapes.append(Shape(vs_id, "vSwitch · VMM", ox + vs.x(), oy + vs.y(), vs.width(), vs.height(),
-                        _base(style.VSWITCH_FILL, style.MODE_COLORS["paravirtual"], dashed=1, arcSize=30,
-                              fontColor=_c(style.VSWITCH_TEXT), fontStyle=1, fontSize=8), parent=sid))
+                        _base(style.current().vswitch_fill, style.MODE_COLORS["paravirtual"], dashed=1, arcSize=30,
+                              fontColor=_c(style.current().vswitch_text), fontStyle=1, fontSize=8), parent=sid))
     for nic_id, nic in item.nic_items.items():
         x, y, w, h = scene_rect(nic, QRectF(0, 0, nic.width, nic.height))
         n = nic.nic
         shapes.append(Shape(element_cell(nic_id), _html(n.model or n.id, f"{n.id} · {n.ports}×{n.port_gbps:g}G"),
-                            x, y, w, h, _base(style.KIND_COLORS["nic"], container=1, collapsible=0,
+                            x, y, w, h, _base(style.current().kind_colors["nic"], container=1, collapsible=0,
                                               verticalAlign="top", fontSize=8, arcSize=6), parent=sid))
         for vf_id, vf in nic.vf_items.items():
             vx, vy, vw, vh = scene_rect(vf, vf.rect)
             shapes.append(Shape(element_cell(vf_id), escape(vf.short), vx, vy, vw, vh,
-                                _base(style.KIND_COLORS["vf"] if vf.used else style.SURFACE,
+                                _base(style.current().kind_colors["vf"] if vf.used else style.current().surface,
                                       style.MODE_COLORS["vf"], fontSize=7, arcSize=15,
                                       fontStyle=1 if vf.min_gbps > 0 else 0),
                                 parent=element_cell(nic_id)))
         for p, port in nic.ports.items():
             centre = port.scenePos()
-            fill = port.color if (port.wired and port.color is not None) else style.SURFACE
+            fill = port.color if (port.wired and port.color is not None) else style.current().surface
             shapes.append(Shape(port_cell(f"{nic_id}:{p}"), "", centre.x() - SOCKET_R, centre.y() - SOCKET_R,
                                 2 * SOCKET_R, 2 * SOCKET_R, _base(fill, ellipse="", aspect="fixed"),
                                 parent=element_cell(nic_id)))
@@ -130,7 +130,7 @@ def _server(item: ServerItem, shapes: list[Shape], edges: list[Edge]) -> None:
         x, y = vm.scenePos().x(), vm.scenePos().y()
         ov = vm.overlay
         lines = [vm.title]
-        stroke = style.OUTLINE
+        stroke = style.current().outline
         if ov is not None and ov.has_flows:
             lines.append(f"↑{style.format_gbps(ov.tx_rate)}/{ov.tx_demand:.3g}  "
                          f"↓{style.format_gbps(ov.rx_rate)}/{ov.rx_demand:.3g} G")
@@ -138,7 +138,7 @@ def _server(item: ServerItem, shapes: list[Shape], edges: list[Edge]) -> None:
                 lines.append(("✓ " if ov.floor_met else "✗ ") + f"min {style.format_gbps(ov.floor)} G")
             stroke = vm._badge_color()
         shapes.append(Shape(element_cell(vm_id), _html(*lines), x, y, VM_W, VM_H,
-                            _base(style.KIND_COLORS["vm"], stroke, fontSize=8, arcSize=10), parent=sid))
+                            _base(style.current().kind_colors["vm"], stroke, fontSize=8, arcSize=10), parent=sid))
     known = {s.id for s in shapes}
     for att in item.attachments + item.buses:
         points = [(ox + px, oy + py) for px, py in att.polyline]
@@ -170,10 +170,10 @@ def _legend(x: float, y: float, utilization: bool) -> tuple[list[Shape], list[Ed
     size = legend_size(utilization)
     group = Shape("legend", "", x, y, size.width(), size.height(), {"group": ""})
     shapes = [group, Shape("legend-frame", "", x, y, size.width(), size.height(),
-                           _base(style.SURFACE, style.LEGEND_FRAME, arcSize=6, absoluteArcSize=1), parent="legend")]
+                           _base(style.current().surface, style.current().legend_frame, arcSize=6, absoluteArcSize=1), parent="legend")]
     edges: list[Edge] = []
     text = {"text": "", "html": 1, "align": "left", "verticalAlign": "middle", "fontSize": 9,
-            "fontColor": _c(style.TEXT), "strokeColor": "none", "fillColor": "none"}
+            "fontColor": _c(style.current().text), "strokeColor": "none", "fillColor": "none"}
     top = y
     if utilization:
         shapes.append(Shape("legend-scale-title", "Utilisation of ports, PCIe and links · VMM gauge",
@@ -185,7 +185,7 @@ def _legend(x: float, y: float, utilization: bool) -> tuple[list[Shape], list[Ed
         shapes.append(Shape("legend-full", "", x + 246, y + 22, 34, 14,
                             {"fillColor": _c(style.SATURATED_COLOR), "strokeColor": "none"}, parent="legend"))
         shapes.append(Shape("legend-scale-labels", "0 %  …  50 %  …  90 %  |  100 % full", x + 10, y + 35, 280, 12,
-                            dict(text, fontSize=8, fontColor=_c(style.MUTED_TEXT)), parent="legend"))
+                            dict(text, fontSize=8, fontColor=_c(style.current().muted_text)), parent="legend"))
         top = y + LEGEND_SCALE_H
     lx, ly = x + 10, top + 8
     for mode in ("vf", "passthrough", "paravirtual", "emulated"):
@@ -229,7 +229,7 @@ def drawio_bytes(topology: Topology, solution, options) -> tuple[bytes, QSizeF]:
                          + _html(meta, summary, options.notes.strip()))
                 shapes.append(Shape("title", label, area.left(), area.top() - 90.0, max(area.width(), 380.0), 80.0,
                                     {"text": "", "html": 1, "align": "left", "verticalAlign": "top",
-                                     "whiteSpace": "wrap", "fontSize": 10, "fontColor": _c(style.TEXT),
+                                     "whiteSpace": "wrap", "fontSize": 10, "fontColor": _c(style.current().text),
                                      "strokeColor": "none", "fillColor": "none"}))
                 area = area.united(QRectF(area.left(), area.top() - 90.0, 380.0, 80.0))
             data = to_mxfile(topology.title or "Untitled design", shapes, edges)

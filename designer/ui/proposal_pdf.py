@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSizeF, Qt
@@ -68,6 +69,7 @@ def _font(points: float, bold: bool = False, italic: bool = False) -> QFont:
     return font
 
 
+TextColor = Literal["text", "muted_text"]  # a field of style.Palette, read when the page is painted
 WRAP = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
 
 
@@ -148,10 +150,10 @@ class ProposalDocument:
         height = self._measure(text, font, self.body.width())
         self._room(height + 40)
         rect = QRectF(self.body.left(), self.y, self.body.width(), height + 1)
-        self._add(partial(_draw_text, rect, text, font, "TEXT"))
+        self._add(partial(_draw_text, rect, text, font, "text"))
         self.y += height + (8 if points >= 13 else 5)
 
-    def _text(self, text: str, points: float = BODY_PT, color: str = "TEXT", bold: bool = False,
+    def _text(self, text: str, points: float = BODY_PT, color: TextColor = "text", bold: bool = False,
               indent: float = 0.0, gap: float = 5.0, italic: bool = False) -> None:
         if not text:
             return
@@ -194,9 +196,9 @@ class ProposalDocument:
                 self._new_page()
             self._heading(table.title)
             if table.note:
-                self._text(table.note, SMALL_PT, "MUTED_TEXT", gap=4)
+                self._text(table.note, SMALL_PT, "muted_text", gap=4)
         if not table.rows:
-            self._text("(none)", SMALL_PT, "MUTED_TEXT", gap=10)
+            self._text("(none)", SMALL_PT, "muted_text", gap=10)
             return
 
         def header() -> None:
@@ -209,7 +211,7 @@ class ProposalDocument:
         for i, (row, height) in enumerate(zip(table.rows, heights)):
             if self.y + height > self.body.bottom():
                 self._new_page()
-                self._text(f"{table.title} (continued)", 9, "MUTED_TEXT", bold=True, gap=4)
+                self._text(f"{table.title} (continued)", 9, "muted_text", bold=True, gap=4)
                 header()
             fill = STRIPE_FILL if i % 2 else None
             self._add(partial(_draw_row, lefts, widths, self.y, height, row, font, table.numeric, fill, False))
@@ -274,12 +276,12 @@ class ProposalDocument:
         placed = options[landscape]
         self._section(title, landscape=landscape)
         if note:
-            self._text(note, SMALL_PT, "MUTED_TEXT", gap=6)
+            self._text(note, SMALL_PT, "muted_text", gap=6)
         shown = [i for i in range(len(placed.tiles)) if _tile_has_content(page, placed.tiles[i])]
         for count, index in enumerate(shown or [0]):
             if count:
                 self._new_page(landscape)
-                self._text(f"{title} (continued)", 9, "MUTED_TEXT", bold=True, gap=6)
+                self._text(f"{title} (continued)", 9, "muted_text", bold=True, gap=6)
             rect = QRectF(self.body.left(), self.y, self.body.width(), self.body.bottom() - self.y - 14)
             self._add(partial(_paint_tile, rect, placed, index, page))
             if placed.tiled:
@@ -333,7 +335,7 @@ class ProposalDocument:
         meta = [self.date]
         if opts.author.strip():
             meta.insert(0, f"Prepared by {opts.author.strip()}")
-        self._text(" · ".join(meta), 10, "MUTED_TEXT", gap=16)
+        self._text(" · ".join(meta), 10, "muted_text", gap=16)
         if prop.notes:
             self._text(prop.notes, 10, gap=18)
         verdict = prop.verdict
@@ -366,7 +368,7 @@ class ProposalDocument:
         self._chart_room(CHART_ROW_H * len(rows) + 60)
         self._heading("Resource utilisation")
         self._text(f"The {len(rows)} most utilised of {len(table)} resources; hatching marks the share "
-                   "reserved by guarantees.", SMALL_PT, "MUTED_TEXT")
+                   "reserved by guarantees.", SMALL_PT, "muted_text")
         bars = [(table.ids[r], float(table.utilization[r]), float(table.reserved[r] / table.capacity[r])
                  if table.capacity[r] > 0 else 0.0) for r in rows]
         self._bar_chart(bars)
@@ -375,7 +377,7 @@ class ProposalDocument:
         self._chart_room(CHART_ROW_H * len(vmm.servers) + 76)
         self._heading("VMM load per server")
         self._text("Cores each VMM spends on I/O by attachment mode; the black tick is the server's budget.",
-                   SMALL_PT, "MUTED_TEXT")
+                   SMALL_PT, "muted_text")
         self._vmm_chart(vmm)
 
         from ..solver.sweep import sweep
@@ -387,7 +389,7 @@ class ProposalDocument:
                  f"{' …' if len(result.first_saturated) > 3 else ''}." if result.first_saturation is not None
                  else f"Nothing saturates up to ×{SWEEP_TO:g}.")
         self._text(f"Every demand scaled from 0 to ×{SWEEP_TO:g} in {SWEEP_STEPS} steps. {first}",
-                   SMALL_PT, "MUTED_TEXT")
+                   SMALL_PT, "muted_text")
         series = [("Peak utilisation (%)", [r.peak_utilization * 100 for r in result.rows]),
                   ("VMM cores spent on I/O", [r.vmm_cores for r in result.rows]),
                   ("Guarantees missed", [float(r.guarantees_missed) for r in result.rows])]
@@ -415,7 +417,7 @@ class ProposalDocument:
         while bars:
             if not first:
                 self._new_page()
-                self._text("Resource utilisation (continued)", 9, "MUTED_TEXT", bold=True)
+                self._text("Resource utilisation (continued)", 9, "muted_text", bold=True)
             rows = max(1, int((self.body.bottom() - 16 - self.y) // CHART_ROW_H))
             chunk, bars = bars[:rows], bars[rows:]
             rect = QRectF(self.body.left(), self.y, self.body.width(), CHART_ROW_H * len(chunk) + 16)
@@ -426,7 +428,7 @@ class ProposalDocument:
     def _vmm_chart(self, vmm) -> None:
         order = list(range(len(vmm.servers)))
         if not order:
-            self._text("(no servers)", SMALL_PT, "MUTED_TEXT")
+            self._text("(no servers)", SMALL_PT, "muted_text")
             return
         top = max(float(np.max(vmm.budget)) if vmm.budget.size else 0.0, float(np.max(vmm.total)), 1e-9)
         label_w = min(160.0, self.body.width() * 0.25)
@@ -436,7 +438,7 @@ class ProposalDocument:
         while order:
             if not first:
                 self._new_page()
-                self._text("VMM load per server (continued)", 9, "MUTED_TEXT", bold=True)
+                self._text("VMM load per server (continued)", 9, "muted_text", bold=True)
             self._room(CHART_ROW_H * 3 + legend_h + 16)
             rows = max(1, int((self.body.bottom() - legend_h - 16 - self.y) // CHART_ROW_H))
             chunk, order = order[:rows], order[rows:]
@@ -468,7 +470,7 @@ class ProposalDocument:
         w = size.width()
         rect = QRectF(MARGIN, MARGIN - 4, w - 2 * MARGIN, 14)
         painter.setFont(_font(SMALL_PT, True))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         metrics = QFontMetricsF(painter.font())
         date_w = metrics.horizontalAdvance(self.date) + 8
         title = metrics.elidedText(self.proposal.title, Qt.TextElideMode.ElideRight, rect.width() - date_w)
@@ -485,7 +487,7 @@ class ProposalDocument:
         painter.drawLine(QPointF(MARGIN, y - 4), QPointF(w - MARGIN, y - 4))
         rect = QRectF(MARGIN, y, w - 2 * MARGIN, 14)
         painter.setFont(_font(SMALL_PT))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         left = "RackIO Designer proposal"
         if self.options.author.strip():
             left = f"Prepared by {self.options.author.strip()} · {self.date}"
@@ -539,11 +541,12 @@ class ProposalDocument:
 
 
 # ------------------------------------------------------------------- painters
-def _color(name: str) -> QColor:
-    return QColor(getattr(style, name))
+def _color(name: TextColor) -> QColor:
+    """A text colour of the palette painting now (the page is recorded before it is painted)."""
+    return QColor(getattr(style.current(), name))
 
 
-def _draw_text(rect: QRectF, text: str, font: QFont, color: str, painter: QPainter) -> None:
+def _draw_text(rect: QRectF, text: str, font: QFont, color: TextColor, painter: QPainter) -> None:
     painter.setFont(font)
     painter.setPen(_color(color))
     painter.drawText(rect, WRAP, text)
@@ -561,7 +564,7 @@ def _draw_row(lefts, widths, y, height, cells, font, numeric, fill, is_header, p
     painter.setFont(font)
     for i, (left, width, text) in enumerate(zip(lefts, widths, cells)):
         rect = QRectF(left + CELL_PAD, y + CELL_PAD, width - 2 * CELL_PAD, height - 2 * CELL_PAD)
-        color = style.TEXT
+        color = style.current().text
         if not is_header and text in ("NO", "SATURATED", "unsupported by driver"):
             color = UNSOUND_COLOR
         painter.setPen(color)
@@ -594,7 +597,7 @@ def _draw_contents(rect: QRectF, sections: list[tuple[str, int]], painter: QPain
     for title, page in sections[1:]:
         if y + metrics.height() > rect.bottom():
             break
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         line = QRectF(rect.left(), y, rect.width(), metrics.height())
         painter.drawText(line, int(Qt.AlignmentFlag.AlignLeft), title)
         painter.drawText(line, int(Qt.AlignmentFlag.AlignRight), str(page + 1))
@@ -624,7 +627,7 @@ def _draw_bar_chart(rect: QRectF, label_w: float, bars, painter: QPainter) -> No
     for i, (name, u, reserved) in enumerate(bars):
         y = plot.top() + i * CHART_ROW_H
         painter.setFont(small)
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         metrics = QFontMetricsF(small)
         label = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, label_w - 6)
         painter.drawText(QRectF(rect.left(), y, label_w - 6, CHART_ROW_H),
@@ -635,7 +638,7 @@ def _draw_bar_chart(rect: QRectF, label_w: float, bars, painter: QPainter) -> No
         if reserved > 0:
             hatch = QRectF(plot.left(), y + 2, plot.width() * min(reserved, 1.0), CHART_ROW_H - 4)
             painter.fillRect(hatch, QBrush(QColor(0, 0, 0, 110), Qt.BrushStyle.BDiagPattern))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(QRectF(plot.right() + 4, y, value_w - 4, CHART_ROW_H),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), f"{u * 100:.1f} %")
 
@@ -644,9 +647,9 @@ def _draw_axis(painter: QPainter, plot: QRectF, ticks, top: float, unit: str) ->
     painter.setFont(_font(6.5))
     for tick in ticks:
         x = plot.left() + plot.width() * tick / top
-        painter.setPen(QPen(style.DIVIDER, 0.6))
+        painter.setPen(QPen(style.current().divider, 0.6))
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         painter.drawText(QRectF(x - 30, plot.bottom() + 2, 60, 12), int(Qt.AlignmentFlag.AlignHCenter),
                          f"{tick:g}{' ' + unit if unit else ''}")
 
@@ -672,7 +675,7 @@ def _draw_vmm_chart(rect: QRectF, label_w: float, data, top: float, legend: bool
     x = rect.left() + label_w
     for mode in MODE_NAMES:
         painter.fillRect(QRectF(x, rect.top() + 3, 9, 9), style.MODE_COLORS[mode])
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         text = style.MODE_LABELS[mode]
         painter.drawText(QRectF(x + 12, rect.top(), 150, 14), int(Qt.AlignmentFlag.AlignVCenter), text)
         x += 12 + QFontMetricsF(small).horizontalAdvance(text) + 16
@@ -680,7 +683,7 @@ def _draw_vmm_chart(rect: QRectF, label_w: float, data, top: float, legend: bool
     for i, (server, cores, budget) in enumerate(data):
         y = plot.top() + i * CHART_ROW_H
         painter.setFont(small)
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(QRectF(rect.left(), y, label_w - 6, CHART_ROW_H),
                          int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), server)
         left = plot.left()
@@ -692,7 +695,7 @@ def _draw_vmm_chart(rect: QRectF, label_w: float, data, top: float, legend: bool
         bx = plot.left() + plot.width() * budget / end
         painter.setPen(QPen(QColor("black"), 1.4))
         painter.drawLine(QPointF(bx, y + 0.5), QPointF(bx, y + CHART_ROW_H - 0.5))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(QRectF(plot.right() + 4, y, 46, CHART_ROW_H),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          f"{sum(cores):.2f}/{budget:g}")
@@ -701,7 +704,7 @@ def _draw_vmm_chart(rect: QRectF, label_w: float, data, top: float, legend: bool
 def _draw_line_chart(rect: QRectF, name: str, xs, ys, marker: float | None, reference: float | None,
                      painter: QPainter) -> None:
     painter.setFont(_font(8, True))
-    painter.setPen(style.TEXT)
+    painter.setPen(style.current().text)
     painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 14), int(Qt.AlignmentFlag.AlignLeft), name)
     top_value = max([*ys, reference or 0.0]) or 1.0  # an all-zero series still gets a 0–1 axis
     ticks, end = _nice_ticks(top_value * 1.05, 4)
@@ -710,9 +713,9 @@ def _draw_line_chart(rect: QRectF, name: str, xs, ys, marker: float | None, refe
     painter.setFont(_font(6.5))
     for tick in ticks:
         y = plot.bottom() - plot.height() * tick / end
-        painter.setPen(QPen(style.DIVIDER, 0.6))
+        painter.setPen(QPen(style.current().divider, 0.6))
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         painter.drawText(QRectF(rect.left(), y - 6, 40, 12),
                          int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{tick:g}")
     for i in range(0, 5):
@@ -720,7 +723,7 @@ def _draw_line_chart(rect: QRectF, name: str, xs, ys, marker: float | None, refe
         x = plot.left() + plot.width() * i / 4
         painter.drawText(QRectF(x - 30, plot.bottom() + 2, 60, 12), int(Qt.AlignmentFlag.AlignHCenter),
                          f"×{value:g}")
-    painter.setPen(QPen(style.OUTLINE, 0.8))
+    painter.setPen(QPen(style.current().outline, 0.8))
     painter.drawRect(plot)
 
     def point(x: float, y: float) -> QPointF:

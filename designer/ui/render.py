@@ -335,13 +335,13 @@ class Page:
             meta.append(f"Prepared by {opts.author.strip()}")
         summary = summary_line(self.solution)
         lines = [
-            _TextLine(topology.title.strip() or "Untitled design", _font(15, True), style.TEXT, wrap=True),
-            _TextLine(" · ".join(meta), _font(9), style.MUTED_TEXT, wrap=True),
+            _TextLine(topology.title.strip() or "Untitled design", _font(15, True), style.current().text, wrap=True),
+            _TextLine(" · ".join(meta), _font(9), style.current().muted_text, wrap=True),
         ]
         if summary:
-            lines.append(_TextLine(summary, _font(9), style.TEXT, wrap=True))
+            lines.append(_TextLine(summary, _font(9), style.current().text, wrap=True))
         if opts.notes.strip():
-            lines.append(_TextLine(opts.notes.strip(), _font(9), style.TEXT, wrap=True))
+            lines.append(_TextLine(opts.notes.strip(), _font(9), style.current().text, wrap=True))
         flags = Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap
         for i, line in enumerate(lines):
             metrics = QFontMetricsF(line.font, device)
@@ -364,7 +364,7 @@ class Page:
                 painter.setFont(line.font)
                 painter.setPen(line.color)
                 painter.drawText(line.rect, int(flags), line.text)
-            painter.setPen(QPen(style.DIVIDER, 1.2))
+            painter.setPen(QPen(style.current().divider, 1.2))
             bottom = self.title_rect.bottom()
             painter.drawLine(QPointF(self.title_rect.left(), bottom), QPointF(self.title_rect.right(), bottom))
         from .canvas.items import fitted_labels

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from PySide6.QtGui import QColor
 
@@ -41,98 +43,126 @@ KIND_LABELS = {
 }
 
 # --------------------------------------------------------------------- themes
-# The canvas, plots and exports read these module globals at paint time, so
-# ``apply_theme`` recolours everything once the items repaint. Exports always
-# render with ``theme("light")`` so a printed proposal never comes out dark.
-THEMES: dict[str, dict] = {
-    "light": {
-        "KIND_COLORS": {
-            "network": "#e3f2fd", "switch": "#eceff1", "server": "#fafafa",
-            "nic": "#e8f5e9", "vf": "#b2dfdb", "vm": "#fff8e1", "rack": "#eceff1",
-        },
-        "OUTLINE": "#455a64",
-        "TEXT": "#212121",
-        "MUTED_TEXT": "#607d8b",
-        "SELECTION": "#1e88e5",
-        "CANVAS_BG": "#ffffff",
-        "GRID": "#eef1f3",
-        "SURFACE": "#ffffff",  # empty sockets, unused VF chips
-        "PLUG": "#263238",  # a cabled port's plug
-        "UNPLUGGED": "#cfd8dc",
-        "VSWITCH_FILL": "#e3f2fd",
-        "DIVIDER": "#cfd8dc",
-        "FOOTER": "#eceff1",
-        "LEGEND_FRAME": "#b0bec5",
-        "PLOT_BG": "#ffffff",
-        "PLOT_FG": "#37474f",
-        "OK_COLOR": "#2e7d32",  # a guarantee met
-        "ERROR_COLOR": "#c62828",  # a guarantee missed, an error
-        "VSWITCH_TEXT": "#1565c0",
-        "WARN_TEXT": "#b45309",  # a nearly full port named in text
-        "THROTTLED": "#ef6c00",  # a guest that gets less than it asks
-        "RACK_FRAME": "#90a4ae",
-    },
-    "dark": {
-        "KIND_COLORS": {
-            "network": "#1c3a52", "switch": "#2b3338", "server": "#23272b",
-            "nic": "#1e3a24", "vf": "#14514a", "vm": "#3d3520", "rack": "#2b3338",
-        },
-        "OUTLINE": "#90a4ae",
-        "TEXT": "#eceff1",
-        "MUTED_TEXT": "#9fb3bd",
-        "SELECTION": "#64b5f6",
-        "CANVAS_BG": "#1b1e21",
-        "GRID": "#262a2e",
-        "SURFACE": "#2f353a",
-        "PLUG": "#cfd8dc",
-        "UNPLUGGED": "#4a545a",
-        "VSWITCH_FILL": "#1c3a52",
-        "DIVIDER": "#3b4449",
-        "FOOTER": "#2b3338",
-        "LEGEND_FRAME": "#546e7a",
-        "PLOT_BG": "#1b1e21",
-        "PLOT_FG": "#cfd8dc",
-        "OK_COLOR": "#66bb6a",
-        "ERROR_COLOR": "#ff8a80",  # 4.5:1 on the darkest fill it is written on (guests)
-        "VSWITCH_TEXT": "#90caf9",
-        "WARN_TEXT": "#ffb74d",
-        "THROTTLED": "#ffb74d",
-        "RACK_FRAME": "#607d8b",
-    },
-}
+# A theme is a ``Palette``; ``current()`` is the one that paints now. The canvas, plots and
+# exports ask ``current()`` at paint time, so ``apply_theme`` recolours everything once the
+# items repaint. Exports render inside ``theme("light")`` so a printed proposal never comes
+# out dark. The colours are shared by every painter: copy one (``QColor(c)``) to change it.
+@dataclass(frozen=True)
+class Palette:
+    """The colours of one theme, by what they paint."""
 
-_current = "light"
+    name: str
+    kind_colors: Mapping[str, QColor]  # an element's fill, by kind (and "rack")
+    outline: QColor
+    text: QColor
+    muted_text: QColor
+    selection: QColor
+    canvas_bg: QColor
+    grid: QColor
+    surface: QColor  # empty sockets, unused VF chips
+    plug: QColor  # a cabled port's plug
+    unplugged: QColor
+    vswitch_fill: QColor
+    divider: QColor
+    footer: QColor
+    legend_frame: QColor
+    plot_bg: QColor
+    plot_fg: QColor
+    ok_color: QColor  # a guarantee met
+    error_color: QColor  # a guarantee missed, an error
+    vswitch_text: QColor
+    warn_text: QColor  # a nearly full port named in text
+    throttled: QColor  # a guest that gets less than it asks
+    rack_frame: QColor
+
+    @classmethod
+    def of(cls, name: str, kind_colors: dict[str, str], **colors: str) -> Palette:
+        """A palette from ``#rrggbb`` strings."""
+        return cls(name, MappingProxyType({kind: QColor(c) for kind, c in kind_colors.items()}),
+                   **{key: QColor(c) for key, c in colors.items()})
+
+
+LIGHT = Palette.of(
+    "light",
+    kind_colors={"network": "#e3f2fd", "switch": "#eceff1", "server": "#fafafa",
+                 "nic": "#e8f5e9", "vf": "#b2dfdb", "vm": "#fff8e1", "rack": "#eceff1"},
+    outline="#455a64",
+    text="#212121",
+    muted_text="#607d8b",
+    selection="#1e88e5",
+    canvas_bg="#ffffff",
+    grid="#eef1f3",
+    surface="#ffffff",
+    plug="#263238",
+    unplugged="#cfd8dc",
+    vswitch_fill="#e3f2fd",
+    divider="#cfd8dc",
+    footer="#eceff1",
+    legend_frame="#b0bec5",
+    plot_bg="#ffffff",
+    plot_fg="#37474f",
+    ok_color="#2e7d32",
+    error_color="#c62828",
+    vswitch_text="#1565c0",
+    warn_text="#b45309",
+    throttled="#ef6c00",
+    rack_frame="#90a4ae",
+)
+DARK = Palette.of(
+    "dark",
+    kind_colors={"network": "#1c3a52", "switch": "#2b3338", "server": "#23272b",
+                 "nic": "#1e3a24", "vf": "#14514a", "vm": "#3d3520", "rack": "#2b3338"},
+    outline="#90a4ae",
+    text="#eceff1",
+    muted_text="#9fb3bd",
+    selection="#64b5f6",
+    canvas_bg="#1b1e21",
+    grid="#262a2e",
+    surface="#2f353a",
+    plug="#cfd8dc",
+    unplugged="#4a545a",
+    vswitch_fill="#1c3a52",
+    divider="#3b4449",
+    footer="#2b3338",
+    legend_frame="#546e7a",
+    plot_bg="#1b1e21",
+    plot_fg="#cfd8dc",
+    ok_color="#66bb6a",
+    error_color="#ff8a80",  # 4.5:1 on the darkest fill it is written on (guests)
+    vswitch_text="#90caf9",
+    warn_text="#ffb74d",
+    throttled="#ffb74d",
+    rack_frame="#607d8b",
+)
+PALETTES: dict[str, Palette] = {palette.name: palette for palette in (LIGHT, DARK)}
+
+_active = LIGHT
+
+
+def current() -> Palette:
+    """The palette that paints now."""
+    return _active
 
 
 def apply_theme(name: str) -> None:
-    """Switch the colour globals to the named theme ("light" or "dark")."""
-    global _current
-    values = THEMES[name]
-    namespace = globals()
-    for key, value in values.items():
-        if isinstance(value, dict):
-            namespace[key] = {k: QColor(v) for k, v in value.items()}
-        else:
-            namespace[key] = QColor(value)
-    _current = name
+    """Paint with the named theme ("light" or "dark") from now on."""
+    global _active
+    _active = PALETTES[name]
 
 
 def current_theme() -> str:
-    return _current
+    return _active.name
 
 
 @contextmanager
 def theme(name: str) -> Iterator[None]:
     """Render with another theme for a while (exports use the light one)."""
-    previous = _current
+    previous = _active
     apply_theme(name)
     try:
         yield
     finally:
-        apply_theme(previous)
-
-
-apply_theme("light")
+        apply_theme(previous.name)
 
 
 def utilization_color(u: float | None) -> QColor:
@@ -155,22 +185,25 @@ def utilization_color(u: float | None) -> QColor:
 def gauge_fill(u: float) -> QColor:
     """The filled part of a VMM gauge: the utilisation colour, toned down in the dark theme."""
     color = utilization_color(u)
-    return blend(color, KIND_COLORS["server"], 0.35) if _current == "dark" else color
+    palette = current()
+    return blend(color, palette.kind_colors["server"], 0.35) if palette is DARK else color
 
 
 def low_zoom_badge(color: QColor) -> QColor:
     """A guest's badge colour as the fill of its zoomed-out block: a tint on the guest
     colour, strong enough to read the state, never a bright patch (dark theme)."""
-    return blend(color, KIND_COLORS["vm"], 0.6 if _current == "dark" else 0.55)
+    palette = current()
+    return blend(color, palette.kind_colors["vm"], 0.6 if palette is DARK else 0.55)
 
 
 def utilization_text(u: float) -> QColor:
     """Text naming a utilisation: plain below 90 %, then warning, then error colour."""
+    palette = current()
     if u >= 1.0 - 1e-9:
-        return QColor(ERROR_COLOR)
+        return QColor(palette.error_color)
     if u >= 0.9:
-        return QColor(WARN_TEXT)
-    return QColor(TEXT)
+        return QColor(palette.warn_text)
+    return QColor(palette.text)
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:

@@ -4,7 +4,7 @@
 ``dark``; ``system`` asks ``QStyleHints.colorScheme()`` and follows its
 ``colorSchemeChanged`` signal), then in this order:
 
-1. switches the colour globals of :mod:`designer.ui.style` (``style.apply_theme``);
+1. makes the theme's ``style.Palette`` the one that paints (``style.apply_theme``);
 2. gives the application a matching QPalette — the platform's own style and
    palette when the theme is light and so is the desktop, otherwise Qt's Fusion
    style with an explicit light or dark palette (so dark is dark on every
@@ -94,8 +94,9 @@ def _native_look() -> tuple[str, QPalette, bool]:
     global _NATIVE
     if _NATIVE is None:
         app = QApplication.instance()
-        _NATIVE = (app.style().name() if app is not None else "",
-                   QPalette(app.palette()) if app is not None else QPalette(),
+        widgets = app if isinstance(app, QApplication) else None  # a QGuiApplication has no style
+        _NATIVE = (widgets.style().name() if widgets is not None else "",
+                   QPalette(widgets.palette()) if widgets is not None else QPalette(),
                    system_scheme() == "dark")
     return _NATIVE
 
@@ -143,7 +144,7 @@ class ThemeManager(QObject):
 
     def _apply_palette(self, name: str) -> None:
         app = QApplication.instance()
-        if app is None:
+        if not isinstance(app, QApplication):
             return
         if name == "light" and not self._native_is_dark and system_scheme() == "light":
             # The desktop is light too: keep its own style and palette.
@@ -160,7 +161,7 @@ class ThemeManager(QObject):
         """Repaint the canvas in the current style colours."""
         scene = self.window.scene
         if scene is not None:
-            scene.setBackgroundBrush(style.CANVAS_BG)
+            scene.setBackgroundBrush(style.current().canvas_bg)
             for item in scene.items():
                 item.update()
             scene.update()

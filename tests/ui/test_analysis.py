@@ -264,12 +264,12 @@ def test_guarantees_table_and_plot_show_demand_rate_and_floor(qtbot, window, des
     assert list(values["rate"]) == pytest.approx([25, 5, 2 / 3, 2, 2 / 3, 5])
     assert list(values["floor"]) == pytest.approx([30, 5, 0, 0, 0, 0])
     assert model.data(model.index(0, 6)) == "MISSED"
-    assert model.data(model.index(0, 6), Qt.ItemDataRole.ForegroundRole).color() == style.ERROR_COLOR
+    assert model.data(model.index(0, 6), Qt.ItemDataRole.ForegroundRole).color() == style.current().error_color
     assert model.data(model.index(1, 6)) == "yes"
     # Drawn: the missed flow's rate bar is red, the floor ticks sit at 30 and 5.
     missed = panel.rate_bars["missed"].opts
     assert list(missed["y"]) == [0.0] and list(missed["width"]) == pytest.approx([25.0])
-    assert missed["brush"].color() == style.ERROR_COLOR
+    assert missed["brush"].color() == style.current().error_color
     ticks_x, ticks_y = panel.floor_ticks.getData()
     assert list(ticks_x) == [30.0, 5.0] and list(ticks_y) == [0.0, 1.0]
     assert "1 guarantee missed" in panel.summary.text()
@@ -435,15 +435,15 @@ def test_export_is_light_even_in_the_dark_theme(qtbot, window, design, tmp_path)
     style.apply_theme("dark")
     try:
         window.themeChanged.emit("dark")
-        assert panel.graphics.backgroundBrush().color() == QColor(style.THEMES["dark"]["PLOT_BG"])
+        assert panel.graphics.backgroundBrush().color() == QColor(style.PALETTES["dark"].plot_bg)
         panel.export_png(str(tmp_path / "light.png"))
         image = QImage(str(tmp_path / "light.png"))
-        assert image.pixelColor(2, 2) == QColor(style.THEMES["light"]["PLOT_BG"])
-        assert panel.graphics.backgroundBrush().color() == QColor(style.THEMES["dark"]["PLOT_BG"])
+        assert image.pixelColor(2, 2) == QColor(style.PALETTES["light"].plot_bg)
+        assert panel.graphics.backgroundBrush().color() == QColor(style.PALETTES["dark"].plot_bg)
     finally:
         style.apply_theme("light")
         window.themeChanged.emit("light")
-    assert panel.graphics.backgroundBrush().color() == QColor(style.THEMES["light"]["PLOT_BG"])
+    assert panel.graphics.backgroundBrush().color() == QColor(style.PALETTES["light"].plot_bg)
 
 
 def test_failed_export_leaves_no_file_and_says_why(qtbot, window, design, dialogs, tmp_path):

@@ -49,7 +49,7 @@ class RecordingPainter(QPainter):
 
 def paint_at(item, zoom: float, keep: list | None = None) -> RecordingPainter:
     image = QImage(1200, 800, QImage.Format.Format_ARGB32)
-    image.fill(QColor(style.CANVAS_BG))
+    image.fill(QColor(style.current().canvas_bg))
     if keep is not None:
         keep.append(image)
     image.setDotsPerMeterX(3780)  # 96 dpi, as the canvas
@@ -205,7 +205,7 @@ def test_a_selected_guest_outlines_its_server_summary(qtbot, window):
     assert server.level == "summary" and not server.marked
     scene.select_ids(["r1s3vm2"])
     assert server.marked
-    assert server.selection_pen(QPen(style.OUTLINE, 1.5)).color() == style.SELECTION
+    assert server.selection_pen(QPen(style.current().outline, 1.5)).color() == style.current().selection
     window.view.reset_zoom()  # detail: the guest itself shows its selection
     settle(qtbot, window)
     assert not server.marked

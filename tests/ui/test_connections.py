@@ -235,14 +235,14 @@ def test_connection_drag_says_before_release_whether_a_target_is_valid(qtbot, wi
         qtbot.mouseMove(viewport, pos=start + (good - start) * (i / 6))
     view = window.view
     assert view.feedback.reason is None
-    assert view.feedback.item is not None and view.feedback.item.pen().color() == style.OK_COLOR
+    assert view.feedback.item is not None and view.feedback.item.pen().color() == style.current().ok_color
     assert viewport.cursor().shape() == Qt.CursorShape.DragLinkCursor
     # The same drag over vm1's handle's own server's other VM: refused, and why.
     design_before = state(window)
     other = window.view.mapFromScene(top(window, "h1").sceneBoundingRect().topLeft() + QPointF(4, 4))
     qtbot.mouseMove(viewport, pos=other)
     assert view.feedback.reason and "Release a VM's connection" in view.feedback.reason
-    assert view.feedback.item.pen().color() == style.ERROR_COLOR
+    assert view.feedback.item.pen().color() == style.current().error_color
     assert viewport.cursor().shape() == Qt.CursorShape.ForbiddenCursor
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=other)
     assert state(window) == design_before

@@ -333,12 +333,12 @@ def test_dragging_over_a_refused_place_says_so_before_the_drop(window, design):
         assert messages[-1] == "Drop a NIC onto a server."
         assert _drag_move(window, mime, server_body(window, "h2"))
         assert window.view.feedback.reason is None
-        assert window.view.feedback.item.pen().color() == style.OK_COLOR
+        assert window.view.feedback.item.pen().color() == style.current().ok_color
         # A server dragged over a server: refused, framed red.
         server_mime = QMimeData()
         server_mime.setData(MIME_ELEMENT, encode_payload("server", {}))
         assert not _drag_move(window, server_mime, server_body(window, "h2"))
-        assert window.view.feedback.item.pen().color() == style.ERROR_COLOR
+        assert window.view.feedback.item.pen().color() == style.current().error_color
         assert "empty part of the canvas" in window.view.feedback.reason
     finally:
         window.view.statusMessage.disconnect(messages.append)

@@ -185,10 +185,10 @@ def test_the_drag_ghost_shows_whether_the_slot_is_free(qtbot, window, design):
     qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(viewport, pos=free)
     ghost = panel.scene.ghost
-    assert ghost.isVisible() and ghost.pen().color() == style.OK_COLOR
+    assert ghost.isVisible() and ghost.pen().color() == style.current().ok_color
     assert ghost.rect() == panel.scene.drawing.geometry.slot_rect("a", 6)
     qtbot.mouseMove(viewport, pos=taken)
-    assert ghost.pen().color() == style.ERROR_COLOR
+    assert ghost.pen().color() == style.current().error_color
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=taken)
     assert not ghost.isVisible()
 

@@ -325,24 +325,24 @@ def test_closing_a_document_joins_its_solve_thread(qtbot, window):
 
 # ---------------------------------------------------------------------- contrast
 def _legend_fill():
-    return style.blend(style.CANVAS_BG, style.SURFACE, 235 / 255)
+    return style.blend(style.current().canvas_bg, style.current().surface, 235 / 255)
 
 
 DARK_PAIRS = {
-    "plot text": lambda: (style.PLOT_FG, style.PLOT_BG),
-    "legend text": lambda: (style.TEXT, _legend_fill()),
-    "legend scale labels": lambda: (style.MUTED_TEXT, _legend_fill()),
-    "server summary": lambda: (style.TEXT, style.KIND_COLORS["server"]),
-    "worst port, nearly full": lambda: (style.WARN_TEXT, style.KIND_COLORS["server"]),
-    "worst port, saturated": lambda: (style.ERROR_COLOR, style.KIND_COLORS["server"]),
-    "rack block": lambda: (style.TEXT, style.KIND_COLORS["rack"]),
-    "rack frame label": lambda: (style.MUTED_TEXT, style.CANVAS_BG),
-    "guest name": lambda: (style.TEXT, style.KIND_COLORS["vm"]),
-    "guest guarantee met": lambda: (style.OK_COLOR, style.KIND_COLORS["vm"]),
-    "guest guarantee missed": lambda: (style.ERROR_COLOR, style.KIND_COLORS["vm"]),
-    "guest throttled": lambda: (style.THROTTLED, style.KIND_COLORS["vm"]),
-    "vSwitch label": lambda: (style.VSWITCH_TEXT, style.VSWITCH_FILL),
-    "NIC detail": lambda: (style.MUTED_TEXT, style.KIND_COLORS["nic"]),
+    "plot text": lambda: (style.current().plot_fg, style.current().plot_bg),
+    "legend text": lambda: (style.current().text, _legend_fill()),
+    "legend scale labels": lambda: (style.current().muted_text, _legend_fill()),
+    "server summary": lambda: (style.current().text, style.current().kind_colors["server"]),
+    "worst port, nearly full": lambda: (style.current().warn_text, style.current().kind_colors["server"]),
+    "worst port, saturated": lambda: (style.current().error_color, style.current().kind_colors["server"]),
+    "rack block": lambda: (style.current().text, style.current().kind_colors["rack"]),
+    "rack frame label": lambda: (style.current().muted_text, style.current().canvas_bg),
+    "guest name": lambda: (style.current().text, style.current().kind_colors["vm"]),
+    "guest guarantee met": lambda: (style.current().ok_color, style.current().kind_colors["vm"]),
+    "guest guarantee missed": lambda: (style.current().error_color, style.current().kind_colors["vm"]),
+    "guest throttled": lambda: (style.current().throttled, style.current().kind_colors["vm"]),
+    "vSwitch label": lambda: (style.current().vswitch_text, style.current().vswitch_fill),
+    "NIC detail": lambda: (style.current().muted_text, style.current().kind_colors["nic"]),
 }
 
 
@@ -371,8 +371,8 @@ def test_contrast_ratio_matches_the_wcag_reference_values(qapp):
 
 def test_low_zoom_guest_blocks_are_tints_not_bright_patches(qapp):
     with style.theme("dark"):
-        vm = style.KIND_COLORS["vm"]
-        for badge in (style.OK_COLOR, style.ERROR_COLOR, style.THROTTLED):
+        vm = style.current().kind_colors["vm"]
+        for badge in (style.current().ok_color, style.current().error_color, style.current().throttled):
             fill = style.low_zoom_badge(badge)
             # Closer to the guest colour than to the bright badge colour, and dark.
             assert style.relative_luminance(fill) < 0.2

@@ -49,7 +49,7 @@ def test_dark_recolours_canvas_widgets_and_plots(themed, qtbot):
         set_theme(window, qtbot, "dark")
     assert signal.args == ["dark"]
     assert style.current_theme() == "dark"
-    assert window.scene.backgroundBrush().color() == QColor(style.THEMES["dark"]["CANVAS_BG"])
+    assert window.scene.backgroundBrush().color() == QColor(style.PALETTES["dark"].canvas_bg)
     dark_canvas = mean_luminance(window.view.viewport().grab().toImage())
     assert light_canvas > 200 and dark_canvas < 80, (light_canvas, dark_canvas)
     # The widgets follow: a dark window background and light text.
@@ -60,13 +60,13 @@ def test_dark_recolours_canvas_widgets_and_plots(themed, qtbot):
     plots = window.analysis.panels
     assert plots
     for panel in plots.values():
-        assert panel.graphics.backgroundBrush().color() == QColor(style.THEMES["dark"]["PLOT_BG"])
+        assert panel.graphics.backgroundBrush().color() == QColor(style.PALETTES["dark"].plot_bg)
     with qtbot.waitSignal(window.themeChanged) as signal:
         set_theme(window, qtbot, "light")
     assert signal.args == ["light"]
     assert mean_luminance(window.view.viewport().grab().toImage()) > 200
     for panel in plots.values():
-        assert panel.graphics.backgroundBrush().color() == QColor(style.THEMES["light"]["PLOT_BG"])
+        assert panel.graphics.backgroundBrush().color() == QColor(style.PALETTES["light"].plot_bg)
 
 
 def test_cached_items_repaint_in_the_new_colours(themed, qtbot):

@@ -57,7 +57,7 @@ def png_bytes(scene, width: int | None = None) -> bytes:
 
 def style_plot_item(plot: pg.PlotItem) -> None:
     """Axes, labels and grid in the theme's plot colours."""
-    fg = style.PLOT_FG
+    fg = style.current().plot_fg
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(fg))
@@ -153,7 +153,7 @@ class AnalysisPanel(QWidget):
 
     # ----------------------------------------------------------------- theme
     def restyle(self) -> None:
-        self.graphics.setBackground(style.PLOT_BG)
+        self.graphics.setBackground(style.current().plot_bg)
         for plot in self.plot_items():
             style_plot_item(plot)
         self.redraw()

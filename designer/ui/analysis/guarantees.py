@@ -77,7 +77,7 @@ class FlowModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3, 4, 5):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and not t.met[f]:
-            return QBrush(style.ERROR_COLOR)
+            return QBrush(style.current().error_color)
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain(f"{t.ids[f]} of {t.vm[f]} on {t.server[f]}: {t.rate[f]:.3f} of {t.demand[f]:.3f} Gbit/s"
                          + (f", guaranteed {t.floor[f]:.3f}" if t.floor[f] > 0 else ""))
@@ -253,7 +253,7 @@ class GuaranteesPanel(AnalysisPanel):
             f"{r:.3g} of {d:.3g}" + (f" ≥{m:.3g}" if m > 0 else "")
             for r, d, m in zip(values["rate"].tolist(), values["demand"].tolist(), values["floor"].tolist())])
         y = np.arange(n, dtype=float)
-        fg = style.PLOT_FG
+        fg = style.current().plot_fg
         self.demand_bars.setOpts(x0=np.zeros(n), y=y, width=values["demand"], height=np.full(n, 0.78),
                                  brush=pg.mkBrush(_alpha(fg, 25)), pen=pg.mkPen(_alpha(fg, 150), width=1))
         groups = {
@@ -261,7 +261,7 @@ class GuaranteesPanel(AnalysisPanel):
             "met": (values["floor"] > 0) & values["met"],
             "missed": ~values["met"],
         }
-        colors = {"none": NO_GUARANTEE_COLOR, "met": style.OK_COLOR, "missed": style.ERROR_COLOR}
+        colors = {"none": NO_GUARANTEE_COLOR, "met": style.current().ok_color, "missed": style.current().error_color}
         for key, mask in groups.items():
             self.rate_bars[key].setOpts(x0=np.zeros(int(mask.sum())), y=y[mask], width=values["rate"][mask],
                                         height=np.full(int(mask.sum()), 0.5), brush=pg.mkBrush(colors[key]),
@@ -278,7 +278,7 @@ class GuaranteesPanel(AnalysisPanel):
         if np.any(has_floor):
             self.legend.addItem(self.floor_ticks, "Guaranteed minimum")
         self.legend.setLabelTextColor(fg)
-        self.legend.setBrush(pg.mkBrush(_alpha(style.PLOT_BG, 220)))
+        self.legend.setBrush(pg.mkBrush(_alpha(style.current().plot_bg, 220)))
         self.legend.setPen(pg.mkPen(_alpha(fg, 90)))
         top = max([1e-3] + (values["demand"].tolist() if n else []) + (values["floor"].tolist() if n else []))
         x_max = top * 1.08
@@ -291,7 +291,7 @@ class GuaranteesPanel(AnalysisPanel):
             x_max = self.view.viewRange()[0][1]
         rows = np.flatnonzero(self.highlighted)
         self.band.setOpts(x0=np.zeros(rows.size), y=rows.astype(float), width=np.full(rows.size, x_max),
-                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.SELECTION, 70)),
+                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.current().selection, 70)),
                           pen=pg.mkPen(None))
 
     # ------------------------------------------------------------ selection

@@ -104,13 +104,13 @@ class SweepFigure:
 
     # ----------------------------------------------------------------- style
     def restyle(self) -> None:
-        fg = style.PLOT_FG
+        fg = style.current().plot_fg
         for plot, title in zip(self.plots, self.plot_titles):
             plot.setTitle(title, color=fg.name(), size="9pt")
             style_plot_item(plot)
         if self.title_label is not None:
             self.title_label.setText(markup(self.title), color=fg.name(), size="12pt")
-        colors = (style.utilization_color(0.8), style.MODE_COLORS["paravirtual"], style.ERROR_COLOR)
+        colors = (style.utilization_color(0.8), style.MODE_COLORS["paravirtual"], style.current().error_color)
         for curve, color in zip(self.curves, colors):
             curve.setPen(pg.mkPen(color, width=2))
             curve.setSymbol("o")
@@ -124,12 +124,12 @@ class SweepFigure:
         self.sat_marker.setPen(pg.mkPen(fg, width=1))
         self.sat_label.setColor(style.SATURATED_COLOR)
         self.highlight.setBrush(pg.mkBrush(None))
-        self.highlight.setPen(pg.mkPen(style.SELECTION, width=2.5))
+        self.highlight.setPen(pg.mkPen(style.current().selection, width=2.5))
         for cursor in self.cursors:
             cursor.setPen(pg.mkPen(_with_alpha(fg, 200), width=1))
-            cursor.setHoverPen(pg.mkPen(style.SELECTION, width=2))
+            cursor.setHoverPen(pg.mkPen(style.current().selection, width=2))
             cursor.label.setColor(fg)
-            cursor.label.fill = pg.mkBrush(_with_alpha(style.PLOT_BG, 210))
+            cursor.label.fill = pg.mkBrush(_with_alpha(style.current().plot_bg, 210))
 
     # ------------------------------------------------------------------ data
     def set_result(self, result: SweepResult | None, to: float) -> None:
@@ -260,7 +260,7 @@ def render_sweep_png(result: SweepResult, to: float, title: str, width: int = 10
     widget.resize(width, height)
     try:
         with style.theme("light"):
-            widget.setBackground(style.PLOT_BG)
+            widget.setBackground(style.current().plot_bg)
             figure = SweepFigure(widget.ci, title=title)
             figure.set_result(result, to)
             for cursor in figure.cursors:
@@ -348,7 +348,7 @@ class SweepPanel(AnalysisPanel):
         return self.figure.plots
 
     def restyle(self) -> None:
-        self.graphics.setBackground(style.PLOT_BG)
+        self.graphics.setBackground(style.current().plot_bg)
         self.figure.restyle()
 
     # -------------------------------------------------------------- running

@@ -165,9 +165,9 @@ class UtilisationPanel(AnalysisPanel):
         brushes = [QBrush(c) for c in self.bar_colors()]
         self.bars.setOpts(x0=np.zeros(n), y=y, width=util, height=np.full(n, 0.72), brushes=brushes,
                           pen=pg.mkPen(None))
-        hatch = QBrush(_alpha(style.PLOT_FG, 200), Qt.BrushStyle.BDiagPattern)
+        hatch = QBrush(_alpha(style.current().plot_fg, 200), Qt.BrushStyle.BDiagPattern)
         self.reserved_bars.setOpts(x0=np.zeros(n), y=y, width=reserved, height=np.full(n, 0.72),
-                                   brush=hatch, pen=pg.mkPen(_alpha(style.PLOT_FG, 200), width=1))
+                                   brush=hatch, pen=pg.mkPen(_alpha(style.current().plot_fg, 200), width=1))
         self.reserved_bars.setVisible(bool(n) and bool(np.any(reserved > 0)))
         self.hundred.setPen(pg.mkPen(style.SATURATED_COLOR, width=1.5, style=Qt.PenStyle.DashLine))
         x_max = max(105.0, float(util.max()) + 5 if n else 105.0)
@@ -178,8 +178,8 @@ class UtilisationPanel(AnalysisPanel):
         self.legend.clear()
         self.legend.addItem(self.reserved_bars, "Reserved by admitted guarantees")
         self.legend.addItem(self.hundred_sample, "100 % (saturated)")
-        self.legend.setLabelTextColor(style.PLOT_FG)
-        self.empty_text.setColor(style.PLOT_FG)
+        self.legend.setLabelTextColor(style.current().plot_fg)
+        self.empty_text.setColor(style.current().plot_fg)
         if n:
             self.empty_text.setVisible(False)
         else:
@@ -192,7 +192,7 @@ class UtilisationPanel(AnalysisPanel):
             x_max = self.view.viewRange()[0][1]
         rows = np.flatnonzero(self.highlighted)
         self.band.setOpts(x0=np.zeros(rows.size), y=rows.astype(float), width=np.full(rows.size, x_max),
-                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.SELECTION, 70)),
+                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.current().selection, 70)),
                           pen=pg.mkPen(None))
 
     # ------------------------------------------------------------- selection

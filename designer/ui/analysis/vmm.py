@@ -203,7 +203,7 @@ class VmmPanel(AnalysisPanel):
         xs = np.repeat(budget, 2)
         ys = np.column_stack([y - 0.46, y + 0.46]).ravel() if n else np.zeros(0)
         self.budget.setData(xs, ys)
-        self.budget.setPen(pg.mkPen(style.PLOT_FG, width=2.5))
+        self.budget.setPen(pg.mkPen(style.current().plot_fg, width=2.5))
         if n:
             self.legend.addItem(self.budget, "VMM budget")
         totals = left if n else np.zeros(0)
@@ -212,16 +212,16 @@ class VmmPanel(AnalysisPanel):
         self.view.setLimits(xMin=0, xMax=x_max)  # limits first: the old ones would clamp the range
         self.view.setXRange(0, x_max, padding=0)
         self._draw_band(x_max)
-        self.legend.setLabelTextColor(style.PLOT_FG)
-        self.legend.setBrush(pg.mkBrush(_alpha(style.PLOT_BG, 220)))
-        self.legend.setPen(pg.mkPen(_alpha(style.PLOT_FG, 90)))
+        self.legend.setLabelTextColor(style.current().plot_fg)
+        self.legend.setBrush(pg.mkBrush(_alpha(style.current().plot_bg, 220)))
+        self.legend.setPen(pg.mkPen(_alpha(style.current().plot_fg, 90)))
 
     def _draw_band(self, x_max: float | None = None) -> None:
         if x_max is None:
             x_max = self.view.viewRange()[0][1]
         rows = np.flatnonzero(self.highlighted)
         self.band.setOpts(x0=np.zeros(rows.size), y=rows.astype(float), width=np.full(rows.size, x_max),
-                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.SELECTION, 70)),
+                          height=np.full(rows.size, 1.0), brush=pg.mkBrush(_alpha(style.current().selection, 70)),
                           pen=pg.mkPen(None))
 
     # ------------------------------------------------------------- what-if

@@ -186,7 +186,7 @@ class Feedback:
             self.item = _OverlayRect()
             self.item.setZValue(Z_FEEDBACK)
             scene.addItem(self.item)
-        color = QColor(style.ERROR_COLOR if reason else style.OK_COLOR)
+        color = QColor(style.current().error_color if reason else style.current().ok_color)
         pen = QPen(color, 2.5, Qt.PenStyle.DashLine)
         pen.setCosmetic(True)
         self.item.setPen(pen)
@@ -230,7 +230,7 @@ class TargetHighlight:
         if not self.targets:
             return
         self.item = _OverlayPath(path)
-        color = QColor(style.OK_COLOR)
+        color = QColor(style.current().ok_color)
         pen = QPen(color, 1.5)
         pen.setCosmetic(True)
         self.item.setPen(pen)
@@ -255,7 +255,7 @@ class TargetHighlight:
 
 def _rubber_line(view: "DesignView", start: QPointF) -> _OverlayLine:
     line = _OverlayLine(QLineF(start, start))
-    pen = QPen(style.SELECTION, 2, Qt.PenStyle.DashLine)
+    pen = QPen(style.current().selection, 2, Qt.PenStyle.DashLine)
     pen.setCosmetic(True)
     line.setPen(pen)
     line.setZValue(Z_LINE)
@@ -800,9 +800,9 @@ class EndHandleItem(QGraphicsItem):
 
     def paint(self, painter, option, widget=None) -> None:
         painter.setRenderHint(painter.RenderHint.Antialiasing)
-        pen = QPen(style.SURFACE, 2)
+        pen = QPen(style.current().surface, 2)
         painter.setPen(pen)
-        painter.setBrush(QColor(style.SELECTION).lighter(125) if self.hovered else style.SELECTION)
+        painter.setBrush(QColor(style.current().selection).lighter(125) if self.hovered else style.current().selection)
         painter.drawEllipse(QPointF(0, 0), HANDLE_PX + (1 if self.hovered else 0), HANDLE_PX + (1 if self.hovered else 0))
 
     def hoverEnterEvent(self, event) -> None:

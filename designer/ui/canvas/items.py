@@ -182,7 +182,7 @@ def _far_title(painter: QPainter, rect: QRectF, title: str) -> tuple[int, list[s
     painter.save()
     painter.resetTransform()
     painter.setFont(font)
-    painter.setPen(style.TEXT)
+    painter.setPen(style.current().text)
     block = len(lines) * metrics.lineSpacing()
     y = target.center().y() - block / 2
     for line in lines:
@@ -326,7 +326,7 @@ class ElementItem(QGraphicsObject):
 
     def selection_pen(self, pen: QPen) -> QPen:
         if self.isSelected() or getattr(self, "marked", False):
-            pen = QPen(style.SELECTION, max(2.5, pen.widthF() + 1.0))
+            pen = QPen(style.current().selection, max(2.5, pen.widthF() + 1.0))
         return pen
 
 
@@ -383,18 +383,18 @@ class NetworkItem(ElementItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
-        painter.setBrush(style.KIND_COLORS["network"])
+        painter.setPen(self.selection_pen(QPen(style.current().outline, 1.5)))
+        painter.setBrush(style.current().kind_colors["network"])
         painter.drawEllipse(QRectF(0, 0, self.W, self.H))
         far = _far_title(painter, self.title_rect(), self.title)
         self.far_title = far
         if far is not None:
             return
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(10, True))
         _draw_elided(painter, QRectF(12, 14, self.W - 24, 22), Qt.AlignmentFlag.AlignCenter, self.title)
         painter.setFont(_font(8))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         painter.drawText(QRectF(8, 36, self.W - 16, 18), Qt.AlignmentFlag.AlignCenter, _elide(self.subtitle, 26))
 
 
@@ -430,8 +430,8 @@ class SwitchItem(ElementItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
-        painter.setBrush(style.KIND_COLORS["switch"])
+        painter.setPen(self.selection_pen(QPen(style.current().outline, 1.5)))
+        painter.setBrush(style.current().kind_colors["switch"])
         painter.drawRoundedRect(QRectF(0, 0, self.W, self.H), 6, 6)
         # Port strip: the share of cells filled is the share of ports in use.
         cells = 12
@@ -439,19 +439,19 @@ class SwitchItem(ElementItem):
         over = self.ports_used > self.ports
         cell_w = (self.W - 24) / cells
         for i in range(cells):
-            painter.setPen(QPen(style.MUTED_TEXT, 1))
-            painter.setBrush(style.ERROR_COLOR if over and i < filled else
-                             style.PLUG if i < filled else Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(style.current().muted_text, 1))
+            painter.setBrush(style.current().error_color if over and i < filled else
+                             style.current().plug if i < filled else Qt.BrushStyle.NoBrush)
             painter.drawRect(QRectF(12 + i * cell_w, self.H - 14, cell_w - 3, 7))
         far = _far_title(painter, self.title_rect(), self.title)
         self.far_title = far
         if far is not None:
             return
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(10, True))
         _draw_elided(painter, QRectF(10, 6, self.W - 20, 20), Qt.AlignmentFlag.AlignCenter, self.title)
         painter.setFont(_font(8))
-        painter.setPen(style.ERROR_COLOR if over else style.MUTED_TEXT)
+        painter.setPen(style.current().error_color if over else style.current().muted_text)
         painter.drawText(QRectF(10, 24, self.W - 20, 16), Qt.AlignmentFlag.AlignCenter,
                          _elide(f"{self.detail} · {self.ports_used}/{self.ports} used", 44))
 
@@ -480,8 +480,8 @@ class HandleItem(Connector, QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(style.OUTLINE, 1.2))
-        painter.setBrush(style.SELECTION if self.hovered else style.SURFACE)
+        painter.setPen(QPen(style.current().outline, 1.2))
+        painter.setBrush(style.current().selection if self.hovered else style.current().surface)
         painter.drawEllipse(QPointF(0, 0), HANDLE_R, HANDLE_R)
 
 
@@ -533,13 +533,13 @@ class PortItem(Connector, QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(style.OUTLINE, 1.5))
-        fill = self.color if (self.wired and self.color is not None) else style.SURFACE
+        painter.setPen(QPen(style.current().outline, 1.5))
+        fill = self.color if (self.wired and self.color is not None) else style.current().surface
         if self.hovered:
-            fill = style.SELECTION
+            fill = style.current().selection
         painter.setBrush(fill)
         painter.drawEllipse(QPointF(0, 0), SOCKET_R, SOCKET_R)
-        painter.setBrush(style.PLUG if self.wired else style.UNPLUGGED)
+        painter.setBrush(style.current().plug if self.wired else style.current().unplugged)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(QPointF(0, 0), 2.5, 2.5)
 
@@ -566,11 +566,11 @@ class VfItem(ElementItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(self.selection_pen(QPen(style.MODE_COLORS["vf"], 1.2)))
-        painter.setBrush(style.KIND_COLORS["vf"] if self.used else style.SURFACE)
+        painter.setBrush(style.current().kind_colors["vf"] if self.used else style.current().surface)
         painter.drawRoundedRect(self.rect, 3, 3)
         if _detail(painter, option) < LOW_DETAIL:
             return
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(6.5, self.min_gbps > 0))
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, self.short)
 
@@ -617,19 +617,19 @@ class NicItem(ElementItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
-        painter.setBrush(style.KIND_COLORS["nic"])
+        painter.setPen(self.selection_pen(QPen(style.current().outline, 1.2)))
+        painter.setBrush(style.current().kind_colors["nic"])
         painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 4, 4)
         if _detail(painter, option) < LOW_DETAIL:
             return
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(7.5, True))
         title = self.nic.model or self.nic.id
         # Title and subtitle in separate bands of the 28-unit title area: they never overlap.
         _draw_elided(painter, QRectF(4, 6.5, self.width - 8, 11), Qt.AlignmentFlag.AlignCenter, title,
                      band=QRectF(4, 4.5, self.width - 8, 13))
         painter.setFont(_font(6.5))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         _draw_elided(painter, QRectF(4, 17.5, self.width - 8, 10), Qt.AlignmentFlag.AlignCenter,
                      f"{self.nic.id} · {self.nic.ports}×{self.nic.port_gbps:g}G")
 
@@ -637,7 +637,7 @@ class NicItem(ElementItem):
 def gauge_text_color(fill: QColor) -> QColor:
     """Text over a gauge's filled part: the theme's text colour, or black / white if that
     contrasts more with the fill."""
-    text = QColor(style.TEXT)
+    text = QColor(style.current().text)
     other = QColor("#ffffff") if style.relative_luminance(text) < 0.5 else QColor("#000000")
     return text if style.contrast_ratio(text, fill) >= style.contrast_ratio(other, fill) else other
 
@@ -677,11 +677,11 @@ class VSwitchItem(QGraphicsItem):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(style.MODE_COLORS["paravirtual"], 1, Qt.PenStyle.DashLine))
-        painter.setBrush(style.VSWITCH_FILL)
+        painter.setBrush(style.current().vswitch_fill)
         painter.drawRoundedRect(self.rect, 8, 8)
         if _detail(painter, option) < LOW_DETAIL:
             return
-        painter.setPen(style.VSWITCH_TEXT)  # the paravirtual blue, lighter in the dark theme
+        painter.setPen(style.current().vswitch_text)  # the paravirtual blue, lighter in the dark theme
         painter.setFont(_font(7.5, True))
         painter.drawText(self.rect, Qt.AlignmentFlag.AlignCenter, "vSwitch · VMM")
 
@@ -709,16 +709,16 @@ class VmItem(ElementItem):
         ov = self.overlay
         if _detail(painter, option) < LOW_DETAIL:
             # Zoomed out: a plain box tinted like the badge; no text to lay out.
-            painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.0)))
+            painter.setPen(self.selection_pen(QPen(style.current().outline, 1.0)))
             painter.setBrush(style.low_zoom_badge(self._badge_color()) if ov is not None and ov.has_flows
-                             else style.KIND_COLORS["vm"])
+                             else style.current().kind_colors["vm"])
             painter.drawRect(QRectF(0, 0, VM_W, VM_H))
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.2)))
-        painter.setBrush(style.KIND_COLORS["vm"])
+        painter.setPen(self.selection_pen(QPen(style.current().outline, 1.2)))
+        painter.setBrush(style.current().kind_colors["vm"])
         painter.drawRoundedRect(QRectF(0, 0, VM_W, VM_H), 6, 6)
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(8.5, True))
         _draw_elided(painter, QRectF(6, 9, VM_W - 12, 16), Qt.AlignmentFlag.AlignCenter, self.title,
                      band=QRectF(5, 3, VM_W - 10, 22.5))
@@ -732,7 +732,7 @@ class VmItem(ElementItem):
                 painter.drawRect(QRectF(5 + i * seg, 26, seg - 1, 3))
         quiet = self.quiet_text()
         if quiet is not None:
-            painter.setPen(style.MUTED_TEXT)
+            painter.setPen(style.current().muted_text)
             painter.setFont(_font(7))
             painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, quiet)
             return
@@ -742,7 +742,7 @@ class VmItem(ElementItem):
         painter.setPen(QPen(color, 1))
         painter.setBrush(QColor(color.red(), color.green(), color.blue(), 28))
         painter.drawRoundedRect(strip, 4, 4)
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(6.8))
         line1 = (f"↑{style.format_gbps(ov.tx_rate)}/{ov.tx_demand:.3g}  "
                  f"↓{style.format_gbps(ov.rx_rate)}/{ov.rx_demand:.3g} G")
@@ -767,7 +767,7 @@ class VmItem(ElementItem):
             painter.setFont(font)
         # The state's colour, darkened (lightened in the dark theme) as far as the badge's
         # tint needs for 4.5:1: the light theme's "throttled" orange was 2.6:1.
-        painter.setPen(legible(color, style.blend(QColor(style.KIND_COLORS["vm"]), color, 28 / 255)))
+        painter.setPen(legible(color, style.blend(QColor(style.current().kind_colors["vm"]), color, 28 / 255)))
         painter.drawText(strip.adjusted(0, 12, 0, 0), Qt.AlignmentFlag.AlignCenter, line2)
 
 
@@ -786,10 +786,10 @@ class VmItem(ElementItem):
     def _badge_color(self) -> QColor:
         ov = self.overlay
         if ov is None or self.quiet_text() is not None:
-            return QColor(style.KIND_COLORS["vm"])
+            return QColor(style.current().kind_colors["vm"])
         if not ov.floor_met or ov.floor_unenforced:
-            return QColor(style.ERROR_COLOR)
-        return QColor(style.THROTTLED) if ov.throttled else QColor(style.OK_COLOR)
+            return QColor(style.current().error_color)
+        return QColor(style.current().throttled) if ov.throttled else QColor(style.current().ok_color)
 
     def set_overlay(self, overlay: "VmOverlay | None") -> None:
         if overlay != self.overlay:
@@ -1143,8 +1143,8 @@ class ServerItem(ElementItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self.selection_pen(QPen(style.OUTLINE, 1.5)))
-        painter.setBrush(style.KIND_COLORS["server"])
+        painter.setPen(self.selection_pen(QPen(style.current().outline, 1.5)))
+        painter.setBrush(style.current().kind_colors["server"])
         painter.drawRoundedRect(QRectF(0, 0, self.width, self.height), 8, 8)
         if self.level != DETAIL or not self.built:
             self._paint_summary(painter)
@@ -1154,9 +1154,9 @@ class ServerItem(ElementItem):
             return
         # Footer: name and VMM gauge.
         fy = self.footer_y
-        painter.setPen(QPen(style.DIVIDER, 1))
+        painter.setPen(QPen(style.current().divider, 1))
         painter.drawLine(QPointF(6, fy), QPointF(self.width - 6, fy))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(10, True))
         gauge_w = 150.0
         # The toggle sits at the footer's right end (an export, which has none, keeps the room).
@@ -1175,8 +1175,8 @@ class ServerItem(ElementItem):
 
     def _paint_gauge(self, painter: QPainter, gauge: QRectF, font: QFont | None, text: "DeviceText | None" = None,
                      px: float = 0.0) -> None:
-        painter.setPen(QPen(style.OUTLINE, 1))
-        painter.setBrush(style.FOOTER)
+        painter.setPen(QPen(style.current().outline, 1))
+        painter.setBrush(style.current().footer)
         painter.drawRoundedRect(gauge, 3, 3)
         budget = self.vmm_budget
         used = self.vmm_cores
@@ -1190,13 +1190,13 @@ class ServerItem(ElementItem):
         # The numbers in the theme's text colour over the empty part and, over the filled
         # part, in whichever of that colour or its opposite reads better on the fill (dark
         # text on the full gauge's red was 2.9:1).
-        parts = [(gauge, QColor(style.TEXT))]
+        parts = [(gauge, QColor(style.current().text))]
         if fill is not None:
             on_fill = gauge_text_color(style.gauge_fill(frac))
             rest = QRectF(fill.right(), gauge.top(), gauge.right() - fill.right(), gauge.height())
             parts = [(fill.adjusted(-1, -1, 0, 1), on_fill)]
             if rest.width() > 0.5:
-                parts.append((rest.adjusted(0, -1, 1, 1), QColor(style.TEXT)))
+                parts.append((rest.adjusted(0, -1, 1, 1), QColor(style.current().text)))
         for clip, color in parts:
             if clip.width() <= 0:
                 continue
@@ -1240,7 +1240,7 @@ class ServerItem(ElementItem):
         line = unit * 1.45
         y = inner.top()
         text.draw(painter, QRectF(inner.left(), y, inner.width() - unit * 2.2, line * 1.1), self.title,
-                  px * 1.1, style.TEXT, True)
+                  px * 1.1, style.current().text, True)
         y += line * 1.15
         gauge = QRectF(inner.left(), y, min(inner.width(), unit * 16), line)
         self._paint_gauge(painter, gauge, None, text, px * 0.95)
@@ -1248,7 +1248,7 @@ class ServerItem(ElementItem):
         for i, line_text in enumerate(self.summary_lines()):
             if y + line > box.bottom() - unit * 0.2:
                 break
-            color = style.TEXT
+            color = style.current().text
             if i == 1 and self.worst_port is not None:
                 color = style.utilization_text(self.worst_port[0])
             text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color)
@@ -1285,10 +1285,10 @@ def _paint_toggle(painter: QPainter, rect: QRectF, collapsed: bool) -> None:
     affordance: an export, which paints inside ``fitted_labels()``, leaves it out)."""
     if _FIT_LABELS[0]:
         return
-    painter.setPen(QPen(style.OUTLINE, 1))
-    painter.setBrush(style.SURFACE)
+    painter.setPen(QPen(style.current().outline, 1))
+    painter.setBrush(style.current().surface)
     painter.drawRoundedRect(rect, 2, 2)
-    painter.setPen(QPen(style.TEXT, max(1.0, rect.width() / 9)))
+    painter.setPen(QPen(style.current().text, max(1.0, rect.width() / 9)))
     c = rect.center()
     d = rect.width() * 0.28
     painter.drawLine(QPointF(c.x() - d, c.y()), QPointF(c.x() + d, c.y()))
@@ -1437,7 +1437,7 @@ class CableItem(QGraphicsItem):
                 self._halo = QGraphicsPathItem(self)
                 self._halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
                 self._halo.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            halo = QPen(style.SELECTION, self._pen.widthF() + 5)
+            halo = QPen(style.current().selection, self._pen.widthF() + 5)
             halo.setCapStyle(Qt.PenCapStyle.RoundCap)
             self._halo.setPen(halo)
             self._halo.setPath(self._path)

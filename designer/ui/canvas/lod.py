@@ -156,7 +156,7 @@ class RackGroupItem(QGraphicsObject):
         if self.block:
             self._paint_block(painter, scale)
             return
-        pen = QPen(style.RACK_FRAME, 1.5 / max(scale, 1e-3) if scale < 1 else 1.5, Qt.PenStyle.DashLine)
+        pen = QPen(style.current().rack_frame, 1.5 / max(scale, 1e-3) if scale < 1 else 1.5, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(self.rect, 10, 10)
@@ -166,7 +166,7 @@ class RackGroupItem(QGraphicsObject):
         px = min(13.0, RACK_LABEL_H * text.scale * 0.7)
         if px >= MIN_TEXT_PX:
             strip = QRectF(self.rect.left() + 6, self.rect.top() - RACK_LABEL_H - 3, width, RACK_LABEL_H)
-            text.draw(painter, strip, self.label, px, style.MUTED_TEXT, True)
+            text.draw(painter, strip, self.label, px, style.current().muted_text, True)
             self.label_px = px
         else:
             # Too far out for the strip above the frame: the name sits on the frame's top
@@ -184,9 +184,9 @@ class RackGroupItem(QGraphicsObject):
                 strip = QRectF(self.rect.left() + 14, self.rect.top() - line_h / 2, min(width - 8, advance + 8 / text.scale),
                                line_h)
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(style.CANVAS_BG)
+                painter.setBrush(style.current().canvas_bg)
                 painter.drawRect(strip)
-                text.draw(painter, strip.adjusted(4 / text.scale, 0, 0, 0), self.label, px, style.MUTED_TEXT, True)
+                text.draw(painter, strip.adjusted(4 / text.scale, 0, 0, 0), self.label, px, style.current().muted_text, True)
                 self.label_px = px
         _paint_toggle(painter, self.toggle_rect(), self.collapsed)
 
@@ -225,8 +225,8 @@ class RackGroupItem(QGraphicsObject):
         box = self.rect
         s = self.stats
         lw = 1.5 / max(scale, 1e-3) if scale < 1 else 1.5
-        painter.setPen(QPen(style.OUTLINE, lw))
-        painter.setBrush(style.KIND_COLORS["rack"])
+        painter.setPen(QPen(style.current().outline, lw))
+        painter.setBrush(style.current().kind_colors["rack"])
         painter.drawRoundedRect(box, 12, 12)
         # A bar along the top in the colour of the peak uplink, a red edge for errors.
         bar = min(box.height() * 0.04, 10 / max(scale, 1e-3))  # at most 10 px: a bar, not a band
@@ -237,16 +237,16 @@ class RackGroupItem(QGraphicsObject):
             painter.drawRect(QRectF(box.left(), box.top(), box.width(), bar))
         if s.errors:
             edge = 3 / max(scale, 1e-3)  # inside the box: its bounding rectangle holds it at any zoom
-            painter.setPen(QPen(style.ERROR_COLOR, edge))
+            painter.setPen(QPen(style.current().error_color, edge))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box.adjusted(edge / 2, edge / 2, -edge / 2, -edge / 2), 12, 12)
         if self.marked:
             # Where the selected servers stand in the rack (at least 6 px, to be seen), and
             # the block outlined like any selected item.
             least = 6 / max(scale, 1e-6)
-            fill = QColor(style.SELECTION)
+            fill = QColor(style.current().selection)
             fill.setAlpha(70)  # light: the block's text stays readable over it
-            painter.setPen(QPen(style.SELECTION, 1.5 / max(scale, 1e-6)))
+            painter.setPen(QPen(style.current().selection, 1.5 / max(scale, 1e-6)))
             painter.setBrush(fill)
             for _name, cell in self.marked:
                 cell = QRectF(cell)
@@ -257,7 +257,7 @@ class RackGroupItem(QGraphicsObject):
                 painter.drawRect(cell)
             edge = 3.5 / max(scale, 1e-6)
             inset = edge / 2 + (3 / max(scale, 1e-3) if s.errors else 0.0)  # inside the red edge, not over it
-            painter.setPen(QPen(style.SELECTION, edge))
+            painter.setPen(QPen(style.current().selection, edge))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), 12, 12)
         self.text_px = 0.0
@@ -298,7 +298,7 @@ class RackGroupItem(QGraphicsObject):
         y = inner.top()
         for title_line in title_lines:
             text.draw(painter, QRectF(inner.left(), y, inner.width(), title_px * 1.25 / scale), title_line,
-                      title_px, style.TEXT, True)
+                      title_px, style.current().text, True)
             y += title_px * 1.25 / scale
         y += unit * 0.3
         self.shown_lines = list(title_lines)
@@ -315,13 +315,13 @@ class RackGroupItem(QGraphicsObject):
                 fitting.append((priority, order, chosen))
         keep = sorted(sorted(fitting)[:room], key=lambda t: t[1])
         for priority, _order, line_text in keep:
-            color = style.TEXT
+            color = style.current().text
             if priority == 0:
-                color = style.SELECTION
+                color = style.current().selection
             elif priority == 2 and s.uplink is not None:
                 color = style.utilization_text(s.uplink[0])
             elif priority == 1 and s.errors:
-                color = style.ERROR_COLOR
+                color = style.current().error_color
             text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color,
                       priority == 0)
             self.shown_lines.append(line_text)

@@ -115,7 +115,7 @@ class DesignScene(QGraphicsScene):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self.flush)
-        self.setBackgroundBrush(style.CANVAS_BG)
+        self.setBackgroundBrush(style.current().canvas_bg)
         self.rebuild_all()
         topology.subscribe(self.on_model_event)
         self.selectionChanged.connect(self._update_marks)
@@ -1116,7 +1116,7 @@ class DesignScene(QGraphicsScene):
         super().drawBackground(painter, rect)
         if not self.show_grid:
             return
-        painter.setPen(QPen(style.GRID, 0))
+        painter.setPen(QPen(style.current().grid, 0))
         step = self.grid_size * 5
         zoom = painter.worldTransform().m11() or 1.0
         while step * zoom < 12:  # zoomed out, a coarser grid: never thousands of lines

@@ -433,8 +433,8 @@ def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True, st
 
     box = QRectF(origin, legend_size(utilization))
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(QPen(style.LEGEND_FRAME, 1))
-    fill = QColor(style.SURFACE)  # white in the light theme, dark grey in the dark one
+    painter.setPen(QPen(style.current().legend_frame, 1))
+    fill = QColor(style.current().surface)  # white in the light theme, dark grey in the dark one
     fill.setAlpha(235)
     painter.setBrush(fill)
     painter.drawRoundedRect(box, 6, 6)
@@ -451,7 +451,7 @@ def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True, st
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawLine(QPointF(x, y + 6), QPointF(x + 22, y + 6))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(QRectF(x + 26, y, 130, 13), Qt.AlignmentFlag.AlignLeft, style.MODE_LABELS[mode])
         if mode == "passthrough":
             x, y = box.left() + 10, y + 18
@@ -463,7 +463,7 @@ def draw_legend(painter: QPainter, origin: QPointF, utilization: bool = True, st
 def _draw_legend_scale(painter: QPainter, box: QRectF, stale: bool = False) -> None:
     from PySide6.QtGui import QLinearGradient
 
-    painter.setPen(style.TEXT)
+    painter.setPen(style.current().text)
     painter.drawText(QRectF(box.left() + 10, box.top() + 6, 320, 14), Qt.AlignmentFlag.AlignLeft,
                      "Solving… colours of the previous solution" if stale
                      else "Utilisation of ports, PCIe and links · VMM gauge")
@@ -477,7 +477,7 @@ def _draw_legend_scale(painter: QPainter, box: QRectF, stale: bool = False) -> N
     painter.drawRect(bar)
     painter.setBrush(style.SATURATED_COLOR)
     painter.drawRect(QRectF(bar.right() + 6, bar.top() - 2, 34, 14))
-    painter.setPen(style.MUTED_TEXT)
+    painter.setPen(style.current().muted_text)
     # 0 % starts at the bar's left end (centred under it, it would touch the frame).
     painter.drawText(QRectF(bar.left(), bar.bottom() + 1, 30, 12), Qt.AlignmentFlag.AlignLeft, "0%")
     for u in (0.5, 0.75, 0.9):

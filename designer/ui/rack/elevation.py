@@ -144,22 +144,22 @@ class RackFrameItem(QGraphicsItem):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(_font(10, True))
-        painter.setPen(style.SELECTION if selected else style.TEXT)
+        painter.setPen(style.current().selection if selected else style.current().text)
         _elided(painter, header.adjusted(2, 0, -2, -6), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
                 self.title)
         # Cabinet and rails.
-        painter.setPen(QPen(style.SELECTION if selected else style.OUTLINE, 2.5 if selected else 1.5))
-        painter.setBrush(style.KIND_COLORS.get("rack", style.SURFACE))
+        painter.setPen(QPen(style.current().selection if selected else style.current().outline, 2.5 if selected else 1.5))
+        painter.setBrush(style.current().kind_colors.get("rack", style.current().surface))
         painter.drawRoundedRect(cabinet, 3, 3)
         face = QRectF(cabinet.left() + RAIL_L, cabinet.top() + FRAME, FACE_W, self.height_u * U_H)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(style.SURFACE)
+        painter.setBrush(style.current().surface)
         painter.drawRect(face)
-        painter.setPen(QPen(style.DIVIDER, 0.8))
+        painter.setPen(QPen(style.current().divider, 0.8))
         for u in range(1, self.height_u):
             y = g.floor_y - u * U_H
             painter.drawLine(QPointF(face.left(), y), QPointF(face.right(), y))
-        painter.setPen(QPen(style.OUTLINE, 0.8))
+        painter.setPen(QPen(style.current().outline, 0.8))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(face)
         # U numbers, bottom-up, and the mounting holes of the right rail.
@@ -168,7 +168,7 @@ class RackFrameItem(QGraphicsItem):
         points = max(6.5, 8.5 * 72 / 96 / scale)
         step = next((k for k in (1, 2, 5, 10, 20, 50) if k * U_H >= points * 96 / 72 * 1.15), 50)
         painter.setFont(_font(points))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         for u in range(1, self.height_u + 1):
             if step > 1 and u != 1 and u % step:
                 continue
@@ -177,7 +177,7 @@ class RackFrameItem(QGraphicsItem):
             painter.drawText(QRectF(cabinet.left() - 60, slot.center().y() - box_h / 2, RAIL_L - 5 + 60, box_h),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(u))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(style.DIVIDER)
+        painter.setBrush(style.current().divider)
         for u in range(1, self.height_u + 1):
             slot = g.slot_rect(self.rack_id, u)
             painter.drawEllipse(QPointF(face.right() + RAIL_R / 2, slot.center().y()), 1.6, 1.6)
@@ -207,19 +207,19 @@ class RackElementItem(QGraphicsItem):
         rect = self.rect.adjusted(0.5, 0.5, -0.5, -0.5)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        base = style.KIND_COLORS.get(self.kind, style.SURFACE)
+        base = style.current().kind_colors.get(self.kind, style.current().surface)
         if self.utilization is None:
-            fill, strip = base, style.OUTLINE
+            fill, strip = base, style.current().outline
         else:
             strip = style.utilization_color(self.utilization)
             fill = _mix(strip, base, 0.72)
-        painter.setPen(QPen(style.OUTLINE, 1))
+        painter.setPen(QPen(style.current().outline, 1))
         painter.setBrush(fill)
         painter.drawRect(rect)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(strip)
         painter.drawRect(QRectF(rect.left(), rect.top(), 7, rect.height()))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.setFont(_font(6.5, True))
         line_h = min(rect.height(), U_H)
         text_top = rect.top() + (rect.height() - line_h) / 2
@@ -234,12 +234,12 @@ class RackElementItem(QGraphicsItem):
         _elided(painter, QRectF(rect.left() + 36, text_top, rect.width() - 40 - figure_w, line_h),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.title)
         if self.faulty:
-            pen = QPen(style.ERROR_COLOR, 2.0, Qt.PenStyle.DashLine)
+            pen = QPen(style.current().error_color, 2.0, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(1, 1, -1, -1))
         if selected:
-            painter.setPen(QPen(style.SELECTION, 2.5))
+            painter.setPen(QPen(style.current().selection, 2.5))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect.adjusted(-1, -1, 1, 1))
 
@@ -258,13 +258,13 @@ class FiguresItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(style.LEGEND_FRAME, 1))
-        painter.setBrush(style.FOOTER)
+        painter.setPen(QPen(style.current().legend_frame, 1))
+        painter.setBrush(style.current().footer)
         painter.drawRoundedRect(self.rect, 4, 4)
         y = self.rect.top() + 6
         for index, (text, color) in enumerate(self.lines):
             painter.setFont(_font(7.8, index == 0))
-            painter.setPen(color if color is not None else style.TEXT)
+            painter.setPen(color if color is not None else style.current().text)
             _elided(painter, QRectF(self.rect.left() + 8, y, self.rect.width() - 16, 15),
                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
             y += 15
@@ -286,7 +286,7 @@ def figure_lines(fig: RackFigures) -> list[tuple[str, QColor | None]]:
         lines.append((f"Peak port {u * 100:.1f} %" + (f" ({fig.peak_port_resource})" if fig.peak_port_resource else ""),
                       style.utilization_color(u) if u >= 0.9 else None))
     if fig.free_u < 0 or fig.used_u > fig.height_u:
-        lines.append(("Over capacity", style.ERROR_COLOR))
+        lines.append(("Over capacity", style.current().error_color))
     return lines
 
 
@@ -304,7 +304,7 @@ class LegendItem(QGraphicsItem):
         box = self.boundingRect()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(_font(7.5))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(QRectF(box.left(), box.top(), box.width(), 14), Qt.AlignmentFlag.AlignLeft,
                          "Servers: VMM load (cores used / budget) · switches: peak port utilisation")
         bar = QRectF(box.left(), box.top() + 18, 230, 10)
@@ -317,7 +317,7 @@ class LegendItem(QGraphicsItem):
         painter.drawRect(bar)
         painter.setBrush(style.SATURATED_COLOR)
         painter.drawRect(QRectF(bar.right() + 6, bar.top(), 34, 10))
-        painter.setPen(style.MUTED_TEXT)
+        painter.setPen(style.current().muted_text)
         for u in (0.0, 0.5, 0.75, 0.9):
             x = bar.left() + u * bar.width()
             painter.drawText(QRectF(x - 15, bar.bottom() + 1, 30, 12), Qt.AlignmentFlag.AlignCenter, f"{u * 100:.0f}%")
@@ -457,12 +457,12 @@ def build_rack_scene(topology: Topology, solution: Any = None, options: Any = No
     racks named by id). The theme is the one ``style`` holds when this is called.
     """
     scene = QGraphicsScene()
-    scene.setBackgroundBrush(QBrush(style.CANVAS_BG))
+    scene.setBackgroundBrush(QBrush(style.current().canvas_bg))
     only = selected_racks(topology, _option(options, "selection", ()))
     if not topology.racks or only == set():
         note = "This design has no racks." if not topology.racks else "None of the selection is in a rack."
         text = scene.addText(note, _font(11))
-        text.setDefaultTextColor(style.MUTED_TEXT)
+        text.setDefaultTextColor(style.current().muted_text)
         return scene, text.sceneBoundingRect().adjusted(-20, -20, 20, 20)
     drawing = draw_racks(scene, topology, solution, overlay=bool(_option(options, "overlay", True)),
                          legend=bool(_option(options, "legend", True)), only=only)

@@ -68,11 +68,11 @@ class RackScene(QGraphicsScene):
             self.clear()
             self.ghost = None
             self.hint = None
-            self.setBackgroundBrush(QBrush(style.CANVAS_BG))
+            self.setBackgroundBrush(QBrush(style.current().canvas_bg))
             self.drawing = draw_racks(self, topology, solution, overlay=overlay, interactive=True)
             if not topology.racks:
                 self.hint = self.addText("No racks yet: Insert → Rack…, or right-click here and choose Add Rack…")
-                self.hint.setDefaultTextColor(style.MUTED_TEXT)
+                self.hint.setDefaultTextColor(style.current().muted_text)
                 self.drawing.content = self.hint.sceneBoundingRect()
             self.setSceneRect(self.drawing.content.adjusted(-60, -60, 60, 60))
             self.select_ids(selected)
@@ -115,7 +115,7 @@ class RackScene(QGraphicsScene):
             self.ghost = QGraphicsRectItem()
             self.ghost.setZValue(10)
             self.addItem(self.ghost)
-        color = QColor(style.OK_COLOR if ok else style.ERROR_COLOR)
+        color = QColor(style.current().ok_color if ok else style.current().error_color)
         self.ghost.setPen(QPen(color, 2, Qt.PenStyle.DashLine))
         color.setAlpha(50)
         self.ghost.setBrush(color)
@@ -401,11 +401,11 @@ class UnrackedTray(QListWidget):
         metrics = QFontMetrics(self.font())
         width = min(260, metrics.horizontalAdvance(text) + 12)
         pixmap = QPixmap(width, metrics.height() + 6)
-        pixmap.fill(QColor(style.SURFACE))
+        pixmap.fill(QColor(style.current().surface))
         painter = QPainter(pixmap)
-        painter.setPen(QPen(style.OUTLINE))
+        painter.setPen(QPen(style.current().outline))
         painter.drawRect(pixmap.rect().adjusted(0, 0, -1, -1))
-        painter.setPen(style.TEXT)
+        painter.setPen(style.current().text)
         painter.drawText(pixmap.rect().adjusted(6, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter,
                          metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 10))
         painter.end()
