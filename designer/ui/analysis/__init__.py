@@ -1,10 +1,12 @@
 """Analysis docks: resource utilisation, VMM load per server, rates against guarantees,
-and the demand sweep — pyqtgraph plots that follow every re-solve and the canvas selection.
+and the demand sweep — pyqtgraph plots that follow the document and the canvas selection.
 
 ``install(window)`` adds the four docks (tabbed beside Problems), their View-menu
-toggles, and the wiring: a re-solve redraws the visible plots (hidden ones catch
-up when shown), a click on a bar or point selects its element on the canvas, and
-a canvas selection is highlighted in every plot.
+toggles, and the wiring: each command done, undone or redone (``Document.changed``)
+refreshes the plots once — with the new solution when the command needs a re-solve
+(``Document.solved``), at once when it does not (a label) — visible plots redraw and
+hidden ones catch up when shown; a click on a bar or point selects its element on the
+canvas, and a canvas selection is highlighted in every plot.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ DOCKS = (
 )
 MIN_PLOT_HEIGHT = 240
 PLOT_HEIGHT = 340
-PLOT_DELAY_MS = 120
 
 
 class AnalysisDocks(QObject):
@@ -63,9 +64,10 @@ class AnalysisDocks(QObject):
         window.documentChanged.connect(self._document_changed)
         window.themeChanged.connect(lambda _name: self.restyle())
         self._pending_solution = None
+        # One refresh per turn of the event loop, however many signals asked for it.
         self._plot_timer = QTimer(self)
         self._plot_timer.setSingleShot(True)
-        self._plot_timer.setInterval(PLOT_DELAY_MS)
+        self._plot_timer.setInterval(0)
         self._plot_timer.timeout.connect(self._apply_solution)
         self._selection_timer = QTimer(self)
         self._selection_timer.setSingleShot(True)
@@ -88,6 +90,7 @@ class AnalysisDocks(QObject):
 
     # ----------------------------------------------------------- following
     def _document_changed(self, document) -> None:
+        document.changed.connect(self._edited)
         document.solved.connect(self._solved)
         document.solveFailed.connect(lambda _reason: self._solved(None))  # no stale plots
         self.window.scene.selectionChanged.connect(self._selection_timer.start)
@@ -99,15 +102,24 @@ class AnalysisDocks(QObject):
         self.sweep.figure.set_result(None, self.sweep.to_box.value())
         self._solved(document.solution)
 
+    def _edited(self) -> None:
+        # A command that needs a re-solve refreshes the plots when its solution lands
+        # (``_solved``); one that does not (a label, a position) refreshes them now.
+        document = self.window.document
+        if document is not None and not document.solve_pending():
+            self._solved(document.solution)
+
     def _solved(self, solution) -> None:
-        # Plots follow a moment after the canvas: a solve must reach the overlay within a
-        # frame, and a burst of edits (a spin box held down) redraws the plots once.
+        # After the canvas, on the next turn of the event loop: the solve reaches the
+        # overlay first, and the document's solve debounce already makes a burst of edits
+        # (a spin box held down) one solve.
         self._pending_solution = solution
         self._plot_timer.start()
 
     def plots_pending(self) -> bool:
-        """True while a solve waits to reach the plots."""
-        return self._plot_timer.isActive()
+        """True while an edit or a solve has yet to reach the plots."""
+        document = self.window.document
+        return self._plot_timer.isActive() or (document is not None and document.solve_pending())
 
     def _apply_solution(self) -> None:
         solution = self._pending_solution
