@@ -10,59 +10,59 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, TypeGuard
 
-from .elements import DEFAULT_RACK_HEIGHT_U, RACKABLE_KINDS, Element, Rack, is_valid_id
+from .elements import DEFAULT_RACK_HEIGHT_U, RACKABLE_KINDS, Element, Rack, Server, Switch, is_valid_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from .topology import Topology
 
 KIND_NAMES = {"server": "server", "switch": "switch"}
+Rackable = Server | Switch  # the kinds that occupy rack units (elements.RACKABLE_KINDS)
 
 
-def is_rackable(element: Element | None) -> bool:
-    return element is not None and element.KIND in RACKABLE_KINDS
+def is_rackable(element: Element | None) -> TypeGuard[Rackable]:
+    return isinstance(element, (Server, Switch))
 
 
 def is_racked(topo: "Topology", element: Element) -> bool:
-    rack = getattr(element, "rack", None)
-    return is_rackable(element) and rack in topo.racks and getattr(element, "rack_u", None) is not None
+    return is_rackable(element) and element.rack in topo.racks and element.rack_u is not None
 
 
-def span(element: Element) -> tuple[int, int]:
+def span(element: Rackable) -> tuple[int, int]:
     """The lowest and highest U an element occupies (its ``rack_u`` must be set)."""
-    low = element.rack_u  # type: ignore[attr-defined]
-    return low, low + element.height_u - 1  # type: ignore[attr-defined]
+    low = element.rack_u
+    assert low is not None, f"{element.id} is not in a rack slot"
+    return low, low + element.height_u - 1
 
 
 def span_text(low: int, high: int) -> str:
     return f"U{low}" if low == high else f"U{low}–U{high}"
 
 
-def members(topo: "Topology", rack_id: str) -> list[Element]:
+def members(topo: "Topology", rack_id: str) -> list[Rackable]:
     """The racked elements of one rack, bottom to top (ties in file order)."""
-    out = [e for e in topo.elements.values()
-           if e.KIND in RACKABLE_KINDS and getattr(e, "rack", None) == rack_id and e.rack_u is not None]  # type: ignore[attr-defined]
-    out.sort(key=lambda e: e.rack_u)  # type: ignore[attr-defined]
+    out = [e for e in topo.elements.values() if is_rackable(e) and e.rack == rack_id and e.rack_u is not None]
+    out.sort(key=lambda e: e.rack_u or 0)
     return out
 
 
-def members_by_rack(topo: "Topology") -> dict[str, list[Element]]:
+def members_by_rack(topo: "Topology") -> dict[str, list[Rackable]]:
     """``members`` of every rack of the design, in one pass over the elements (a call of
     ``members`` per rack walks every element once per rack: 100,000 racks never finished)."""
-    out: dict[str, list[Element]] = {rack_id: [] for rack_id in topo.racks}
+    out: dict[str, list[Rackable]] = {rack_id: [] for rack_id in topo.racks}
     for e in topo.elements.values():
-        if e.KIND in RACKABLE_KINDS and e.rack_u is not None:  # type: ignore[attr-defined]
-            placed = out.get(e.rack)  # type: ignore[attr-defined]
+        if isinstance(e, (Server, Switch)) and e.rack_u is not None and e.rack is not None:
+            placed = out.get(e.rack)
             if placed is not None:
                 placed.append(e)
     for placed in out.values():
         if len(placed) > 1:
-            placed.sort(key=lambda e: e.rack_u)  # type: ignore[attr-defined]
+            placed.sort(key=lambda e: e.rack_u or 0)
     return out
 
 
-def unracked(topo: "Topology") -> list[Element]:
+def unracked(topo: "Topology") -> list[Rackable]:
     """Servers and switches not placed in a rack slot, in file order."""
     return [e for e in topo.elements.values() if is_rackable(e) and not is_racked(topo, e)]
 
@@ -84,8 +84,8 @@ def placement_problem(topo: "Topology", element_id: str, rack_id: str, rack_u: i
     rack = topo.racks.get(rack_id)
     if rack is None:
         return f"There is no rack {rack_id!r}."
-    height = element.height_u if height_u is None else height_u  # type: ignore[union-attr]
-    name = describe(element)  # type: ignore[arg-type]
+    height = element.height_u if height_u is None else height_u
+    name = describe(element)
     if rack_u < 1:
         return f"{name} cannot go below U1 of {rack.display_name()}."
     top = rack_u + height - 1
@@ -111,9 +111,9 @@ def free_slot(topo: "Topology", rack_id: str, height_u: int, ignore: str | None 
         if other.id != ignore:
             low, high = span(other)
             taken.update(range(low, high + 1))
-    starts = range(1, rack.height_u - height_u + 2)
+    starts: Iterable[int] = range(1, rack.height_u - height_u + 2)
     if from_top:
-        starts = reversed(starts)  # type: ignore[assignment]
+        starts = reversed(range(1, rack.height_u - height_u + 2))
     for start in starts:
         if not any(u in taken for u in range(start, start + height_u)):
             return start
@@ -249,11 +249,11 @@ def rack_figures(topo: "Topology", solution: Any = None,
         for element in placed:
             low, high = span(element)
             occupied.update(u for u in range(low, high + 1) if 1 <= u <= rack.height_u)
-            if element.KIND == "server":
+            if isinstance(element, Server):
                 servers += 1
                 vms += len(topo.vms_of(element.id))
                 vmm += float(cores.get(element.id, 0.0))
-                budget += float(element.vmm_io_cores)  # type: ignore[attr-defined]
+                budget += float(element.vmm_io_cores)
             else:
                 switches += 1
             u, rid = peak_port(topo, element.id, utilization)
