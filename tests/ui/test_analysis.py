@@ -33,6 +33,7 @@ from PySide6.QtGui import QColor, QImage
 from designer.fileformat import dumps
 from designer.model.elements import VM, Link, Network, Nic, Server, Switch, VirtualFunction, VNic
 from designer.ui import style
+from designer.ui.analysis import MIN_PLOT_HEIGHT
 from designer.ui.commands import SetFieldCommand
 
 from .helpers import open_example, use_design
@@ -93,7 +94,10 @@ def show(qtbot, window, key: str):
     panel = analysis.panels[key]
     qtbot.waitUntil(panel.isVisible, timeout=3000)
     qtbot.waitUntil(lambda: not analysis.plots_pending(), timeout=3000)
-    qtbot.wait(50)  # the dock grows to its plot height on the next turn of the event loop
+    # The dock grows to its plot height (from the Problems list's) a few event-loop turns later.
+    dock = analysis.docks[key]
+    qtbot.waitUntil(lambda: dock.height() >= MIN_PLOT_HEIGHT, timeout=3000)
+    qtbot.wait(50)
     return panel
 
 
