@@ -233,10 +233,11 @@ def source_sentences() -> list[tuple[str, str]]:
                 pattern = _pattern(value) if value is not None else None
                 if pattern is not None:
                     found.append((f"{module.__name__}.{function.name}:{value.lineno}", pattern))
-    # The rules kept as constants (the model and the loader prefix them; ops make sentences).
+    # The rules kept as constants (the model and the loader prefix them; ops make sentences,
+    # or end one with them after a semicolon, as "…; a VF serves one guest.").
     for name, value in vars(checks).items():
         if name.isupper() and isinstance(value, str):
-            found.append((f"checks.{name}", re.escape(checks.sentence(value))))
+            found.append((f"checks.{name}", r"(?:.*; )?" + re.escape(checks.sentence(value))))
     return found
 
 
