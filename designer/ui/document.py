@@ -109,6 +109,7 @@ class Document(QObject):
         self._solve_timer.setInterval(SOLVE_DELAY_MS)
         self._solve_timer.timeout.connect(self._solve_due)
         self.generation = 0  # moves on with every model change that needs a re-solve
+        self.revision = 0  # moves on with every model change (a worker's read of the model is stale then)
         self._worker: _SolveWorker | None = None
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
@@ -133,6 +134,7 @@ class Document(QObject):
     NO_RESOLVE_FIELDS = frozenset({"position", "label", "title", "notes"})
 
     def _on_model_event(self, event: ModelEvent) -> None:
+        self.revision += 1
         if event.field not in self.NO_RESOLVE_FIELDS:
             self.generation += 1  # a solve under way is superseded
             self._solve_timer.start()

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -51,6 +52,13 @@ DEBOUNCE_MS = 2000
 DEFAULT_AUTOSAVE_SECONDS = 60
 MIN_AUTOSAVE_SECONDS, MAX_AUTOSAVE_SECONDS = 5, 3600
 KEEP_DISCARDED = 10
+# Designs with more elements than this are autosaved in a worker thread (docs/safety.md): the
+# text of a data-centre design takes seconds to make, which froze the editor at every autosave.
+BACKGROUND_ELEMENTS = 2000
+# After this many background copies in a row were overtaken by edits, the next one is written
+# at once in the GUI thread, so continuous editing cannot put the copy off for ever.
+MAX_OVERTAKEN = 3
+POLL_MS = 20
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADER_TITLE = 200  # the header's title is only shown in the dialog; the copy holds the whole one
 APP_NAME = "RackIO Designer"
@@ -200,6 +208,60 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return False
 
 
+# ------------------------------------------------------------- background job
+class _AutosaveJob:
+    """One background autosave: a plain thread that touches no Qt object.
+
+    First it makes the text of the design from the live model while the GUI thread may edit
+    it; the GUI thread then checks that no edit came in the meantime (``stamp``), and only then
+    the same thread writes the copy and its header with ``write_atomic``. A copy made from a
+    design that changed under it is never written (the next autosave makes a fresh one)."""
+
+    def __init__(self, topology, stamp: tuple, design: Path, header: dict) -> None:
+        self.stamp = stamp
+        self.design = design
+        self.header = header
+        self.data: bytes | None = None
+        self.error: BaseException | None = None
+        self.written = False
+        self.cancelled = False
+        self.made = threading.Event()  # the text is made (or failed)
+        self.go = threading.Event()  # the GUI thread's answer: write it (or, cancelled, do not)
+        self.done = threading.Event()  # the thread has ended
+        self.thread = threading.Thread(target=self._run, args=(topology,), name="rackio-autosave", daemon=True)
+        self.thread.start()
+
+    def _run(self, topology) -> None:
+        try:
+            try:
+                self.data = dumps(topology).encode("utf-8")
+            except Exception as exc:  # noqa: BLE001 - a torn read (dict changed size...): not written
+                self.error = exc
+            finally:
+                self.made.set()
+            if self.error is not None:
+                return
+            self.go.wait()
+            if self.cancelled:
+                return
+            try:
+                write_atomic(self.design, self.data)
+                write_atomic(self.design.with_suffix(".json"),
+                             (json.dumps(self.header, ensure_ascii=True) + "\n").encode("ascii"))
+                self.written = True
+            except Exception as exc:  # noqa: BLE001 - reported by the GUI thread
+                self.error = exc
+        finally:
+            self.done.set()
+
+    def cancel(self) -> None:
+        """Drop the copy; returns once nothing more is written (a write under way finishes)."""
+        self.cancelled = True
+        self.go.set()
+        if self.made.is_set():
+            self.thread.join()  # at most the write itself: the text is made
+
+
 # ------------------------------------------------------------------ controller
 class RecoveryController(QObject):
     """Keeps the window's open document's recovery copy up to date."""
@@ -217,10 +279,16 @@ class RecoveryController(QObject):
         # The process id of another running app that has this document's file open, if any.
         self.open_elsewhere: int | None = None
         self._dirty = False
+        self.background_elements = BACKGROUND_ELEMENTS
+        self.overtaken = 0  # background copies in a row that edits made stale before they were written
+        self._job: _AutosaveJob | None = None
+        self._job_poll = QTimer(self)
+        self._job_poll.setInterval(POLL_MS)
+        self._job_poll.timeout.connect(self._collect)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.autosave_now)
+        self._debounce.timeout.connect(self.autosave_due)
         self._periodic = QTimer(self)
         self._periodic.timeout.connect(self._tick)
         self.apply_preferences()
@@ -312,6 +380,7 @@ class RecoveryController(QObject):
             except (RuntimeError, TypeError):
                 pass
         self._debounce.stop()
+        self._settle_job()
 
     def _edited(self, *_args) -> None:
         self._dirty = True
@@ -319,7 +388,7 @@ class RecoveryController(QObject):
 
     def _tick(self) -> None:
         if self._dirty:
-            self.autosave_now()
+            self.autosave_due()
 
     def _clean_changed(self, clean: bool) -> None:
         if clean and self.document is not None:
@@ -336,9 +405,91 @@ class RecoveryController(QObject):
         return self.directory / f"{key}.rackio", self.directory / f"{key}.json"
 
     # --------------------------------------------------------------- write
-    def autosave_now(self) -> Path | None:
-        """Write the recovery copy of the open document if it has unsaved changes. Never raises."""
+    def autosave_due(self) -> None:
+        """The pause after an edit ran out (or the periodic tick came): write the copy, in a
+        worker thread for a large design (``background_elements``), else here and now."""
         self._debounce.stop()
+        document = self.document
+        if document is None or not document.modified:
+            self._dirty = False
+            return
+        if len(document.topology.elements) <= self.background_elements or self.overtaken >= MAX_OVERTAKEN:
+            self.autosave_now()
+            return
+        if self._job is not None:
+            self._dirty = True  # the running one ends first; then this state is written
+            return
+        try:
+            design, header = self._prepare(document)
+        except Exception as exc:  # noqa: BLE001 - autosave must never take the editor down
+            self._failed(exc)
+            return
+        self._dirty = False
+        self._job = _AutosaveJob(document.topology, self._stamp(document), design, header)
+        self._job_poll.start()
+
+    @staticmethod
+    def _stamp(document) -> tuple:
+        """What moves on with every change of the design: a copy made under another stamp is stale."""
+        return getattr(document, "revision", None), document.undo_stack.index(), document.topology.extra.get("view")
+
+    def background_running(self) -> bool:
+        """A background autosave is making or writing a copy."""
+        return self._job is not None
+
+    def _collect(self) -> None:
+        job = self._job
+        if job is None:
+            self._job_poll.stop()
+            return
+        if not job.made.is_set():
+            return
+        document = self.document
+        if not job.go.is_set():
+            if job.error is None and document is not None and self._stamp(document) == job.stamp:
+                job.go.set()  # nothing changed while the text was made: write it
+                return
+            job.cancel()  # overtaken by an edit (or a torn read): the next autosave makes a new one
+        if not job.done.is_set():
+            return
+        job.thread.join()
+        self._job = None
+        self._job_poll.stop()
+        if job.written:
+            self.overtaken = 0
+            self.last_error = None
+            self.writes += 1
+            if document is not None:
+                document.recovery_key = job.design.stem
+        elif job.cancelled:
+            self.overtaken += 1
+            self._dirty = True
+        elif job.error is not None:
+            self._failed(job.error)
+            self._dirty = True
+        if self._dirty and document is not None and document.modified:
+            self._debounce.start()
+
+    def _settle_job(self) -> None:
+        """No background write is left running (before a copy is removed, or written here)."""
+        job, self._job = self._job, None
+        self._job_poll.stop()
+        if job is not None:
+            job.cancel()
+            if job.written and self.document is not None and self.document.recovery_key is None:
+                self.document.recovery_key = job.design.stem  # so that removing it finds it
+
+    def _failed(self, exc: BaseException) -> None:
+        reason = describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        if self.last_error != reason:
+            self.window.show_message(f"Autosave failed: {reason}.")
+        self.last_error = reason
+
+    def autosave_now(self) -> Path | None:
+        """Write the recovery copy of the open document if it has unsaved changes, here and now
+        (a background autosave under way is dropped first). Never raises."""
+        self._debounce.stop()
+        self._settle_job()
         document = self.document
         if document is None or not document.modified:
             self._dirty = False
@@ -346,17 +497,25 @@ class RecoveryController(QObject):
         try:
             path = self._write(document)
         except Exception as exc:  # noqa: BLE001 - autosave must never take the editor down
-            reason = describe_os_error(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
-            if self.last_error != reason:
-                self.window.show_message(f"Autosave failed: {reason}.")
-            self.last_error = reason
+            self._failed(exc)
             return None
         self._dirty = False
         self.last_error = None
+        self.overtaken = 0
         self.writes += 1
         return path
 
     def _write(self, document) -> Path:
+        design, header = self._prepare(document)
+        write_atomic(design, dumps(document.topology).encode("utf-8"))
+        # ASCII with escapes: a file name that is not UTF-8 (held as surrogate escapes) is written as
+        # \udcXX and reads back as the same name, where encoding it as UTF-8 would fail every autosave.
+        write_atomic(design.with_suffix(".json"), (json.dumps(header, ensure_ascii=True) + "\n").encode("ascii"))
+        document.recovery_key = design.stem
+        return design
+
+    def _prepare(self, document) -> tuple[Path, dict]:
+        """Where the copy goes and its header (the folder made, the session lock held)."""
         key = document.recovery_key
         if not key:  # this app's own copy: another app on the same file writes another one
             key = f"{key_for_path(document.path)}-{self.session[:12]}" if document.path else \
@@ -366,7 +525,6 @@ class RecoveryController(QObject):
         design = self.directory / f"{key}.rackio"
         if document.path and design.exists() and os.path.samefile(design, document.path):
             raise OSError(17, "the recovery copy would replace the open file itself", str(design))
-        write_atomic(design, dumps(document.topology).encode("utf-8"))
         title = document.topology.title
         header = {
             "format": RECOVERY_FORMAT,
@@ -379,11 +537,7 @@ class RecoveryController(QObject):
             "session": self.session,
             "pid": os.getpid(),
         }
-        # ASCII with escapes: a file name that is not UTF-8 (held as surrogate escapes) is written as
-        # \udcXX and reads back as the same name, where encoding it as UTF-8 would fail every autosave.
-        write_atomic(design.with_suffix(".json"), (json.dumps(header, ensure_ascii=True) + "\n").encode("ascii"))
-        document.recovery_key = key
-        return design
+        return design, header
 
     def _hold_session_lock(self) -> None:
         if self._lock is not None:
@@ -397,6 +551,8 @@ class RecoveryController(QObject):
     def remove_copy(self, document=None) -> None:
         """Delete the document's recovery copy (it is saved, or was never changed)."""
         document = document or self.document
+        if document is self.document:
+            self._settle_job()  # a background copy under way would bring it back
         paths = self.copy_paths(document)
         if paths is None:
             return

@@ -481,3 +481,22 @@ def test_vmm_load_rows_are_named_by_server_label(qtbot, window, design):
     assert window.editor.set_field(["h1"], "label", "Mail host") is None
     panel = show(qtbot, window, "vmm")
     qtbot.waitUntil(lambda: panel.axis.labels == ["h2", "Mail host"], timeout=3000)
+
+
+def test_a_plot_behind_another_tab_waits_until_its_tab_is_raised(qtbot, window, design):
+    """Qt keeps a dock behind another tab "visible" (moved out of sight): it must not redraw on
+    every solve (at data-centre scale each redraw costs a second), only once it is shown."""
+    panel = show(qtbot, window, "utilisation")
+    guarantees = window.analysis.guarantees
+    assert not guarantees.shown() and panel.shown()
+    redraws = []
+    original = guarantees.update_now
+    guarantees.update_now = lambda: (redraws.append(1), original())[1]
+    error = window.document.execute(SetFieldCommand(window.document.topology, ["h1"], "vmm_io_cores", 1.25))
+    assert error is None
+    qtbot.waitUntil(lambda: dict(zip(*panel.bar_values()[:2]))["vmm:h1"] == pytest.approx(50.0), timeout=3000)
+    qtbot.waitUntil(lambda: not window.analysis.plots_pending(), timeout=3000)
+    assert redraws == [] and guarantees.stale
+    window.analysis.docks["guarantees"].raise_()
+    qtbot.waitUntil(lambda: bool(redraws) and not guarantees.stale, timeout=3000)
+    assert guarantees.shown() and not panel.shown()

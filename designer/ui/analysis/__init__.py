@@ -129,7 +129,7 @@ class AnalysisDocks(QObject):
             panel.set_solution(solution, topo)
         self.sweep.set_topology(topo)
         self.sweep_stale = True
-        if self.sweep.isVisible():
+        if self.sweep.shown():
             self._run_sweep()
         else:
             self.sweep.job.cancel()  # a sweep of an older design is of no use

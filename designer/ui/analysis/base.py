@@ -145,8 +145,14 @@ class AnalysisPanel(QWidget):
         """A new solve: redraw now if shown, else when shown (``update_now`` of a subclass)."""
         self.solution, self.topology = solution, topo
         self.stale = True
-        if self.isVisible():
+        if self.shown():
             self.update_now()
+
+    def shown(self) -> bool:
+        """On screen now. A dock behind another tab stays "visible" to Qt (it is moved out of
+        sight, not hidden), so redrawing it on every solve cost as much as the visible plot;
+        its dock's ``visibilityChanged`` catches it up when its tab is raised."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def update_now(self) -> None:
         """Recompute from ``self.solution`` and redraw; subclasses that follow solves implement it."""
