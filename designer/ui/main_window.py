@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, QTimer, Signal
@@ -329,6 +330,7 @@ class MainWindow(QMainWindow):
     def set_document(self, document: Document) -> None:
         old = self.document
         old_scene = self.scene
+        gc.unfreeze()  # what the last design left may now be collected (see below)
         if old is not None:
             old.close()
             if old_scene is not None:
@@ -372,6 +374,11 @@ class MainWindow(QMainWindow):
         self.scene.flush()
         self.view.request_fit()  # once the window has its final size
         self.documentChanged.emit(document)
+        # The design and its items, made just now, live as long as the document: the cycle
+        # collector need not walk them again and again (at 79,000 elements a full collection
+        # took over a second, a freeze of the editor; docs/performance.md). A cycle among them
+        # that becomes garbage waits until the next document is set.
+        gc.freeze()
         if old is not None:
             old.deleteLater()
         if old_scene is not None:

@@ -97,6 +97,7 @@ def test_bulk_add_refreshes_the_inspector_once(qtbot, window, monkeypatch):
 
 
 def _live() -> tuple[int, int]:
+    gc.unfreeze()  # the window freezes the open design's objects (set_document): list them all
     gc.collect()
     scenes = [o for o in gc.get_objects() if isinstance(o, DesignScene)]
     alive = []

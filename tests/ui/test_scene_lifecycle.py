@@ -18,6 +18,7 @@ from .helpers import MAIL, TWO_RACK
 
 
 def live_scenes() -> list[DesignScene]:
+    gc.unfreeze()  # the window freezes the open design's objects (set_document): list them all
     gc.collect()
     return [obj for obj in gc.get_objects() if isinstance(obj, DesignScene) and shiboken6.isValid(obj)]
 

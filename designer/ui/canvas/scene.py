@@ -110,6 +110,13 @@ class DesignScene(QGraphicsScene):
         self.lazy_cables = not self.eager_children  # large designs route a rack's cables once it is drawn
         self.viewStateChanged = None  # callable: the view state in the project changed
         self._res_index: tuple[object, dict[str, int]] | None = None
+        # Bumped whenever cables, boxes or racks were synced: what is derived from the cables
+        # (bundles, uplinks per rack) is cached against it.
+        self._cables_version = 0
+        self._bundle_groups: tuple | None = None
+        self._uplink_cache: tuple | None = None
+        self._vm_index: tuple[list[str], dict[str, int]] | None = None
+        self._overlay_solution: Solution | None = None  # the solution the cables show now
         self._cable_res: dict[str, tuple[int, int]] = {}
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
@@ -290,12 +297,17 @@ class DesignScene(QGraphicsScene):
         self._dirty_cables = False
         if racks_changed:
             self._sync_racks()
-        self._sync_cables()
+        if racks_changed or self._links_changed or self._moved_tops or self._removed_tops or self._reroute \
+                or self._dragged:
+            self._sync_cables()  # else no cable, socket or box changed (a field edit): nothing to route
+            cables_synced = True
+        else:
+            cables_synced = False
         if racks_changed:
             self._apply_levels()
-        self._apply_overlay(servers=self._overlay_servers)
+        self._apply_overlay(servers=self._overlay_servers, cables=cables_synced or racks_changed)
         self._overlay_servers = set()
-        self.select_ids(selected & set(self.all_element_ids()), notify=False)
+        self.select_ids({i for i in selected if self.element_item(i) is not None}, notify=False)
 
     # ----------------------------------------------------------------- cables
     def _sync_cables(self) -> None:
@@ -338,6 +350,7 @@ class DesignScene(QGraphicsScene):
                     item.ports_used = used
                     item.update()
         self._link_racks = {}
+        self._cables_version += 1
         for link_id, cable in self.cables.items():
             link = links[link_id]
             racks = (self._server_rack_of_end(link.a), self._server_rack_of_end(link.b))
@@ -536,16 +549,25 @@ class DesignScene(QGraphicsScene):
     def _resource_index(self, sol: Solution) -> dict[str, int]:
         """resource id -> index in the solution's arrays (one dict per set of flows)."""
         fs = sol.flows
+        cached = self._res_index
+        if cached is not None and cached[0] is not fs.resource_ids and cached[0] == fs.resource_ids:
+            self._res_index = (fs.resource_ids, cached[1])  # a new solve of the same resources
         if self._res_index is None or self._res_index[0] is not fs.resource_ids:
             self._res_index = (fs.resource_ids, {rid: i for i, rid in enumerate(fs.resource_ids)})
         return self._res_index[1]  # type: ignore[return-value]
 
-    def _apply_overlay(self, servers: set[str] | None = None) -> None:
+    def _apply_overlay(self, servers: set[str] | None = None, cables: bool = True) -> None:
         """Colour cables, ports, VMM gauges and guest badges; ``servers`` limits the
         guest and gauge update to those servers (after a local rebuild). A cable whose
         numbers did not change is not touched, so a re-solve of a large design repaints
-        only what moved."""
+        only what moved. After a local change (``servers`` given) that synced no cable
+        (``cables`` False), with the solution the cables already show, only those servers,
+        their guests and their racks' figures are brought up to date."""
         sol = self.solution if self.overlay_enabled else None
+        if servers is not None and not cables and sol is self._overlay_solution:
+            self._apply_server_overlays(sol, servers)
+            return
+        self._overlay_solution = sol
         index = self._resource_index(sol) if sol is not None else {}
         util = sol.utilization if sol is not None else None
         load = sol.load if sol is not None else None
@@ -568,6 +590,14 @@ class DesignScene(QGraphicsScene):
             if color != port.color:
                 port.color = color
                 port.update()
+        self._apply_server_overlays(sol, servers)
+        self._update_bundles()
+
+    def _apply_server_overlays(self, sol: Solution | None, servers: set[str] | None) -> None:
+        """VMM gauges, worst ports and guest badges of the servers (all of them: None), and the
+        figures of the racks they stand in."""
+        index = self._resource_index(sol) if sol is not None else {}
+        util = sol.utilization if sol is not None else None
         table = self._vm_table(sol)
         self._vm_table_now = table
         targets = self.top_items.values() if servers is None else [
@@ -587,8 +617,15 @@ class DesignScene(QGraphicsScene):
                     item.refresh_tooltip()
                     item.update()
         self._apply_vm_overlays(table, servers)
-        self._update_rack_stats()
-        self._update_bundles()
+        if servers is None:
+            self._update_rack_stats()
+        else:
+            racks = set()
+            for server_id in servers:
+                item = self.top_items.get(server_id)
+                if isinstance(item, ServerItem):
+                    racks.add(item.server.rack)
+            self._update_rack_stats(racks)
 
     def _cable_resources(self, sol: Solution, index: dict[str, int], links):
         """Per cable (in ``self.cables`` order): its two resources' indices (-1: none)."""
@@ -678,8 +715,12 @@ class DesignScene(QGraphicsScene):
                    sums(sol.floor, tx), np.bincount(fs.vm, (~sol.floor_met).astype(float), minlength=n_vm),
                    np.bincount(fs.vm, unenforced.astype(float), minlength=n_vm)]
         matrix = np.column_stack(columns) if n_vm else np.zeros((0, 7))
+        cached = self._vm_index
+        if cached is not None and (cached[0] is fs.vm_names or cached[0] == fs.vm_names):
+            return cached[0], cached[1], matrix  # the same guests as the last solve: one index
         names = list(fs.vm_names)
-        return names, {name: i for i, name in enumerate(names)}, matrix
+        self._vm_index = (names, {name: i for i, name in enumerate(names)})
+        return names, self._vm_index[1], matrix
 
     @staticmethod
     def _vm_overlay(table, vm_id: str) -> VmOverlay | None:
@@ -856,25 +897,12 @@ class DesignScene(QGraphicsScene):
     def _update_bundles(self) -> None:
         """One line per (rack block, far end) for the cables the block hides."""
         hidden = self._hidden_racks
-        wanted: dict[tuple[str, str], list[str]] = {}
-        links = self.topology.links
-        if hidden:
-            for link_id, (ra, rb) in self._link_racks.items():
-                ra = ra if ra in hidden else None
-                rb = rb if rb in hidden else None
-                if ra is None and rb is None:
-                    continue
-                link = links[link_id]
-                if ra is not None and rb is not None:
-                    if ra == rb:
-                        continue  # inside one block
-                    key = (min(ra, rb), "rack:" + max(ra, rb))
-                else:
-                    rack = ra if ra is not None else rb
-                    far = link.b if ra is not None else link.a
-                    split = split_port_end(far)
-                    key = (rack, self.child_server.get(split[0], far) if split is not None else far)  # type: ignore[arg-type]
-                wanted.setdefault(key, []).append(link_id)
+        groups_key = (frozenset(hidden), self._cables_version)
+        if self._bundle_groups is not None and self._bundle_groups[0] == groups_key:
+            wanted = self._bundle_groups[1]
+        else:
+            wanted = self._bundle_wanted(hidden)
+            self._bundle_groups = (groups_key, wanted)
         for key in list(self.bundles):
             if key not in wanted:
                 self.removeItem(self.bundles.pop(key))
@@ -906,7 +934,33 @@ class DesignScene(QGraphicsScene):
                     u = self.cables[link_id].utilization if link_id in self.cables else None
                     if u is not None:
                         peak = u if peak is None else max(peak, u)
-            bundle.set_line(a, b, len(link_ids), peak, name)
+            shown = (a.x(), a.y(), b.x(), b.y(), len(link_ids), peak, name, style.current_theme())
+            if getattr(bundle, "shown_as", None) != shown:  # a re-solve that moved nothing redraws nothing
+                bundle.shown_as = shown
+                bundle.set_line(a, b, len(link_ids), peak, name)
+
+    def _bundle_wanted(self, hidden: set[str]) -> dict[tuple[str, str], list[str]]:
+        """The cables each bundle stands for: (rack block, far end) -> cable ids."""
+        wanted: dict[tuple[str, str], list[str]] = {}
+        links = self.topology.links
+        if hidden:
+            for link_id, (ra, rb) in self._link_racks.items():
+                ra = ra if ra in hidden else None
+                rb = rb if rb in hidden else None
+                if ra is None and rb is None:
+                    continue
+                link = links[link_id]
+                if ra is not None and rb is not None:
+                    if ra == rb:
+                        continue  # inside one block
+                    key = (min(ra, rb), "rack:" + max(ra, rb))
+                else:
+                    rack = ra if ra is not None else rb
+                    far = link.b if ra is not None else link.a
+                    split = split_port_end(far)
+                    key = (rack, self.child_server.get(split[0], far) if split is not None else far)  # type: ignore[arg-type]
+                wanted.setdefault(key, []).append(link_id)
+        return wanted
 
     # ------------------------------------------------------------------ racks
     def _layer_for(self, rack_id: str | None) -> RackLayer | None:
@@ -965,22 +1019,16 @@ class DesignScene(QGraphicsScene):
                 rect = rect.united(QRectF(item.pos(), QSizeF(item.width, item.full_height)))
         rack.set_rect(rect.adjusted(-RACK_PAD, -RACK_PAD, RACK_PAD, RACK_PAD))
 
-    def _update_rack_stats(self) -> None:
+    def _update_rack_stats(self, only: set | None = None) -> None:
+        """The figures of every rack block (or of the racks in ``only``)."""
         if not self.racks:
             return
         sol = self.solution if self.overlay_enabled else None
-        problems: dict[str, list[int]] = {}
-        if sol is not None:
-            for p in sol.problems:
-                server = self.child_server.get(p.element, p.element)
-                item = self.top_items.get(server)
-                rack = getattr(getattr(item, "server", None), "rack", None) or (
-                    getattr(self.topology.elements.get(p.element), "rack", None))
-                if rack in self.racks:
-                    counts = problems.setdefault(rack, [0, 0])
-                    counts[0 if p.severity == "error" else 1] += 1
+        problems = self._rack_problems(sol)
         uplinks = self._rack_uplinks() if sol is not None else {}
         for rack_id, rack in self.racks.items():
+            if only is not None and rack_id not in only:
+                continue
             stats = RackStats(members=rack.stats.members, solved=sol is not None)
             for element_id in rack.stats.members:
                 item = self.top_items.get(element_id)
@@ -993,13 +1041,42 @@ class DesignScene(QGraphicsScene):
             stats.errors, stats.warnings = problems.get(rack_id, (0, 0))
             rack.set_stats(stats)
 
+    def _rack_problems(self, sol: Solution | None) -> dict[str, list[int]]:
+        """Errors and warnings per rack of a solution (counted once per solution and layout)."""
+        cached = getattr(self, "_problem_cache", None)
+        if cached is not None and cached[0] is sol and cached[1] == self._cables_version:
+            return cached[2]
+        problems: dict[str, list[int]] = {}
+        if sol is not None:
+            for p in sol.problems:
+                server = self.child_server.get(p.element, p.element)
+                item = self.top_items.get(server)
+                rack = getattr(getattr(item, "server", None), "rack", None) or (
+                    getattr(self.topology.elements.get(p.element), "rack", None))
+                if rack in self.racks:
+                    counts = problems.setdefault(rack, [0, 0])
+                    counts[0 if p.severity == "error" else 1] += 1
+        self._problem_cache = (sol, self._cables_version, problems)
+        return problems
+
+    def _cross_rack_links(self) -> list[tuple[str, str | None, str | None]]:
+        """(cable, rack of one end, rack of the other) of the cables between two racks (or a rack
+        and the rest), found once per sync of the cables."""
+        cached = self._uplink_cache
+        if cached is not None and cached[0] == self._cables_version:
+            return cached[1]
+        out = []
+        for link_id, link in self.topology.links.items():
+            ra, rb = self._rack_of_end(link.a), self._rack_of_end(link.b)
+            if ra != rb:
+                out.append((link_id, ra, rb))
+        self._uplink_cache = (self._cables_version, out)
+        return out
+
     def _rack_uplinks(self) -> dict[str, tuple[float, str]]:
         """Per rack, the busiest cable with one end in the rack and the other outside it."""
         best: dict[str, tuple[float, str]] = {}
-        for link_id, link in self.topology.links.items():
-            ra, rb = self._rack_of_end(link.a), self._rack_of_end(link.b)
-            if ra == rb:
-                continue
+        for link_id, ra, rb in self._cross_rack_links():
             cable = self.cables.get(link_id)
             u = cable.utilization if cable is not None else None
             if u is None:

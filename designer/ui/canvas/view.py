@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from .. import style
@@ -391,8 +391,20 @@ class LegendOverlay(QWidget):
             self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        # Every repaint of the canvas under it repaints the legend too (several times per
+        # zoom step): it is drawn once into a pixmap and blitted while nothing it shows changed.
+        ratio = self.devicePixelRatioF()
+        key = (self.stale, style.current_theme(), self.width(), self.height(), ratio)
+        if getattr(self, "_pixmap_key", None) != key:
+            pixmap = QPixmap(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            cache = QPainter(pixmap)
+            draw_legend(cache, QPointF(0.5, 0.5), stale=self.stale)
+            cache.end()
+            self._pixmap, self._pixmap_key = pixmap, key
         painter = QPainter(self)
-        draw_legend(painter, QPointF(0.5, 0.5), stale=self.stale)
+        painter.drawPixmap(0, 0, self._pixmap)
         painter.end()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt name)

@@ -569,7 +569,8 @@ class RackPanel(QWidget):
         self.scene.clear()
         self.scene.drawing = None
         self.invalidate()
-        self.flush()
+        if self.isVisible():
+            self.flush()  # else drawn when its tab is shown (showEvent): opening a design does not wait for it
         self.view.request_fit()  # once the tab is shown with its final size
 
     def _on_model_changed(self, _event) -> None:
