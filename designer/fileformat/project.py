@@ -758,6 +758,42 @@ def dumps(topo: Topology) -> str:
     return json.dumps(to_document(topo), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+class _Records(list):
+    """Stands for the list of an element's or link's records in ``dumps_streamed``: each record
+    is made when the encoder reaches it and dropped once written."""
+
+    def __init__(self, items, to_dict) -> None:
+        super().__init__()
+        self._items, self._to_dict = items, to_dict
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return (self._to_dict(item) for item in self._items)
+
+
+def dumps_streamed(topo: Topology) -> str:
+    """The same text as ``dumps``, made record by record: the whole document never exists as
+    dictionaries at once (a data-centre design is half a million of them, each one more
+    object for the cycle collector to walk while it lives). The autosave uses it in a worker."""
+    doc = to_document(_Shell(topo))  # type: ignore[arg-type]
+    doc["elements"] = _Records(list(topo.elements.values()), element_to_dict)
+    doc["links"] = _Records(list(topo.links.values()), link_to_dict)
+    encoder = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False)
+    return "".join(encoder.iterencode(doc)) + "\n"
+
+
+class _Shell:
+    """A topology's own fields without its elements and links (they are streamed)."""
+
+    def __init__(self, topo: Topology) -> None:
+        self.title, self.notes, self.cost_model = topo.title, topo.notes, topo.cost_model
+        self.racks, self.extra = topo.racks, topo.extra
+        self.elements: dict = {}
+        self.links: dict = {}
+
+
 def save(topo: Topology, path: str | os.PathLike, backup: bool = False, *,
          stream_ok: bool = False) -> Target:
     """Write atomically (designer/fileformat/atomic.py): a temporary file in the same folder, fsync,

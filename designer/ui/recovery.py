@@ -43,6 +43,7 @@ from PySide6.QtCore import QLockFile, QObject, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from ..fileformat import ProjectFileError, dumps
+from ..fileformat.project import dumps_streamed
 from ..fileformat.atomic import write_atomic
 from ..fileformat.project import load
 from .plain import plain
@@ -59,6 +60,7 @@ BACKGROUND_ELEMENTS = 2000
 # at once in the GUI thread, so continuous editing cannot put the copy off for ever.
 MAX_OVERTAKEN = 3
 POLL_MS = 20
+AFTER_SOLVE_MS = 250  # a large design's copy waits for its background solve: checked this often
 MAX_HEADER_BYTES = 64 * 1024
 MAX_HEADER_TITLE = 200  # the header's title is only shown in the dialog; the copy holds the whole one
 APP_NAME = "RackIO Designer"
@@ -234,7 +236,7 @@ class _AutosaveJob:
     def _run(self, topology) -> None:
         try:
             try:
-                self.data = dumps(topology).encode("utf-8")
+                self.data = dumps_streamed(topology).encode("utf-8")
             except Exception as exc:  # noqa: BLE001 - a torn read (dict changed size...): not written
                 self.error = exc
             finally:
@@ -285,6 +287,10 @@ class RecoveryController(QObject):
         self._job_poll = QTimer(self)
         self._job_poll.setInterval(POLL_MS)
         self._job_poll.timeout.connect(self._collect)
+        self._after_solve = QTimer(self)
+        self._after_solve.setSingleShot(True)
+        self._after_solve.setInterval(AFTER_SOLVE_MS)
+        self._after_solve.timeout.connect(self.autosave_due)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(DEBOUNCE_MS)
@@ -380,6 +386,7 @@ class RecoveryController(QObject):
             except (RuntimeError, TypeError):
                 pass
         self._debounce.stop()
+        self._after_solve.stop()
         self._settle_job()
 
     def _edited(self, *_args) -> None:
@@ -418,6 +425,12 @@ class RecoveryController(QObject):
             return
         if self._job is not None:
             self._dirty = True  # the running one ends first; then this state is written
+            return
+        if document.solve_running():
+            # A background solve is what the user waits for: the copy is made once it landed
+            # (both are Python threads; running them together made each take twice as long).
+            self._dirty = True
+            self._after_solve.start()
             return
         try:
             design, header = self._prepare(document)
@@ -489,6 +502,7 @@ class RecoveryController(QObject):
         """Write the recovery copy of the open document if it has unsaved changes, here and now
         (a background autosave under way is dropped first). Never raises."""
         self._debounce.stop()
+        self._after_solve.stop()
         self._settle_job()
         document = self.document
         if document is None or not document.modified:

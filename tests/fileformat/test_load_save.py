@@ -730,3 +730,23 @@ def test_cost_model_preset_is_a_label_next_to_the_values():
         loads(doc({"preset": 3}))
     # No preset, default values: nothing written, as before.
     assert "cost_model" not in json.loads(dumps(loads(doc({}))))
+
+
+@pytest.mark.parametrize("case", ["rich", "examples", "generated", "empty"])
+def test_the_streamed_text_is_the_text_of_dumps(case):
+    """The autosave worker writes ``dumps_streamed`` (record by record): byte for byte ``dumps``."""
+    from designer.fileformat.project import dumps_streamed
+    from designer.generate import generate
+
+    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    if case == "rich":
+        designs = [loads(text(RICH))]
+    elif case == "examples":
+        designs = [load(path) for path in sorted(examples.glob("*.rackio"))]
+    elif case == "generated":
+        designs = [generate(2, 3, 4, seed=5)]
+    else:
+        designs = [Topology(title="")]
+    assert designs
+    for topo in designs:
+        assert dumps_streamed(topo) == dumps(topo)

@@ -1,7 +1,7 @@
 """Autosave of a large design in a worker thread (docs/safety.md, "Autosave of a large design").
 
 The controller's ``background_elements`` is set to 0 so that the mail rack takes the path a
-data-centre design takes; ``recovery.dumps`` is wrapped to hold the worker at a known point."""
+data-centre design takes; ``recovery.dumps_streamed`` is wrapped to hold the worker at a known point."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def rack(tmp_path) -> Path:
 def gate(monkeypatch):
     """Holds the worker inside ``dumps`` until ``release`` is set; ``entered`` says it got there."""
     entered, release = threading.Event(), threading.Event()
-    real = recovery.dumps
+    real = recovery.dumps_streamed
     threads: list[str] = []
 
     def held(topology):
@@ -45,7 +45,7 @@ def gate(monkeypatch):
         assert release.wait(10)
         return real(topology)
 
-    monkeypatch.setattr(recovery, "dumps", held)
+    monkeypatch.setattr(recovery, "dumps_streamed", held)
     return entered, release, threads
 
 
@@ -125,3 +125,15 @@ def test_a_small_design_is_still_written_in_the_gui_thread(qtbot, window, tmp_pa
     edit(window, 6.0)
     qtbot.waitUntil(lambda: copies(window.recovery.directory) != [], timeout=3000)
     assert started == []
+
+
+def test_the_copy_waits_for_a_background_solve_to_land(qtbot, window, rdir, rack, monkeypatch):
+    assert window.open_path(str(rack), ask=False)
+    solving = [True]
+    monkeypatch.setattr(window.document, "solve_running", lambda: solving[0])
+    edit(window, 6.0)
+    qtbot.wait(600)  # the pause ran out long ago: the copy waits while the solve runs
+    assert not window.recovery.background_running() and copies(rdir) == []
+    solving[0] = False
+    qtbot.waitUntil(lambda: copies(rdir) != [] and not window.recovery.background_running(), timeout=5000)
+    assert dumps(load(rdir / copies(rdir)[0])) == snapshot(window)

@@ -631,7 +631,9 @@ class DesignScene(QGraphicsScene):
         """Per cable (in ``self.cables`` order): its two resources' indices (-1: none)."""
         key = (sol.flows.resource_ids, tuple(self.cables))
         cached = getattr(self, "_cable_idx", None)
-        if cached is not None and cached[0][0] is key[0] and cached[0][1] == key[1]:
+        if cached is not None and cached[0][1] == key[1] and (cached[0][0] is key[0] or cached[0][0] == key[0]):
+            if cached[0][0] is not key[0]:  # a new solve of the same resources: the same pairs
+                self._cable_idx = (key, cached[1], cached[2])
             return cached[1], cached[2]
         elements = self.topology.elements
         ids = list(self.cables)
