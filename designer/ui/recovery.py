@@ -56,8 +56,10 @@ KEEP_DISCARDED = 10
 # Designs with more elements than this are autosaved in a worker thread (docs/safety.md): the
 # text of a data-centre design takes seconds to make, which froze the editor at every autosave.
 BACKGROUND_ELEMENTS = 2000
-# After this many background copies in a row were overtaken by edits, the next one is written
-# at once in the GUI thread, so continuous editing cannot put the copy off for ever.
+# After this many background copies in a row were overtaken by edits, and once the oldest edit
+# no copy holds is older than the autosave interval, the next one is written at once in the GUI
+# thread (a pause of seconds on a data-centre design, at most once an interval), so continuous
+# editing cannot put the copy off for ever.
 MAX_OVERTAKEN = 3
 POLL_MS = 20
 AFTER_SOLVE_MS = 250  # a large design's copy waits for its background solve: checked this often
@@ -283,6 +285,7 @@ class RecoveryController(QObject):
         self._dirty = False
         self.background_elements = BACKGROUND_ELEMENTS
         self.overtaken = 0  # background copies in a row that edits made stale before they were written
+        self._unsaved_since: float | None = None  # the first edit no copy holds yet (monotonic)
         self._job: _AutosaveJob | None = None
         self._job_poll = QTimer(self)
         self._job_poll.setInterval(POLL_MS)
@@ -391,6 +394,8 @@ class RecoveryController(QObject):
 
     def _edited(self, *_args) -> None:
         self._dirty = True
+        if self._unsaved_since is None:
+            self._unsaved_since = time.monotonic()
         self._debounce.start()
 
     def _tick(self) -> None:
@@ -420,7 +425,7 @@ class RecoveryController(QObject):
         if document is None or not document.modified:
             self._dirty = False
             return
-        if len(document.topology.elements) <= self.background_elements or self.overtaken >= MAX_OVERTAKEN:
+        if len(document.topology.elements) <= self.background_elements or self._starved():
             self.autosave_now()
             return
         if self._job is not None:
@@ -440,6 +445,13 @@ class RecoveryController(QObject):
         self._dirty = False
         self._job = _AutosaveJob(document.topology, self._stamp(document), design, header)
         self._job_poll.start()
+
+    def _starved(self) -> bool:
+        """Background copies were overtaken again and again, and the oldest edit no copy holds
+        is older than the autosave interval: this one is written at once, in the GUI thread."""
+        since = self._unsaved_since
+        return self.overtaken >= MAX_OVERTAKEN and since is not None and \
+            time.monotonic() - since >= self.autosave_seconds()
 
     @staticmethod
     def _stamp(document) -> tuple:
@@ -470,6 +482,7 @@ class RecoveryController(QObject):
         self._job_poll.stop()
         if job.written:
             self.overtaken = 0
+            self._unsaved_since = None
             self.last_error = None
             self.writes += 1
             if document is not None:
@@ -516,6 +529,7 @@ class RecoveryController(QObject):
         self._dirty = False
         self.last_error = None
         self.overtaken = 0
+        self._unsaved_since = None
         self.writes += 1
         return path
 

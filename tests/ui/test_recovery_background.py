@@ -108,9 +108,15 @@ def test_copies_overtaken_again_and_again_are_then_written_at_once(qtbot, window
     window.recovery.overtaken = recovery.MAX_OVERTAKEN
     started = []
     monkeypatch.setattr(recovery, "_AutosaveJob", lambda *args: started.append(args))
+    edit(window, 5.0)
+    # Overtaken, but the oldest unsaved edit is recent: still handed to a worker, not written here.
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=3000)
+    assert copies(rdir) == []
+    window.recovery._job = None  # the (fake) job never reports back
+    window.recovery._unsaved_since -= window.recovery.autosave_seconds() + 1  # ... an interval ago
     edit(window, 6.0)
     qtbot.waitUntil(lambda: copies(rdir) != [], timeout=3000)
-    assert started == []  # written in the GUI thread, not handed to a worker
+    assert len(started) == 1  # this time written in the GUI thread, not handed to a worker
     assert window.recovery.overtaken == 0
     assert dumps(load(rdir / copies(rdir)[0])) == snapshot(window)
 
