@@ -117,3 +117,25 @@ def test_cli_json_is_the_standard_encoders_text(tmp_path, capsys):
     assert out == json.dumps(solve(load(path)).to_report(), indent=2) + "\n"
     assert out.isascii()
 
+
+
+def test_guest_ids_that_json_escapes():
+    """Ids the loader never accepts but a caller's model may hold (a quote, a backslash,
+    non-ASCII): quoted one by one, still the standard encoder's text."""
+    solution = solve(loads(json.dumps(odd_design())))
+    names = solution.flows.vm_names
+    names[:] = [f'{name}"\\ü\n' for name in names]
+    assert_same(solution)
+    assert '\\"\\\\\\u00fc\\n/0/tx"' in dumps_report(solution)
+
+
+def test_paths_of_many_lengths_and_shared_paths():
+    """Paths of different lengths, many flows sharing one (each distinct path is written
+    once and reused): an overloaded generated design with every attachment mode."""
+    topo = generate(3, 4, 6, mix=["emulated", "paravirtual", "vf"], seed=11)
+    solution = solve(topo, scale=2.0)
+    fs = solution.flows
+    lengths = set((fs.flow_entry_start[1:] - fs.flow_entry_start[:-1]).tolist())
+    assert len(lengths) > 1
+    assert len({tuple(fs.path(f)) for f in range(fs.n_flows)}) < fs.n_flows
+    assert_same(solution)
