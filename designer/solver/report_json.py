@@ -51,11 +51,12 @@ def _num_texts(values: np.ndarray) -> list[str]:
     if values.size == 0:
         return []
     distinct, where = np.unique(values, return_inverse=True)
-    texts = []
-    for v in distinct.tolist():
-        r = round(v, 9)
-        texts.append("0.0" if r == 0 else _float_text(r))
-    return np.array(texts, dtype=object)[where.reshape(-1)].tolist()
+    texts = list(map(float.__repr__, map(round, distinct.tolist(), repeat(9))))
+    # Where repr is not json's text: -0.0 (a value that rounds to zero), NaN, the infinities.
+    for i in np.flatnonzero(~np.isfinite(distinct) | (np.abs(distinct) < 1e-8)).tolist():
+        r = round(float(distinct[i]), 9)
+        texts[i] = "0.0" if r == 0 else _float_text(r)
+    return _pick(texts, where.reshape(-1))
 
 
 def _nested(value, depth: int) -> str:
@@ -158,6 +159,12 @@ def _flow_chunks(sol: "Solution") -> Iterator[list[str]]:
         _num_texts(sol.admitted_floor), _num_texts(fs.kappa * sol.rate),
         _pick(["false", "true"], fs.routed.astype(np.intp)),
     ]
+    yield from _filled(template, columns, n)
+
+
+def _filled(template: str, columns: list[list[str]], n: int) -> Iterator[list[str]]:
+    """``template % row`` for every row of the columns (all texts, one per ``%s``), as the
+    join of the row between the template's literal pieces, CHUNK_RECORDS rows at a time."""
     literals = template.split("%s")
     assert len(literals) == len(columns) + 1
     join = "".join
@@ -178,25 +185,27 @@ _FLOW_TEMPLATE = (
 )
 
 
-def _resource_texts(sol: "Solution") -> Iterator[str]:
+def _resource_chunks(sol: "Solution") -> Iterator[list[str]]:
+    """The resource records by kind (in route order), then in order of first use."""
     fs = sol.flows
-    kind = fs.resource_kind.tolist()
-    quoted_kind = [_quote(k) for k in RESOURCE_KINDS]
-    capacity, load = _num_texts(fs.capacity), _num_texts(sol.load)
-    util, reserved = _num_texts(sol.utilization), _num_texts(sol.reserved)
-    saturated = sol.saturated.tolist()
-    ids, elements = fs.resource_ids, fs.resource_element
-    for r in sorted(range(len(ids)), key=lambda r: (kind[r], r)):
-        yield (
-            '{\n      "id": ' + _quote(ids[r])
-            + ',\n      "kind": ' + quoted_kind[kind[r]]
-            + ',\n      "element": ' + _quote(elements[r])
-            + ',\n      "capacity": ' + capacity[r]
-            + ',\n      "load": ' + load[r]
-            + ',\n      "utilization": ' + util[r]
-            + ',\n      "reserved": ' + reserved[r]
-            + (',\n      "saturated": true\n    }' if saturated[r] else ',\n      "saturated": false\n    }')
-        )
+    kind = fs.resource_kind
+    order = np.argsort(kind, kind="stable")
+    quoted_ids = [_quote(r) for r in fs.resource_ids]
+    columns = [
+        _pick(quoted_ids, order),
+        _pick([_quote(k) for k in RESOURCE_KINDS], kind[order].astype(np.intp)),
+        _pick([_quote(e) for e in fs.resource_element], order),
+        _num_texts(fs.capacity[order]), _num_texts(sol.load[order]),
+        _num_texts(sol.utilization[order]), _num_texts(sol.reserved[order]),
+        _pick(["false", "true"], sol.saturated[order].astype(np.intp)),
+    ]
+    yield from _filled(_RESOURCE_TEMPLATE, columns, len(quoted_ids))
+
+
+_RESOURCE_TEMPLATE = (
+    '{\n      "id": %s,\n      "kind": %s,\n      "element": %s,\n      "capacity": %s,\n      "load": %s,'
+    '\n      "utilization": %s,\n      "reserved": %s,\n      "saturated": %s\n    }'
+)
 
 
 def _problem_texts(problems) -> Iterator[str]:
@@ -219,7 +228,7 @@ def report_chunks(sol: "Solution") -> Iterator[str]:
            + ',\n  "scale": ' + json.dumps(_num(sol.scale)) + ',\n  "flows": ')
     yield from _list_of_chunks(_flow_chunks(sol), "    ")
     yield ',\n  "resources": '
-    yield from _list(_resource_texts(sol), "    ")
+    yield from _list_of_chunks(_resource_chunks(sol), "    ")
     yield ',\n  "servers": ' + _nested(sol.server_records(), 1)
     yield ',\n  "admission": ' + _nested(sol.admission, 1)
     yield ',\n  "problems": '

@@ -139,3 +139,15 @@ def test_paths_of_many_lengths_and_shared_paths():
     assert len(lengths) > 1
     assert len({tuple(fs.path(f)) for f in range(fs.n_flows)}) < fs.n_flows
     assert_same(solution)
+
+
+def test_number_texts_are_the_encoders():
+    """Each distinct number is written once, as json writes ``_num`` of it: values that round
+    to zero (no negative zero), the infinities and NaN, float noise, repeated values."""
+    import numpy as np
+
+    from designer.solver.solve import _num
+
+    values = np.array([-1e-12, 4e-10, 6e-10, -0.0, 0.0, np.inf, -np.inf, np.nan, 1 / 3, 0.1 + 0.2,
+                       2.5, 2.5, -7.0, 1e-8, -5e-9, 123456789.123456789])
+    assert report_json._num_texts(values) == [json.dumps(_num(v)) for v in values.tolist()]
