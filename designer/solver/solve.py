@@ -100,10 +100,17 @@ class Solution:
         out: dict[str, dict[str, float]] = {sid: {} for sid in fs.server_ids}
         cores = fs.kappa * self.rate
         mask = cores > 0
-        for s, m, c in zip(fs.server[mask], fs.mode[mask], cores[mask]):
-            by = out[fs.server_ids[s]]
-            name = MODE_NAMES[m]
-            by[name] = by.get(name, 0.0) + float(c)
+        if not mask.any():
+            return out
+        # One sum per (server, mode), added in flow order as a loop would (bincount adds its
+        # weights in order), each server's modes in the order its flows first use them.
+        n_modes = len(MODE_NAMES)
+        key = fs.server[mask].astype(np.int64) * n_modes + fs.mode[mask]
+        sums = np.bincount(key, weights=cores[mask]).tolist()
+        used, first = np.unique(key, return_index=True)
+        server_ids = fs.server_ids
+        for k in used[np.argsort(first, kind="stable")].tolist():
+            out[server_ids[k // n_modes]][MODE_NAMES[k % n_modes]] = sums[k]
         return out
 
     # ----------------------------------------------------------------- report

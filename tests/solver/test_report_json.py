@@ -151,3 +151,21 @@ def test_number_texts_are_the_encoders():
     values = np.array([-1e-12, 4e-10, 6e-10, -0.0, 0.0, np.inf, -np.inf, np.nan, 1 / 3, 0.1 + 0.2,
                        2.5, 2.5, -7.0, 1e-8, -5e-9, 123456789.123456789])
     assert report_json._num_texts(values) == [json.dumps(_num(v)) for v in values.tolist()]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_vmm_cores_by_mode_is_the_flow_by_flow_sum(seed):
+    """Each server's VMM cores per mode: the same floats as adding its flows one by one, in
+    flow order, and its modes in the order its flows first use them."""
+    solution = solve(generate(2, 5, 6, mix=["emulated", "paravirtual", "vf"], seed=seed), scale=3.0)
+    fs = solution.flows
+    expected: dict[str, dict[str, float]] = {sid: {} for sid in fs.server_ids}
+    cores = (fs.kappa * solution.rate).tolist()
+    for f in range(fs.n_flows):
+        if cores[f] > 0:
+            by = expected[fs.server_ids[int(fs.server[f])]]
+            by[fs.mode_name(f)] = by.get(fs.mode_name(f), 0.0) + cores[f]
+    got = solution.vmm_cores_by_mode()
+    assert sum(len(v) > 1 for v in got.values()) > 0
+    assert got == expected
+    assert [list(v) for v in got.values()] == [list(v) for v in expected.values()]
