@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -348,7 +349,9 @@ def compile_flows(topo: Topology) -> FlowSet:
                                 f"Port {port} of NIC {nic_id} carries traffic of {names} but has no cable."))
 
     # ---- Expand vNICs into flows (tx before rx) and routes into entries, with numpy.
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), 13)
+    # Flattened first: numpy reads a flat iterator of numbers several times faster than a
+    # list of tuples.
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=13 * len(rows)).reshape(len(rows), 13)
     n_vnics = table.shape[0]
     has = np.stack([table[:, 3] > 0, table[:, 4] > 0], axis=1).ravel()
     flow_vnic = np.repeat(np.arange(n_vnics), 2)[has]
