@@ -75,6 +75,10 @@ def check_design(topo: Topology) -> list[Problem]:
             vf_count[element.parent] += 1
             nic = elements[element.parent]
             assert isinstance(nic, Nic)  # the model keeps a VF inside a NIC
+            vf_port_count[(nic.id, element.port)] += 1
+            if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
+                    and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
+                continue  # none of the rules below applies (the common case, checked at once)
             if not nic.sriov:
                 found.append(problem("sriov-disabled", element.id,
                                      f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
@@ -82,7 +86,6 @@ def check_design(topo: Topology) -> list[Problem]:
                 found.append(problem("bad-port", element.id,
                                      f"VF {element.id} is on port {element.port}, but NIC {nic.id} has only "
                                      f"ports 0–{nic.ports - 1}."))
-            vf_port_count[(nic.id, element.port)] += 1
             hardware = _hardware(nic)
             if element.min_gbps > 0 and not nic.vf_min_rate:
                 found.append(problem("guarantee-unsupported", element.id,
@@ -114,14 +117,13 @@ def check_design(topo: Topology) -> list[Problem]:
                                  f"{nic.max_vfs_per_port} per port."))
 
     vf_users: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    nic_users: dict[str, list[tuple[str, str]]] = defaultdict(list)  # nic -> [(who, mode)]
+    nic_users: dict[str, list[tuple[str, int, str]]] = defaultdict(list)  # nic -> [(vm, vNIC index, mode)]
     for vm in elements.values():
         if not isinstance(vm, VM):
             continue
         server = vm.parent
         for index, vnic in enumerate(vm.vnics):
             mode = vnic.mode
-            who = f"VM {vm.id} vNIC {index}"
             if mode == "vf":
                 if not vnic.vf:
                     continue
@@ -132,17 +134,21 @@ def check_design(topo: Topology) -> list[Problem]:
                 assert isinstance(vf_nic, Nic)
                 if vf_nic.parent != server:
                     found.append(problem("foreign-device", vm.id,
-                                         f"{who}: {checks.other_server(f'VF {vf.id}', vf_nic.parent, vm.id, server)}."))
+                                         f"VM {vm.id} vNIC {index}: "
+                                         f"{checks.other_server(f'VF {vf.id}', vf_nic.parent, vm.id, server)}."))
                 continue
             if vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
                 found.append(problem("floor-above-cap", vm.id,
-                                     f"{who} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
+                                     f"VM {vm.id} vNIC {index} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
                                      f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
             if not vnic.nic:
                 continue
             nic = elements[vnic.nic]
             assert isinstance(nic, Nic)
-            nic_users[nic.id].append((who, mode))
+            nic_users[nic.id].append((vm.id, index, mode))
+            if nic.parent == server and vnic.port < nic.ports and mode != "passthrough":
+                continue  # none of the rules below applies (the common case, checked at once)
+            who = f"VM {vm.id} vNIC {index}"
             if nic.parent != server:
                 found.append(problem("foreign-device", vm.id,
                                      f"{who}: {checks.other_server(f'NIC {nic.id}', nic.parent, vm.id, server)}."))
@@ -162,7 +168,7 @@ def check_design(topo: Topology) -> list[Problem]:
                                  f"VF {vf_id} is used by {len(vf_vnics)} vNICs ({names}); "
                                  f"{checks.ONE_GUEST_PER_VF}."))
     for nic_id, users in nic_users.items():
-        passthrough = [who for who, mode in users if mode == "passthrough"]
+        passthrough = [(vm_id, index) for vm_id, index, mode in users if mode == "passthrough"]
         if not passthrough:
             continue
         others = len(users) - 1 + (1 if topo.vfs_of(nic_id) else 0)
@@ -172,9 +178,10 @@ def check_design(topo: Topology) -> list[Problem]:
                 detail.append(f"{len(users) - 1} other vNIC(s)")
             if topo.vfs_of(nic_id):
                 detail.append(f"{len(topo.vfs_of(nic_id))} VF(s)")
+            first_vm, first_index = passthrough[0]
             found.append(problem("passthrough-shared", nic_id,
-                                 f"NIC {nic_id} is passed through to {passthrough[0]} but is also used by "
-                                 f"{' and '.join(detail)}; {checks.WHOLE_DEVICE}."))
+                                 f"NIC {nic_id} is passed through to VM {first_vm} vNIC {first_index} but is also "
+                                 f"used by {' and '.join(detail)}; {checks.WHOLE_DEVICE}."))
 
     # Cables per switch, and parallel cables between the same two nodes.
     nic_cables: dict[str, int] = defaultdict(int)
