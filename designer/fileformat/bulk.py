@@ -91,7 +91,11 @@ def _read_all(raw: list) -> dict[str, Element]:
     if len(elements) != len(raw):
         raise _Doubt  # an id written twice
     for kind, wanted in chain(parents.items(), refs.items()):
-        if wanted and not set(ids_of.get(kind, ())).issuperset(wanted):  # only server, nic, vf, network
+        named = set(wanted)
+        if wanted is refs.get(kind):  # a vNIC's references: None or missing where not written
+            named.discard(None)
+            named.discard(_MISSING)
+        if named and not set(ids_of.get(kind, ())).issuperset(named):  # only server, nic, vf, network
             raise _Doubt  # names an element that is not there, or not of that kind
     return elements
 
@@ -223,7 +227,7 @@ def _read_vnics(raw: list, refs: dict[str, list[str]]) -> list[VNic]:
         spec = _VNIC_BY_NAME[name]
         column = given[name] = _column(spec, column)
         if spec.ref_kind in refs:
-            refs[spec.ref_kind].extend(v for v in column if v is not None and v is not _MISSING)
+            refs[spec.ref_kind].extend(column)  # with None and _MISSING, set aside in _read_all
     if _MISSING in given["mode"]:
         raise _Doubt
     given["extra"] = _extras(written, _VNIC_BY_NAME, raw, "vnic") or list(map(dict, repeat((), len(raw))))
