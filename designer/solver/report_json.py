@@ -4,9 +4,11 @@ The text is byte for byte what ``json.dump(solution.to_report(), fh, indent=2)``
 (ASCII with ``\\uXXXX`` escapes, two-space indent, floats as ``repr``), but a data centre's
 hundreds of thousands of flow and resource records are not first built as dictionaries
 and then walked by the standard library's pure-Python indenting encoder (it is the only
-one that indents): each record is one template filled from numpy columns converted to
-Python lists once, strings escaped by the C function ``json`` itself uses, and the text
-goes out a few thousand records at a time.
+one that indents). Every field of the flow and resource records is first a column of
+texts: each distinct number rounded and written once (``np.unique`` and a lookup), each
+distinct path once, strings escaped by the C function ``json`` itself uses. A record is
+then the join of its row between the template's literal pieces, ``map``-ed over the
+columns in C, and the text goes out a few thousand records at a time.
 
 The small parts of the report (servers, admission, summary) go through ``json.dumps``
 itself, re-indented to their depth, so any field added to them stays identical.
