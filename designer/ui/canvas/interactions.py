@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from ...edit.commands import Command
 from ...model.elements import VM, split_port_end
 from .. import style
+from ..interaction import Interaction as BaseInteraction
 from .items import (
     AttachmentItem,
     CableItem,
@@ -93,18 +94,11 @@ def _remove(item: QGraphicsItem | None) -> None:
 
 
 # ---------------------------------------------------------------------------- base
-class Interaction:
-    """One gesture, from the event that starts it until it is done or cancelled.
+class Interaction(BaseInteraction):
+    """One canvas gesture (``designer.ui.interaction.Interaction``, the life cycle and the
+    event handlers every view's gestures share), with the canvas's editor and scene."""
 
-    Event handlers return True when they took the event (the view then does nothing
-    else with it). ``end`` removes what the gesture drew and tells the view, which
-    forgets it; ``cancel`` ends it without changing the design.
-    """
-
-    def __init__(self, view: "DesignView") -> None:
-        self.view = view
-        self.done = False
-        self.canceled = False
+    view: "DesignView"
 
     @property
     def editor(self):
@@ -113,60 +107,6 @@ class Interaction:
     @property
     def scene(self):
         return self.view.design_scene()
-
-    def status(self, text: str) -> None:
-        self.view.statusMessage.emit(text)
-
-    def start(self) -> None:
-        """Called once the view has made this its current interaction."""
-
-    # Events (a handler returns True when it took the event).
-    def mouse_press(self, event) -> bool:
-        return False
-
-    def mouse_move(self, event) -> bool:
-        return False
-
-    def mouse_release(self, event) -> bool:
-        return False
-
-    def key_press(self, event) -> bool:
-        if event.key() == Qt.Key.Key_Escape:
-            self.cancel()
-            return True
-        return False
-
-    def key_release(self, event) -> bool:
-        return False
-
-    def drag_move(self, event) -> None:
-        event.ignore()
-
-    def drop(self, event) -> None:
-        event.ignore()
-
-    # Life cycle.
-    def cancel(self, reason: str | None = None) -> None:
-        if self.done:
-            return
-        self.canceled = True
-        self.on_cancel()
-        self.end()
-        if reason:
-            self.status(reason)
-
-    def on_cancel(self) -> None:
-        """Undo what the gesture did to the items so far (not the model: it changed nothing)."""
-
-    def end(self) -> None:
-        if self.done:
-            return
-        self.done = True
-        self.view.interaction_ended(self)
-        self.cleanup()
-
-    def cleanup(self) -> None:
-        """Remove what the gesture drew."""
 
 
 # ----------------------------------------------------------------------- feedback
