@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         self.act_legend.setChecked(True)
         self.act_bulk = a("Add N Servers × M VMs…", self.insert_bulk, "Ctrl+Shift+B")
         self.act_about = a("&About RackIO Designer", self.help_about)
-        self.act_escape = a("Cancel Drag", self.view.cancel_interaction, "Esc")
+        self.act_escape = a("Cancel Drag", lambda: self.active_view().cancel_interaction(), "Esc")
         self.align_actions = {
             how: a(label, lambda how=how: self._align(how))
             for how, label in (("left", "Align &Left"), ("right", "Align &Right"), ("top", "Align &Top"),

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QImage, QPainter
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QDialog, QMenu, QTabWidget
 
 from designer.model import VM, Link, Network, Nic, Rack, Server, Switch, Topology, VNic
 from designer.ui import style
 from designer.ui.document import Document
 from designer.ui.rack.elevation import RackElementItem, build_rack_scene
+from designer.ui.rack.interactions import SlotDropInteraction, SlotMoveInteraction
 from designer.ui.rack.view import RackDialog
 
 from .helpers import TWO_RACK, open_example, state
@@ -191,6 +192,78 @@ def test_the_drag_ghost_shows_whether_the_slot_is_free(qtbot, window, design):
     assert ghost.pen().color() == style.current().error_color
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=taken)
     assert not ghost.isVisible()
+
+
+# ------------------------------------------------------------ the gestures
+def test_a_slot_move_is_one_interaction_and_one_undo_step(qtbot, window, design):
+    panel = window.rack_panel
+    viewport = panel.view.viewport()
+    stack = window.document.undo_stack
+    depth = stack.count()
+    start, end = slot_point(window, "a", 10), slot_point(window, "a", 6)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    move = panel.view.interaction
+    assert isinstance(move, SlotMoveInteraction) and move.element_id == "tor"
+    assert panel.scene.selected_element_ids() == ["tor"]
+    for i in range(1, 5):
+        qtbot.mouseMove(viewport, pos=start + (end - start) * (i / 4))
+    assert panel.view.dragging and panel.scene.ghost.isVisible()
+    assert slot_of(design, "tor") == ("a", 10)  # nothing placed before the release
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=end)
+    panel.flush()
+    assert panel.view.interaction is None and not panel.view.dragging
+    assert slot_of(design, "tor") == ("a", 6)
+    assert stack.count() == depth + 1 and stack.undoText() == "Move in rack"
+    assert panel.scene.drawing.elements["tor"].rect == panel.scene.drawing.geometry.slot_rect("a", 6)
+    window.edit_undo()
+    panel.flush()
+    assert slot_of(design, "tor") == ("a", 10) and stack.count() == depth + 1 and stack.index() == depth
+    window.edit_redo()
+    assert slot_of(design, "tor") == ("a", 6)
+
+
+@pytest.mark.parametrize("how", ["key", "window action"])
+def test_escape_during_a_slot_move_cancels_it_and_the_element_stays(qtbot, window, design, how):
+    panel = window.rack_panel
+    viewport = panel.view.viewport()
+    before = state(window)
+    start, over = slot_point(window, "a", 10), slot_point(window, "a", 6)
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(viewport, pos=start + (over - start) * 0.5)
+    qtbot.mouseMove(viewport, pos=over)
+    assert panel.scene.ghost.isVisible()
+    if how == "key":
+        qtbot.keyClick(viewport, Qt.Key.Key_Escape)
+    else:
+        window.act_escape.trigger()
+    assert panel.view.interaction is None and not panel.scene.ghost.isVisible()
+    qtbot.mouseMove(viewport, pos=slot_point(window, "a", 5))
+    assert not panel.scene.ghost.isVisible()  # the rest of the drag does nothing
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=slot_point(window, "a", 5))
+    panel.flush()
+    assert state(window) == before and slot_of(design, "tor") == ("a", 10)
+    assert panel.scene.drawing.elements["tor"].rect == panel.scene.drawing.geometry.slot_rect("a", 10)
+    # The next drag is a gesture of its own and places the element.
+    mouse_drag(qtbot, window, slot_point(window, "a", 10), slot_point(window, "a", 7))
+    assert slot_of(design, "tor") == ("a", 7)
+    assert window.document.undo_stack.count() == before[1] + 1
+
+
+def test_a_tray_drag_is_a_drop_interaction_that_leaving_the_view_cancels(window, design):
+    panel = window.rack_panel
+    viewport = panel.view.viewport()
+    before = state(window)
+    mime = panel.tray.mimeData([panel.tray.item(panel.tray.ids().index("h2"))])
+    pos = slot_point(window, "a", 5)
+    args = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(viewport, QDragEnterEvent(pos, *args))
+    drop = panel.view.interaction
+    assert isinstance(drop, SlotDropInteraction) and drop.element_id == "h2"
+    QApplication.sendEvent(viewport, QDragMoveEvent(pos, *args))
+    assert panel.scene.ghost.isVisible() and panel.scene.ghost.pen().color() == style.current().ok_color
+    QApplication.sendEvent(viewport, QDragLeaveEvent())
+    assert panel.view.interaction is None and drop.canceled and not panel.scene.ghost.isVisible()
+    assert state(window) == before and slot_of(design, "h2") == (None, None)
 
 
 def test_take_out_of_rack_and_place_in_first_free_slot(window, design):

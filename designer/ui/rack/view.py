@@ -1,19 +1,20 @@
 """The Rack view: rack elevations you edit by dragging, beside an "Unracked" tray.
 
 The scene is rebuilt from the model (``elevation.draw_racks``) whenever the model or
-the solution changes; it never edits the model. Gestures become undo commands run
-through the window's editor, and a gesture the layout does not allow (an occupied
-slot, past the top of a rack) is refused with the reason in the status bar.
+the solution changes; it never edits the model. Gestures are interaction objects, one
+at a time (``interactions.py``: moving an element to a slot, a drop from the tray); they
+become undo commands run through the window's editor, and a gesture the layout does not
+allow (an occupied slot, past the top of a rack) is refused with the reason in the
+status bar.
 """
 
 from __future__ import annotations
 
 import shiboken6
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import QAction, QBrush, QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -42,7 +43,9 @@ from ...edit import ops
 from ...edit.commands import PlaceCommand
 from ...edit.ops import Outcome
 from ...model import checks
+from ..interaction import InteractionHost
 from .elevation import RackDrawing, RackElementItem, RackFrameItem, draw_racks
+from .interactions import RackInteraction, SlotDropInteraction, SlotMoveInteraction, interaction_for_press
 
 ELEMENT_MIME = "application/x-rackio-rack-element"
 MIN_ZOOM, MAX_ZOOM = 0.1, 6.0
@@ -128,7 +131,7 @@ class RackScene(QGraphicsScene):
 
 
 # ------------------------------------------------------------------- the view
-class RackView(QGraphicsView, AutoFit):
+class RackView(InteractionHost, QGraphicsView, AutoFit):
     """Shows a RackScene; drags racked elements between slots and takes drops from the tray."""
 
     statusMessage = Signal(str)
@@ -143,8 +146,7 @@ class RackView(QGraphicsView, AutoFit):
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self._press: tuple[str, QPointF, int] | None = None  # element, scene pos, grab offset in U
-        self._dragging = False
+        self._interaction: RackInteraction | None = None  # the gesture under way (interactions.py)
         self._init_auto_fit()
 
     def rack_scene(self) -> RackScene:
@@ -203,66 +205,58 @@ class RackView(QGraphicsView, AutoFit):
             self.scale(1.5, 1.5)
             self.centerOn(drawing.content.center())
 
-    # ---------------------------------------------------- moving racked elements
-    def _element_at(self, pos) -> RackElementItem | None:
+    # ----------------------------------------------------------- gestures
+    # Moving a racked element and dropping from the tray are interaction objects
+    # (interactions.py): the view holds at most one and hands it its events first.
+    def element_at(self, pos) -> RackElementItem | None:
         for item in self.items(pos):
             if isinstance(item, RackElementItem):
                 return item
         return None
 
+    @property
+    def dragging(self) -> bool:
+        """A racked element is being moved (the scene is not redrawn under it)."""
+        interaction = self._interaction
+        return isinstance(interaction, SlotMoveInteraction) and interaction.dragging
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        interaction = self._interaction
+        if interaction is not None and interaction.key_press(event):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._press = None
-        self._dragging = False
-        if event.button() == Qt.MouseButton.LeftButton:
-            item = self._element_at(event.position().toPoint())
-            if item is not None:
-                scene_pos = self.mapToScene(event.position().toPoint())
-                element = self.panel.topology.elements.get(item.element_id)
-                geometry = self.rack_scene().drawing.geometry  # type: ignore[union-attr]
-                rack = getattr(element, "rack", None)
-                offset = geometry.unit_at(rack, scene_pos) - element.rack_u if element is not None else 0  # type: ignore[union-attr]
-                self._press = (item.element_id, scene_pos, max(0, offset))
-                if not item.isSelected():
-                    if not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):
-                        self.scene().clearSelection()
-                    item.setSelected(True)
-                event.accept()
-                return
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_press(event):
+            event.accept()
+            return
+        if interaction is not None:
+            interaction.cancel()  # another press starts afresh
+        new = interaction_for_press(self, event)
+        if new is not None:
+            self.start_interaction(new)
+            event.accept()
+            return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
-            element_id, start, offset = self._press
-            scene_pos = self.mapToScene(event.position().toPoint())
-            if not self._dragging:
-                moved = self.mapFromScene(scene_pos) - self.mapFromScene(start)
-                if moved.manhattanLength() < QApplication.startDragDistance():
-                    return
-                self._dragging = True
-            self.panel.preview(element_id, scene_pos, offset)
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_move(event):
             event.accept()
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        press, dragging = self._press, self._dragging
-        self._press, self._dragging = None, False
-        if press is not None:
-            self.rack_scene().hide_ghost()
-            if dragging:
-                element_id, _, offset = press
-                self.panel.drop(element_id, self.mapToScene(event.position().toPoint()), offset)
+        interaction = self._interaction
+        if interaction is not None and interaction.mouse_release(event):
             event.accept()
-            self.panel.flush()
             return
         super().mouseReleaseEvent(event)
 
-    @property
-    def dragging(self) -> bool:
-        return self._dragging
-
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        item = self._element_at(event.position().toPoint())
+        item = self.element_at(event.position().toPoint())
         if item is not None:
             self.elementActivated.emit(item.element_id)
             event.accept()
@@ -271,7 +265,7 @@ class RackView(QGraphicsView, AutoFit):
 
     def contextMenuEvent(self, event) -> None:
         pos = event.pos()
-        item = self._element_at(pos)
+        item = self.element_at(pos)
         if item is None:
             item = next((i for i in self.items(pos) if isinstance(i, RackFrameItem)), None)
         self.contextMenuRequested.emit(item, self.mapToScene(pos), event.globalPos())
@@ -279,7 +273,8 @@ class RackView(QGraphicsView, AutoFit):
 
     # ------------------------------------------------------- drops from the tray
     @staticmethod
-    def _dropped_id(event) -> str | None:
+    def dropped_id(event) -> str | None:
+        """The element id a drag carries; None if it carries none (or not a valid id)."""
         data = event.mimeData()
         if not data.hasFormat(ELEMENT_MIME):
             return None
@@ -290,40 +285,37 @@ class RackView(QGraphicsView, AutoFit):
             return None
         return text if is_valid_id(text) else None
 
-    def _tray_offset(self, element_id: str) -> int:
-        element = self.panel.topology.elements.get(element_id)
-        return (getattr(element, "height_u", 1) - 1) // 2  # the element is centred on the pointer
+    def _drop_interaction(self, event) -> SlotDropInteraction:
+        """The drop gesture under way, or one started for this event's drag data."""
+        interaction = self._interaction
+        if not isinstance(interaction, SlotDropInteraction):
+            interaction = SlotDropInteraction(self, self.dropped_id(event))
+            self.start_interaction(interaction)
+        return interaction
 
     def dragEnterEvent(self, event) -> None:
-        if self._dropped_id(event) is not None:
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        element_id = self._dropped_id(event)
+        element_id = self.dropped_id(event)
         if element_id is None:
             event.ignore()
             return
-        self.panel.preview(element_id, self.mapToScene(event.position().toPoint()), self._tray_offset(element_id))
+        self.start_interaction(SlotDropInteraction(self, element_id))
         event.acceptProposedAction()
 
+    def dragMoveEvent(self, event) -> None:
+        if self.dropped_id(event) is None:
+            event.ignore()
+            return
+        self._drop_interaction(event).drag_move(event)
+
     def dragLeaveEvent(self, event) -> None:
+        interaction = self._interaction
+        if isinstance(interaction, SlotDropInteraction):
+            interaction.drag_leave(event)
         self.rack_scene().hide_ghost()
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event) -> None:
-        self.rack_scene().hide_ghost()
-        element_id = self._dropped_id(event)
-        if element_id is None:
-            self.statusMessage.emit("That drop does not carry a server or switch of this design.")
-            event.ignore()
-            return
-        error = self.panel.drop(element_id, self.mapToScene(event.position().toPoint()), self._tray_offset(element_id))
-        if error:
-            event.ignore()
-        else:
-            event.acceptProposedAction()
+        self._drop_interaction(event).drop(event)
 
 
 # ------------------------------------------------------------------- the tray
@@ -548,6 +540,7 @@ class RackPanel(QWidget):
 
     def attach(self, document) -> None:
         """Follow a new document: its model events, its solutions and the topology selection."""
+        self.view.cancel_interaction()  # a gesture under way belongs to the old document
         if self._document is not None:
             try:
                 self._document.changed.disconnect(self.invalidate)
