@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from .. import style
 from ..autofit import AutoFit
+from ..interaction import InteractionHost
 from .interactions import (
     DropInteraction,
     EndHandles,
@@ -27,7 +28,7 @@ MIN_ZOOM, MAX_ZOOM = 0.002, 6.0  # a fitted 50-rack design is at about 0.007
 LEGEND_W, LEGEND_H = 340.0, 100.0
 
 
-class DesignView(QGraphicsView, AutoFit):
+class DesignView(QGraphicsView, AutoFit, InteractionHost):
     statusMessage = Signal(str)
     legendMoved = Signal(str)  # the corner the legend was dragged to
     contextMenuRequested = Signal(object, object, object)  # item, scene pos, global pos
@@ -232,27 +233,7 @@ class DesignView(QGraphicsView, AutoFit):
             self.viewport().unsetCursor()
 
     # ------------------------------------------------------------ interactions
-    @property
-    def interaction(self) -> Interaction | None:
-        """The gesture under way (one at a time), or None."""
-        return self._interaction
-
-    def start_interaction(self, interaction: Interaction) -> None:
-        if self._interaction is not None:
-            self._interaction.cancel()
-        self._interaction = interaction
-        interaction.start()
-
-    def interaction_ended(self, interaction: Interaction) -> None:
-        if self._interaction is interaction:
-            self._interaction = None
-
-    def cancel_interaction(self) -> bool:
-        """Escape: cancel the gesture under way; the design stays as it was. False if none."""
-        if self._interaction is None:
-            return False
-        self._interaction.cancel()
-        return True
+    # interaction, start_interaction, interaction_ended, cancel_interaction: InteractionHost.
 
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:

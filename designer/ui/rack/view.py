@@ -131,7 +131,7 @@ class RackScene(QGraphicsScene):
 
 
 # ------------------------------------------------------------------- the view
-class RackView(InteractionHost, QGraphicsView, AutoFit):
+class RackView(QGraphicsView, AutoFit, InteractionHost):
     """Shows a RackScene; drags racked elements between slots and takes drops from the tray."""
 
     statusMessage = Signal(str)
