@@ -103,6 +103,15 @@ class InteractionHost:
         """The gesture under way (one at a time), or None."""
         return self._interaction
 
+    def hand(self, handler: str, event: Any) -> bool:
+        """Offer ``event`` to the interaction under way (its ``handler``: ``mouse_move``,
+        ``key_press`` …); True, with the event accepted, when it took it."""
+        interaction = self._interaction
+        if interaction is not None and getattr(interaction, handler)(event):
+            event.accept()
+            return True
+        return False
+
     def start_interaction(self, interaction: Interaction) -> None:
         """Make ``interaction`` the one under way (cancelling any other) and start it."""
         if self._interaction is not None:

@@ -201,9 +201,7 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
 
     # ------------------------------------------------------------------- keys
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.key_press(event):
-            event.accept()
+        if self.hand("key_press", event):
             return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self.space_held = True
@@ -213,9 +211,7 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.key_release(event):
-            event.accept()
+        if self.hand("key_release", event):
             return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self.space_held = False
@@ -237,9 +233,7 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
 
     # ------------------------------------------------------------------ mouse
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_press(event):
-            event.accept()
+        if self.hand("mouse_press", event):
             return
         new = interaction_for_press(self, event)
         if new is not None:
@@ -249,16 +243,12 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_move(event):
-            event.accept()
+        if self.hand("mouse_move", event):
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_release(event):
-            event.accept()
+        if self.hand("mouse_release", event):
             return
         super().mouseReleaseEvent(event)
 

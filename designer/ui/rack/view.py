@@ -221,19 +221,15 @@ class RackView(QGraphicsView, AutoFit, InteractionHost):
         return isinstance(interaction, SlotMoveInteraction) and interaction.dragging
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.key_press(event):
-            event.accept()
+        if self.hand("key_press", event):
             return
         super().keyPressEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_press(event):
-            event.accept()
+        if self.hand("mouse_press", event):
             return
-        if interaction is not None:
-            interaction.cancel()  # another press starts afresh
+        if self._interaction is not None:
+            self._interaction.cancel()  # another press starts afresh
         new = interaction_for_press(self, event)
         if new is not None:
             self.start_interaction(new)
@@ -242,16 +238,12 @@ class RackView(QGraphicsView, AutoFit, InteractionHost):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_move(event):
-            event.accept()
+        if self.hand("mouse_move", event):
             return
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        interaction = self._interaction
-        if interaction is not None and interaction.mouse_release(event):
-            event.accept()
+        if self.hand("mouse_release", event):
             return
         super().mouseReleaseEvent(event)
 
