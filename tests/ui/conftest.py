@@ -5,10 +5,13 @@ test can never hang on a message box or a file dialog."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from .helpers import MAIL
 
 
 @dataclass
@@ -71,3 +74,13 @@ def window(qtbot, settings_path, dialogs, tmp_path):
     # Never let the teardown close() ask about unsaved changes.
     if win.document is not None:
         win.document.undo_stack.setClean()
+
+
+@pytest.fixture
+def rack(tmp_path) -> Path:
+    """A copy of the mail-rack example in its own folder of tmp_path, for tests that save,
+    autosave or watch a file."""
+    path = tmp_path / "work" / "rack.rackio"
+    path.parent.mkdir()
+    path.write_bytes(MAIL.read_bytes())
+    return path

@@ -16,6 +16,11 @@ MAIL = EXAMPLES / "mail-rack.rackio"
 TWO_RACK = EXAMPLES / "two-rack-proposal.rackio"
 
 
+def copies(directory: Path) -> list[str]:
+    """The recovery copies in ``directory`` (none when it does not exist yet)."""
+    return sorted(p.name for p in directory.glob("*.rackio")) if directory.is_dir() else []
+
+
 def use_design(window, elements, links=()) -> Topology:
     """Put a freshly built design in the window (as the loader would: unmodified)."""
     topo = Topology.build(elements, links)

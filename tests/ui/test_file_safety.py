@@ -20,14 +20,6 @@ from designer.ui.main_window import MainWindow
 from .helpers import MAIL, snapshot, state
 
 
-@pytest.fixture
-def rack(tmp_path) -> Path:
-    path = tmp_path / "work" / "rack.rackio"
-    path.parent.mkdir()
-    path.write_bytes(MAIL.read_bytes())
-    return path
-
-
 def outside_edit(path: Path, value: float) -> None:
     """Another program changes the file: h1's I/O cores become ``value``."""
     doc = json.loads(path.read_text(encoding="utf-8"))

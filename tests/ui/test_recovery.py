@@ -16,7 +16,7 @@ from designer.fileformat import CURRENT_VERSION, dumps, load, loads
 from designer.ui import recovery
 from designer.ui.main_window import MainWindow
 
-from .helpers import MAIL, snapshot
+from .helpers import MAIL, copies, snapshot
 
 V0_FIXTURE = Path(__file__).resolve().parents[1] / "fileformat" / "fixtures" / "v0-project.json"
 
@@ -26,18 +26,6 @@ def rdir(window, tmp_path) -> Path:
     """The window's recovery folder, in tmp_path."""
     window.recovery.directory = tmp_path / "recovery"
     return window.recovery.directory
-
-
-@pytest.fixture
-def rack(tmp_path) -> Path:
-    path = tmp_path / "work" / "rack.rackio"
-    path.parent.mkdir()
-    path.write_bytes(MAIL.read_bytes())
-    return path
-
-
-def copies(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.glob("*.rackio")) if directory.is_dir() else []
 
 
 def header_of(directory: Path) -> dict:

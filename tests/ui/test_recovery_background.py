@@ -13,7 +13,7 @@ import pytest
 from designer.fileformat import dumps, load
 from designer.ui import recovery
 
-from .helpers import MAIL, snapshot
+from .helpers import MAIL, copies, snapshot
 
 
 @pytest.fixture
@@ -22,14 +22,6 @@ def rdir(window, tmp_path) -> Path:
     window.recovery.background_elements = 0
     window.recovery.debounce_ms = 50
     return window.recovery.directory
-
-
-@pytest.fixture
-def rack(tmp_path) -> Path:
-    path = tmp_path / "work" / "rack.rackio"
-    path.parent.mkdir()
-    path.write_bytes(MAIL.read_bytes())
-    return path
 
 
 @pytest.fixture
@@ -47,10 +39,6 @@ def gate(monkeypatch):
 
     monkeypatch.setattr(recovery, "dumps_streamed", held)
     return entered, release, threads
-
-
-def copies(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.glob("*.rackio")) if directory.is_dir() else []
 
 
 def edit(window, value: float) -> None:

@@ -20,14 +20,6 @@ def os_error(code: int) -> OSError:
     return OSError(code, os.strerror(code))
 
 
-@pytest.fixture
-def rack(tmp_path) -> Path:
-    path = tmp_path / "work" / "rack.rackio"
-    path.parent.mkdir()
-    path.write_bytes(MAIL.read_bytes())
-    return path
-
-
 class FullDisk:
     """A temporary file that takes a few bytes, then fails as a full disk does."""
 
