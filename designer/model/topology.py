@@ -114,16 +114,16 @@ class Topology:
     @property
     def graph(self) -> nx.MultiDiGraph:
         """The design as a networkx graph (module docstring), made on first use."""
+        return self._graph_made()
+
+    def _graph_made(self) -> nx.MultiDiGraph:
+        """The graph, made now if it is not made yet. Every edit asks for it before it changes
+        what the graph is made from: from then on each edit keeps it up to date, in the
+        order edits leave it."""
         graph = self._graph
         if graph is None:
             graph = self._graph = _graph_of(self.elements, self.links)
         return graph
-
-    def _graph_made(self) -> None:
-        """Make the graph, if it is not made yet, before an edit changes what it is made
-        from: from then on each edit keeps it up to date, in the order edits leave it."""
-        if self._graph is None:
-            self._graph = _graph_of(self.elements, self.links)
 
     # ----------------------------------------------------------------- listeners
     def subscribe(self, listener: Listener) -> None:
