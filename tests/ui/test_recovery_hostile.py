@@ -11,7 +11,7 @@ import pytest
 from designer.fileformat import load
 from designer.ui import recovery
 
-from .test_recovery import answers, copies, crashed_session, header_of, rack, rdir  # noqa: F401 (fixtures)
+from .test_recovery import answers, copies, crashed_session, header_of, rdir  # noqa: F401 (fixtures)
 
 
 def _rewrite_header(directory: Path, **changes) -> None:
