@@ -145,6 +145,7 @@ def main(argv: list[str]) -> int:
     while view.zoom_factor() * 0.8 >= fit_zoom:
         before = view.zoom_factor()
         zooms += steps(app, view, lambda i: view.zoom_by(0.8), 1)
+        progress(f"zoom {view.zoom_factor():.3f}: {zooms[-1] * 1000:.0f} ms")
         if view.zoom_factor() >= before:
             break  # at the view's smallest zoom
     figures["max_zoom_step_ms"] = round(max(zooms) * 1000, 2) if zooms else 0.0

@@ -97,6 +97,21 @@ def _pixel_font(pixels: int, bold: bool) -> tuple[QFont, QFontMetricsF]:
     return found
 
 
+_ADVANCES: dict[tuple[str, int, bool], float] = {}
+
+
+def text_advance(text: str, pixels: int, bold: bool) -> float:
+    """``horizontalAdvance`` of ``text`` in the pixel font, remembered: zooming measures the
+    same names and lines at the same whole pixel sizes step after step."""
+    key = (text, pixels, bold)
+    found = _ADVANCES.get(key)
+    if found is None:
+        if len(_ADVANCES) > 200_000:  # names of an edited design come and go: start afresh
+            _ADVANCES.clear()
+        found = _ADVANCES[key] = _pixel_font(pixels, bold)[1].horizontalAdvance(text)
+    return found
+
+
 class DeviceText:
     """Text drawn in device space at a size given in screen pixels (at 96 dpi).
 
@@ -113,19 +128,29 @@ class DeviceText:
 
     def draw(self, painter: QPainter, rect: QRectF, text: str, px: float, color, bold: bool = False,
              flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> None:
-        target = self.transform.mapRect(rect)
-        pixels = max(1, round(px * self.dpi / 96.0))
-        font, metrics = _pixel_font(pixels, bold)
-        if _FIT_LABELS[0] and target.width() > 0 and metrics.horizontalAdvance(text) > target.width():
-            # An export prints the name whole, smaller, rather than cut with "…".
-            pixels = max(1, int(pixels * target.width() / metrics.horizontalAdvance(text)))
-            font, metrics = _pixel_font(pixels, bold)
+        font, shown = self.prepare(rect, text, px, bold)
         painter.save()
         painter.resetTransform()
         painter.setFont(font)
         painter.setPen(color)
-        painter.drawText(target, flags, metrics.elidedText(text, Qt.TextElideMode.ElideRight, target.width()))
+        painter.drawText(self.transform.mapRect(rect), flags, shown)
         painter.restore()
+
+    def prepare(self, rect: QRectF, text: str, px: float, bold: bool = False) -> tuple[QFont, str]:
+        """The font and the text ``draw`` writes in ``rect`` (cut with "…" where it does not
+        fit, or in an export a smaller font): a rack block lays its lines out once per zoom."""
+        width = self.transform.mapRect(rect).width()
+        pixels = max(1, round(px * self.dpi / 96.0))
+        font, metrics = _pixel_font(pixels, bold)
+        advance = text_advance(text, pixels, bold)
+        if _FIT_LABELS[0] and width > 0 and advance > width:
+            # An export prints the name whole, smaller, rather than cut with "…".
+            pixels = max(1, int(pixels * width / advance))
+            font, metrics = _pixel_font(pixels, bold)
+            advance = text_advance(text, pixels, bold)
+        if advance + 1.0 <= width:  # clearly fits: what elidedText would give back
+            return font, text
+        return font, metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
 
 
 def fit_lines(text: str, width: float, height: float, max_px: float, min_px: float,
@@ -140,7 +165,7 @@ def fit_lines(text: str, width: float, height: float, max_px: float, min_px: flo
     # On one line if it fits at any size; wrapped only when it does not.
     for px in range(int(max_px), low - 1, -1):
         _font_px, metrics = _pixel_font(px, bold)
-        if metrics.height() <= height and metrics.horizontalAdvance(text) <= width:
+        if metrics.height() <= height and text_advance(text, px, bold) <= width:
             return px, [text]
     px = int(max_px)
     while px >= low:
@@ -150,10 +175,10 @@ def fit_lines(text: str, width: float, height: float, max_px: float, min_px: flo
             continue
         lines: list[str] = []
         for word in words:
-            if metrics.horizontalAdvance(word) > width:
+            if text_advance(word, px, bold) > width:
                 lines = []
                 break
-            if lines and metrics.horizontalAdvance(lines[-1] + " " + word) <= width:
+            if lines and text_advance(lines[-1] + " " + word, px, bold) <= width:
                 lines[-1] += " " + word
             else:
                 lines.append(word)
@@ -965,7 +990,7 @@ class ServerItem(ElementItem):
                          f"VMM I/O budget {server.vmm_io_cores:g} cores, VT-d {'on' if server.iommu else 'off'}")
         self.refresh_tooltip()
         self._apply_height()
-        self.setCacheMode(CACHE if self.level == DETAIL else NO_CACHE)
+        self.setCacheMode(NO_CACHE if self.level == HIDDEN else CACHE)
         if self.level == DETAIL and (self.eager or was_built):
             self.ensure_built()
 
@@ -1032,14 +1057,18 @@ class ServerItem(ElementItem):
         self.level = shown
         # Not drawn is opacity 0, not hidden: Qt skips painting and hit-testing it (and its
         # children) but it can still be selected from the inspector, a plot or the rack view.
-        self.setOpacity(0.0 if shown == HIDDEN else 1.0)
+        # (Set only when it changes: Qt asks itemChange first, a call into Python, and a
+        # zoom across a level changes thousands of servers.)
+        opacity = 0.0 if shown == HIDDEN else 1.0
+        if self.opacity() != opacity:
+            self.setOpacity(opacity)
         if shown == DETAIL and self.eager:
             self.ensure_built()
         if self.body is not None:
             self.body.setOpacity(1.0 if shown == DETAIL else 0.0)
         # Zoomed in, a pixmap per item makes panning and dragging free; further out the
         # box draws a few lines of text, cheaper than keeping a pixmap per zoom step.
-        self.setCacheMode(CACHE if shown == DETAIL else NO_CACHE)
+        self.setCacheMode(NO_CACHE if shown == HIDDEN else CACHE)
         self.update()
 
     def set_collapsed(self, collapsed: bool, level: str) -> None:

@@ -26,8 +26,8 @@ from .items import (
     DeviceText,
     _detail,
     _paint_toggle,
-    _pixel_font,
     fit_lines,
+    text_advance,
 )
 
 DETAIL_ZOOM = 0.55  # at and above: guests, NICs and VFs with their text
@@ -63,7 +63,9 @@ class RackGroupItem(QGraphicsObject):
         self.rack_id = rack_id
         self.label = label or rack_id
         self.rect = QRectF()
-        self.block = False
+        self.drawn_as_block = False  # what it shows now (``block`` also brings a stale rack up to date)
+        self.applied: tuple[bool, str] | None = None  # (block, server level) the scene last gave it
+        self.flush_levels = None  # set by the scene while the rack is stale: brings it to its level
         self.collapsed = False
         self.stats = RackStats()
         self.typical_h = 200.0  # median server height: when the block takes over
@@ -72,6 +74,7 @@ class RackGroupItem(QGraphicsObject):
         self.marked: list[tuple[str, QRectF]] = []  # selected servers the block stands for
         self.shown_lines: list[str] = []  # what the block's last paint wrote
         self.block_toggle: QRectF | None = None
+        self._layout: tuple | None = None  # the block's text layout at its last zoom (_paint_block)
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
 
@@ -79,16 +82,27 @@ class RackGroupItem(QGraphicsObject):
         if rect != self.rect:
             self.prepareGeometryChange()
             self.rect = QRectF(rect)
+            self._layout = None
             self.update()
 
+    @property
+    def block(self) -> bool:
+        """Drawn as one block. A rack the scene has not brought to the current zoom's level
+        yet (off screen, see ``DesignScene._apply_levels``) is brought there first."""
+        flush, self.flush_levels = self.flush_levels, None
+        if flush is not None:
+            flush(self)
+        return self.drawn_as_block
+
     def set_block(self, block: bool) -> None:
-        if block != self.block:
-            self.block = block
+        if block != self.drawn_as_block:
+            self.drawn_as_block = block
             self.setZValue(1 if block else -1)
             self.update()
 
     def set_stats(self, stats: RackStats) -> None:
         self.stats = stats
+        self._layout = None
         self.setToolTip("\n".join([self.label] + self.lines(full=True)))
         self.update()
 
@@ -97,7 +111,7 @@ class RackGroupItem(QGraphicsObject):
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        if self.block:
+        if self.drawn_as_block:
             path.addRect(self.rect)
         else:  # only the frame's label strip and toggle take clicks: the servers stay reachable
             path.addRect(QRectF(self.rect.left(), self.rect.top() - RACK_LABEL_H, self.rect.width(), RACK_LABEL_H))
@@ -127,7 +141,7 @@ class RackGroupItem(QGraphicsObject):
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
-            hit_toggle = self.toggle_rect().contains(event.pos()) or (self.block and self._block_toggle().contains(event.pos()))
+            hit_toggle = self.toggle_rect().contains(event.pos()) or (self.drawn_as_block and self._block_toggle().contains(event.pos()))
             if hit_toggle:
                 scene = self.scene()
                 if scene is not None and hasattr(scene, "set_collapsed"):
@@ -137,7 +151,7 @@ class RackGroupItem(QGraphicsObject):
         event.ignore()
 
     def mouseDoubleClickEvent(self, event) -> None:
-        if self.block:  # a block opens where it stands
+        if self.drawn_as_block:  # a block opens where it stands
             scene = self.scene()
             if self.collapsed and scene is not None and hasattr(scene, "set_collapsed"):
                 scene.set_collapsed(self.rack_id, False)
@@ -153,7 +167,7 @@ class RackGroupItem(QGraphicsObject):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         scale = _detail(painter, option)
-        if self.block:
+        if self.drawn_as_block:
             self._paint_block(painter, scale)
             return
         pen = QPen(style.current().rack_frame, 1.5 / max(scale, 1e-3) if scale < 1 else 1.5, Qt.PenStyle.DashLine)
@@ -195,6 +209,7 @@ class RackGroupItem(QGraphicsObject):
         the block is outlined in the selection colour and shows where they stand in it."""
         if marked != self.marked:
             self.marked = list(marked)
+            self._layout = None
             self.update()
 
     def block_lines(self) -> list[tuple[int, str, str]]:
@@ -260,26 +275,56 @@ class RackGroupItem(QGraphicsObject):
             painter.setPen(QPen(style.current().selection, edge))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), 12, 12)
-        self.text_px = 0.0
-        self.shown_lines = []
         text = DeviceText(painter)
-        scale = text.scale
-        if scale <= 0:
+        if text.scale <= 0:
+            self.text_px = 0.0
+            self.shown_lines = []
             return
+        # The text's layout (sizes fitted to the block, which lines fit) is made once per
+        # zoom: a pan, a repaint or a hover paints the block again with the same layout.
+        key = (text.scale, text.dpi, bar, self.label, _exporting(), style.current_theme())
+        layout = self._layout
+        if layout is None or layout[0] != key:
+            layout = self._layout = (key, self._lay_out_text(text, bar))
+        px, shown, draws, toggle = layout[1]
+        self.text_px = px
+        self.shown_lines = list(shown)
+        if draws:
+            flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            to_device = text.transform.mapRect
+            painter.save()
+            painter.resetTransform()
+            for rect, font, line_text, color in draws:
+                painter.setFont(font)
+                painter.setPen(color)
+                painter.drawText(to_device(rect), flags, line_text)
+            painter.restore()
+        if toggle is not None:
+            self.block_toggle = toggle
+            _paint_toggle(painter, toggle, self.collapsed)
+
+    def _lay_out_text(self, text: DeviceText, bar: float) -> tuple[float, list[str], list, QRectF | None]:
+        """What the block writes at this zoom: (text size in px, the lines written, what to
+        draw as (scene rectangle, font, text, colour), the collapse toggle or None)."""
+        box = self.rect
+        s = self.stats
+        scale = text.scale
         width_px = box.width() * scale
         height_px = box.height() * scale
+        ratio = text.dpi / 96.0
         # A size at which the name and every line fit the height (8 to 16 px); the name
         # as large as fits whole (wrapped only if one line does not fit at 8 px).
         # The selection's line does not count: selecting a server must not resize the text,
         # and every block of a row of equal racks gets the same size. The size is the
         # largest at which each line's short form fits the width.
-        lines = [entry for entry in self.block_lines() if entry[0] != 0]
+        entries = self.block_lines()
+        lines = [entry for entry in entries if entry[0] != 0]
         px = max(MIN_TEXT_PX, min(BLOCK_MAX_PX, height_px / (2.2 + 1.45 * len(lines) + 0.8)))
         margin = max(4.0, min(px, 10.0))
         while px > MIN_TEXT_PX:
-            _f, metrics = _pixel_font(max(1, round(px * text.dpi / 96.0)), False)
-            limit = (width_px - 2 * margin) * text.dpi / 96.0
-            if all(metrics.horizontalAdvance(short) <= limit for _p, _full, short in lines):
+            pixels = max(1, round(px * ratio))
+            limit = (width_px - 2 * margin) * ratio
+            if all(text_advance(short, pixels, False) <= limit for _p, _full, short in lines):
                 break
             px = max(MIN_TEXT_PX, px - 0.5)
             margin = max(4.0, min(px, 10.0))
@@ -288,49 +333,50 @@ class RackGroupItem(QGraphicsObject):
         if title is None:
             # Too small to read even the name: the block, its uplink bar, error edge and
             # selection marks say it.
-            return
+            return 0.0, [], [], None
         title_px, title_lines = title
         px = max(MIN_TEXT_PX, min(px, title_px / 1.2))
-        self.text_px = px
         unit = px / scale
         line = unit * 1.45
         inner = box.adjusted(margin / scale, bar + unit * 0.5, -margin / scale, -unit * 0.5)  # under the bar
+        palette = style.current()
+        draws = []
         y = inner.top()
         for title_line in title_lines:
-            text.draw(painter, QRectF(inner.left(), y, inner.width(), title_px * 1.25 / scale), title_line,
-                      title_px, style.current().text, True)
+            rect = QRectF(inner.left(), y, inner.width(), title_px * 1.25 / scale)
+            draws.append((rect, *text.prepare(rect, title_line, title_px, True), palette.text))
             y += title_px * 1.25 / scale
         y += unit * 0.3
-        self.shown_lines = list(title_lines)
+        shown = list(title_lines)
         # Which lines fit: whole, in full or short form, as many as the height allows,
         # chosen by priority and drawn in reading order.
-        _f, metrics = _pixel_font(max(1, round(px * text.dpi / 96.0)), False)
+        pixels = max(1, round(px * ratio))
         room = int(max(0.0, inner.bottom() - y) // line)
+        limit = inner.width() * scale * ratio
         fitting = []
-        for order, (priority, full, short) in enumerate(self.block_lines()):
-            limit = inner.width() * scale * text.dpi / 96.0
-            chosen = full if metrics.horizontalAdvance(full) <= limit else (
-                short if metrics.horizontalAdvance(short) <= limit else None)
+        for order, (priority, full, short) in enumerate(entries):
+            chosen = full if text_advance(full, pixels, False) <= limit else (
+                short if text_advance(short, pixels, False) <= limit else None)
             if chosen is not None:
                 fitting.append((priority, order, chosen))
         keep = sorted(sorted(fitting)[:room], key=lambda t: t[1])
         for priority, _order, line_text in keep:
-            color = style.current().text
+            color = palette.text
             if priority == 0:
-                color = style.current().selection
+                color = palette.selection
             elif priority == 2 and s.uplink is not None:
                 color = style.utilization_text(s.uplink[0])
             elif priority == 1 and s.errors:
-                color = style.current().error_color
-            text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color,
-                      priority == 0)
-            self.shown_lines.append(line_text)
+                color = palette.error_color
+            rect = QRectF(inner.left(), y, inner.width(), line)
+            draws.append((rect, *text.prepare(rect, line_text, px, priority == 0), color))
+            shown.append(line_text)
             y += line
+        toggle = None
         if not _exporting():
             toggle = QRectF(box.right() - unit * 1.6 - margin / scale * 0.5, box.top() + unit * 0.5,
                             unit * 1.6, unit * 1.6)
-            self.block_toggle = toggle
-            _paint_toggle(painter, toggle, self.collapsed)
+        return px, shown, draws, toggle
 
 
 def _exporting() -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, QSizeF, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, QSizeF, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -58,6 +58,7 @@ EAGER_GUESTS = 3000
 # Summaries cached as item-coordinate pixmaps per half-octave of zoom: off, the pixmaps
 # came out at the wrong size in the dark-theme screenshots; summaries paint directly.
 SUMMARY_PIXMAPS = False
+STALE_QUIET_S = 0.15  # racks off screen change level once the view has been still this long
 
 
 class DesignScene(QGraphicsScene):
@@ -96,7 +97,13 @@ class DesignScene(QGraphicsScene):
         self.racks: dict[str, RackGroupItem] = {}
         self.layers: dict[str, RackLayer] = {}
         self._link_racks: dict[str, tuple[str | None, str | None]] = {}  # rack of each cable end's server
-        self._hidden_racks: set[str] = set()
+        self._between_racks: tuple[int, list[tuple[str, str, str]]] | None = None  # _cables_between_racks
+        self._hidden_racks: set[str] = set()  # racks drawn as blocks now
+        self._stale_racks: set[str] = set()  # racks not yet at the level the zoom asks for (_apply_levels)
+        self._level_timer = QTimer(self)
+        self._level_timer.setSingleShot(True)
+        self._level_timer.timeout.connect(self._apply_stale_some)
+        self._stale_after = 0.0  # perf_counter time before which stale racks wait (_hold_stale)
         self._summary_bucket: int | None = None
         self.bundles: dict[tuple[str, str], BundleItem] = {}
         self.collapsed: set[str] = set(_collapsed_ids(topology))
@@ -527,7 +534,7 @@ class DesignScene(QGraphicsScene):
     def _build_some(self) -> None:
         import time
 
-        deadline = time.perf_counter() + 0.012  # a slice that leaves the frame its time
+        deadline = time.perf_counter() + 0.006  # a slice that leaves the frame its time
         while self._build_queue and time.perf_counter() < deadline:
             item = self.top_items.get(self._build_queue.pop(0))
             if isinstance(item, ServerItem) and item.level == "detail":
@@ -804,6 +811,7 @@ class DesignScene(QGraphicsScene):
     def visible_item(self, element_id: str) -> QGraphicsItem | None:
         """What stands for an element on screen now: the element's item, or its server
         when the server shows a summary, or its rack's block."""
+        self.flush_levels()
         server_id = self.child_server.get(element_id, element_id)
         server = self.top_items.get(server_id)
         if isinstance(server, ServerItem):
@@ -824,6 +832,7 @@ class DesignScene(QGraphicsScene):
         if self._level_key(zoom) != before:
             self._apply_levels()
         else:
+            self.reveal()  # zoomed out: racks still stale may have come into view
             self._summary_cache()
 
     def _summary_cache(self, force: bool = False) -> None:
@@ -860,36 +869,165 @@ class DesignScene(QGraphicsScene):
         """Give every rack, server and cable the level the zoom and the collapsed state ask for.
 
         A rack drawn as a block stops drawing its layer (its servers and their cables) with
-        one opacity change; its servers keep their own level for when it opens again."""
-        level = server_level(self.zoom) if self.forced_level is None else (
-            "detail" if self.forced_level == "detail" else "summary")
-        hidden_racks = set()
+        one opacity change; its servers keep their own level for when it opens again.
+
+        With the scene in a view, only the racks in and around the view change now; the
+        others are *stale* and change a few at a time while the event loop is idle, or at
+        once when the view scrolls to them or anything asks what they show (``rack.block``,
+        ``visible_item``, ``flush_levels``). A zoom across a level on a data centre thus
+        costs what is on screen, not the whole design (opening or closing a rack makes Qt
+        walk all its servers and cable pieces)."""
+        level = self._wanted_level()
+        collapsed = self.collapsed
         for rack_id, rack in self.racks.items():
-            rack.collapsed = rack_id in self.collapsed
+            rack.collapsed = rack_id in collapsed
+        # What is drawn now (racks made since are frames until they get their level).
+        self._hidden_racks = {rack_id for rack_id, rack in self.racks.items() if rack.drawn_as_block}
+        self._stale_racks &= set(self.racks)
+        area = self._level_area()
+        now = []
+        for rack_id, rack in self.racks.items():
+            if rack.applied == (self.rack_is_block(rack), level):
+                self._stale_racks.discard(rack_id)
+            elif area is None or area.intersects(rack.sceneBoundingRect()):
+                now.append(rack_id)
+            else:
+                self._stale_racks.add(rack_id)
+                rack.flush_levels = self._flush_rack
+        self._apply_racks(now, level, loose=True)
+        if self._stale_racks:
+            self._hold_stale()
+        else:
+            self._level_timer.stop()
+
+    def _hold_stale(self) -> None:
+        """The stale racks wait until the view has been still for a moment (a wheel zoom or a
+        pan comes in steps: each step stays as cheap as what it shows)."""
+        import time
+
+        self._stale_after = time.perf_counter() + STALE_QUIET_S
+        self._level_timer.start(round(STALE_QUIET_S * 1000))
+
+    def _wanted_level(self) -> str:
+        return server_level(self.zoom) if self.forced_level is None else (
+            "detail" if self.forced_level == "detail" else "summary")
+
+    def _level_area(self) -> QRectF | None:
+        """The scene area whose racks change level at once: what the views show, and a
+        quarter of it more on each side. None (every rack at once) outside a shown view and in
+        exports."""
+        if self.forced_level is not None:
+            return None
+        area = QRectF()
+        for view in self.views():
+            if not view.isVisible() or view.viewport().width() <= 0:
+                continue
+            shown = view.mapToScene(view.viewport().rect()).boundingRect()
+            area = area.united(shown.adjusted(-shown.width() / 4, -shown.height() / 4,
+                                              shown.width() / 4, shown.height() / 4))
+        return area if not area.isEmpty() else None
+
+    def _apply_racks(self, rack_ids: list[str], level: str, loose: bool = False, after: bool = True) -> None:
+        """Bring these racks (and, with ``loose``, the servers in no rack) to the level, then
+        (unless ``after`` is False) what depends on which racks are blocks: bundles, marks."""
+        if not rack_ids and not loose:
+            return
+        wanted = set(rack_ids)
+        collapsed = self.collapsed
+        for rack_id in rack_ids:
+            rack = self.racks[rack_id]
             block = self.rack_is_block(rack)
             rack.set_block(block)
+            rack.applied = (block, level)
+            self._stale_racks.discard(rack_id)
             if block:
-                hidden_racks.add(rack_id)
+                self._hidden_racks.add(rack_id)
+            else:
+                self._hidden_racks.discard(rack_id)
             layer = self.layers.get(rack_id)
             if layer is not None and layer.opacity() != (0.0 if block else 1.0):
                 layer.setOpacity(0.0 if block else 1.0)
-        self._hidden_racks = hidden_racks
+        hidden_racks = self._hidden_racks
+        collapsed_level = "summary" if level == "detail" else level  # a collapsed server shows its summary
         for item in self.top_items.values():
             if isinstance(item, ServerItem):
-                if item.server.rack in hidden_racks:
-                    continue  # not drawn: its level is set when its rack opens
-                if (item.element_id in self.collapsed) != item.collapsed:
-                    item.set_collapsed(item.element_id in self.collapsed, level)
-                item.set_level(level)
-        for link_id, (ra, rb) in self._link_racks.items():
-            if ra != rb and ra is not None and rb is not None:  # between two racks: not in a layer
-                cable = self.cables.get(link_id)
-                drawn = 0.0 if (ra in hidden_racks or rb in hidden_racks) else 1.0
-                if cable is not None and cable.opacity() != drawn:
-                    cable.setOpacity(drawn)
+                rack_id = item.server.rack
+                if rack_id in self.racks:
+                    if rack_id not in wanted or rack_id in hidden_racks:
+                        continue  # another rack's, or not drawn: its level is set when its rack opens
+                elif not loose:
+                    continue
+                if (item.element_id in collapsed) != item.collapsed:
+                    item.set_collapsed(item.element_id in collapsed, level)
+                if item.level != (collapsed_level if item.collapsed else level):
+                    item.set_level(level)
+        for link_id, ra, rb in self._cables_between_racks():
+            if ra not in wanted and rb not in wanted:
+                continue
+            cable = self.cables.get(link_id)
+            drawn = 0.0 if (ra in hidden_racks or rb in hidden_racks) else 1.0
+            if cable is not None and cable.opacity() != drawn:
+                cable.setOpacity(drawn)
+        if after:
+            self._after_racks()
+
+    def _after_racks(self) -> None:
         self._summary_cache(force=True)
         self._update_bundles()
         self._update_marks()
+
+    def _apply_stale_some(self) -> None:
+        """A few stale racks, nearest the view first, in a slice that leaves the frame its time."""
+        import time
+
+        if not self._stale_racks:
+            return
+        wait = self._stale_after - time.perf_counter()
+        if wait > 0:
+            self._level_timer.start(max(1, round(wait * 1000)))
+            return
+        deadline = time.perf_counter() + 0.004
+        area = self._level_area()
+        centre = area.center() if area is not None else QPointF()
+        order = sorted(self._stale_racks, key=lambda r: QLineF(centre, self.racks[r].rect.center()).length())
+        level = self._wanted_level()
+        for rack_id in order:
+            self._apply_racks([rack_id], level, after=False)
+            if time.perf_counter() > deadline:
+                break
+        self._after_racks()
+        if self._stale_racks:
+            self._level_timer.start(1)
+
+    def reveal(self, area: QRectF | None = None) -> None:
+        """The view now shows ``area`` (scene coordinates; None: ask the views): bring the
+        stale racks there to their level before they are painted."""
+        if not self._stale_racks:
+            return
+        self._hold_stale()
+        area = area if area is not None else self._level_area()
+        due = [r for r in self._stale_racks if area is None or area.intersects(self.racks[r].sceneBoundingRect())]
+        self._apply_racks(due, self._wanted_level())
+
+    def flush_levels(self) -> None:
+        """Every stale rack to its level now."""
+        if self._stale_racks:
+            self._apply_racks(list(self._stale_racks), self._wanted_level())
+        self._level_timer.stop()
+
+    def _flush_rack(self, rack: RackGroupItem) -> None:
+        if rack.rack_id in self._stale_racks and self.racks.get(rack.rack_id) is rack:
+            self._apply_racks([rack.rack_id], self._wanted_level())
+
+    def _cables_between_racks(self) -> list[tuple[str, str, str]]:
+        """(cable, rack, rack) of each cable between servers of two racks (not in a layer:
+        drawn unless either rack is a block), made once per set of cables."""
+        found = self._between_racks
+        if found is None or found[0] != self._cables_version:
+            found = self._between_racks = (self._cables_version, [
+                (link_id, ra, rb) for link_id, (ra, rb) in self._link_racks.items()
+                if ra != rb and ra is not None and rb is not None])
+        return found[1]
 
     def _end_rack_block(self, end: str) -> str | None:
         """The rack drawn as a block that hides this cable end, if any."""

@@ -112,6 +112,7 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
         super().resizeEvent(event)
         self.legend.sync()
         self._refit_if_automatic()
+        self._reveal()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -120,6 +121,13 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
     def scrollContentsBy(self, dx: int, dy: int) -> None:  # noqa: N802 (Qt name)
         super().scrollContentsBy(dx, dy)
         self.legend.sync()  # a scrolled viewport moves its children: put the legend back
+        self._reveal()
+
+    def _reveal(self) -> None:
+        """Racks scrolled into view get the level of the zoom before they are painted."""
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "reveal"):
+            scene.reveal()
 
     # ------------------------------------------------------------------- zoom
     def zoom_factor(self) -> float:
