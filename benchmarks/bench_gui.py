@@ -13,6 +13,7 @@ The window is 1600 × 1000, painted offscreen. Figures (medians unless said):
 - ``fit_pan_step_ms``: one 40-pixel pan step at fit, with its repaint;
 - ``zoom100_pan_step_ms``: one 40-pixel pan step at 100 % over a server, with its repaint;
 - ``max_zoom_step_ms``: the slowest step of a zoom from fit to 100 % and back (every level crossed);
+- ``max_pan_step_ms``: the slowest of two 40-pixel pans made at every zoom step from fit to 100 %;
 - ``edit_to_overlay_ms``: an edit until its re-solve is drawn (event loop running, as in use);
 - ``max_stall_ms``: the longest the event loop went unserved during the edits and their re-solves;
 - ``rss_mib``: the process's peak resident memory.
@@ -132,10 +133,14 @@ def main(argv: list[str]) -> int:
     if target is not None:
         view.centerOn(scene.element_item(target))
     zooms = []
+    pans = []
     factor = 1.25
     while view.zoom_factor() * factor <= 1.0:
         zooms += steps(app, view, lambda i: view.zoom_by(factor), 1)
-        progress(f"zoom {view.zoom_factor():.3f}: {zooms[-1] * 1000:.0f} ms")
+        # Two pans at every level on the way (the first one after a zoom step, as in use).
+        pans += steps(app, view, lambda i: bar.setValue(bar.value() + (40 if i % 2 else -40)), 2)
+        progress(f"zoom {view.zoom_factor():.3f}: {zooms[-1] * 1000:.0f} ms, pans {pans[-2] * 1000:.0f}"
+                 f" / {pans[-1] * 1000:.0f} ms")
     view.reset_zoom()
     if target is not None:
         view.centerOn(scene.element_item(target))
@@ -149,6 +154,7 @@ def main(argv: list[str]) -> int:
         if view.zoom_factor() >= before:
             break  # at the view's smallest zoom
     figures["max_zoom_step_ms"] = round(max(zooms) * 1000, 2) if zooms else 0.0
+    figures["max_pan_step_ms"] = round(max(pans) * 1000, 2) if pans else 0.0
     view.fit_all()
     app.processEvents()
 
