@@ -326,3 +326,27 @@ def test_the_numbers_on_a_full_vmm_gauge_are_legible(qapp, theme):
         for _text, rect, color in drawn:
             under = images[0].pixelColor(int(rect.left()) + 3, int(rect.center().y()))
             assert style.contrast_ratio(color, under) >= 4.5, (theme, color.name(), under.name())
+
+
+def test_a_rack_block_lays_its_text_out_again_only_when_what_it_says_changes(qtbot, window):
+    """The block keeps its text layout from one paint to the next at the same zoom (a pan,
+    a hover); new figures, another zoom or the other theme lay it out afresh."""
+    import dataclasses
+
+    window.resize(1600, 1000)
+    use(window, generate(3, 20, 4, seed=2))
+    window.view.fit_all()
+    settle(qtbot, window)
+    rack = window.scene.racks["rack2"]
+    assert rack.block
+    layout = rack._layout
+    assert layout is not None and rack.shown_lines[0] == rack.label
+    window.view.viewport().repaint()
+    assert rack._layout is layout  # same zoom, same figures: the same layout
+    rack.set_stats(dataclasses.replace(rack.stats, errors=3, warnings=0))
+    window.view.viewport().repaint()
+    assert rack._layout is not layout and any(line.startswith("3 err") for line in rack.shown_lines)
+    layout = rack._layout
+    window.view.zoom_by(0.8)
+    window.view.viewport().repaint()
+    assert rack._layout is not layout

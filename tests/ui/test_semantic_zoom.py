@@ -393,3 +393,55 @@ def test_rack_frame_item_context_menu_offers_collapse(qtbot, window):
     assert "Collapse Rack 1" in texts
     next(a for a in menu.actions() if a.text() == "Collapse Rack 1").trigger()
     assert window.scene.racks["rack1"].block
+
+
+# ------------------------------------------- level changes follow what is in view
+def _zoom_open(window, rack_id: str) -> None:
+    """Zoom in just past where racks open into frames, centred on one rack."""
+    from designer.ui.canvas.lod import RACK_BLOCK_PX
+
+    scene, view = window.scene, window.view
+    rack = scene.racks[rack_id]
+    view.fit_all()
+    view.zoom_by(RACK_BLOCK_PX / rack.typical_h * 1.3 / view.zoom_factor())
+    view.centerOn(rack.rect.center())
+
+
+def test_zooming_across_a_level_changes_racks_in_view_first_and_the_rest_when_still(qtbot, window):
+    use(window, generate(12, 10, 2, seed=5))  # two rows of racks, most far from any one rack
+    settle(qtbot, window)
+    scene = window.scene
+    assert all(r.drawn_as_block for r in scene.racks.values())  # fitted: every rack is a block
+    first = next(iter(scene.racks))
+    _zoom_open(window, first)
+    shown = scene.racks[first]
+    stale = [r for r in scene.racks.values() if r.drawn_as_block]
+    assert not shown.drawn_as_block and shown.applied is not None
+    assert stale, "racks far off screen wait"
+    # Nothing off screen that is stale is drawn as open, and nothing stale is in view.
+    area = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+    assert not any(area.intersects(r.rect) for r in stale)
+    # Once the view is still they all catch up, a few per slice.
+    qtbot.waitUntil(lambda: not any(r.drawn_as_block for r in scene.racks.values()), timeout=3000)
+    assert not scene._stale_racks
+
+
+def test_a_stale_rack_is_brought_up_to_date_when_asked_or_scrolled_to(qtbot, window):
+    use(window, generate(12, 10, 2, seed=5))
+    settle(qtbot, window)
+    scene, view = window.scene, window.view
+    first = next(iter(scene.racks))
+    centre = scene.racks[first].rect.center()
+    last = max(scene.racks, key=lambda r: (scene.racks[r].rect.center() - centre).manhattanLength())
+    _zoom_open(window, first)
+    far = scene.racks[last]
+    assert far.drawn_as_block  # stale: still the block it was at fit
+    assert far.block is False  # asking what it shows brings it to the zoom's level
+    assert not far.drawn_as_block and last not in scene._stale_racks
+    # Scrolling to another stale rack changes it before it is painted.
+    other = next(r for r in scene.racks.values() if r.drawn_as_block)
+    view.centerOn(other.rect.center())
+    assert not other.drawn_as_block
+    # Back at fit every rack is in view: all of them are blocks again at once.
+    window.view.fit_all()
+    assert all(r.drawn_as_block for r in scene.racks.values()) and not scene._stale_racks
