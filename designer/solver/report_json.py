@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from json.encoder import encode_basestring_ascii as _quote  # the C function where Python has it
-from itertools import repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Iterator, TextIO
 
 import numpy as np
@@ -45,20 +45,24 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
-def _num_texts(values: np.ndarray) -> list[str]:
-    """``_num`` (rounded to 1e-9, no negative zero) of every value, as JSON text.
-
-    Each distinct value is rounded and written once (Python's ``round``, exactly as
-    ``_num``), then spread back to every position by numpy."""
+def _num_coded(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """``_num`` (rounded to 1e-9, no negative zero) of every value as JSON text, coded: the
+    text of each distinct value (Python's ``round`` and ``repr``, exactly as ``_num``), and
+    each position's index into them."""
     if values.size == 0:
-        return []
+        return [], np.zeros(0, dtype=np.intp)
     distinct, where = np.unique(values, return_inverse=True)
     texts = list(map(float.__repr__, map(round, distinct.tolist(), repeat(9))))
     # Where repr is not json's text: -0.0 (a value that rounds to zero), NaN, the infinities.
     for i in np.flatnonzero(~np.isfinite(distinct) | (np.abs(distinct) < 1e-8)).tolist():
         r = round(float(distinct[i]), 9)
         texts[i] = "0.0" if r == 0 else _float_text(r)
-    return _pick(texts, where.reshape(-1))
+    return texts, where.reshape(-1)
+
+
+def _num_texts(values: np.ndarray) -> list[str]:
+    """The texts of ``_num_coded``, one per position."""
+    return _pick(*_num_coded(values))
 
 
 def _nested(value, depth: int) -> str:
@@ -93,32 +97,39 @@ def _list(records: Iterator[str], indent: str) -> Iterator[str]:
     yield "[]" if first else "\n" + indent[:-2] + "]"
 
 
-def _path_texts(fs) -> list[str]:
-    """The ``path`` text of every flow, each distinct path formatted once: flows of one path
-    length are rows of a table of resource indices, and ``np.unique`` over the rows finds
-    the distinct paths (a data centre's 100,000 flows take a few thousand)."""
+def _path_coded(fs) -> tuple[list[str], np.ndarray]:
+    """The ``path`` text of every flow, coded, each distinct path formatted once: flows of one
+    path length are rows of a table of resource indices, and ``np.unique`` of a key per row
+    finds the distinct paths (a data centre's 100,000 flows take a few thousand)."""
     n = fs.n_flows
     start = fs.flow_entry_start
     lengths = np.diff(start)
-    out = np.full(n, "[]", dtype=object)
+    texts = ["[]"]
+    codes = np.zeros(n, dtype=np.intp)
     if not n or not lengths.any():
-        return out.tolist()
+        return texts, codes
     quoted_res = [_quote(r) for r in fs.resource_ids]
+    n_res = len(quoted_res)
     sep = ",\n        "
     entry_res = fs.entry_resource
     for length in np.unique(lengths[lengths > 0]).tolist():
         flows = np.flatnonzero(lengths == length)
         rows = entry_res[start[flows][:, None] + np.arange(length)]
-        # A key per row, column by column, renumbered densely each time so it never overflows.
+        # A key per row, column by column, renumbered densely before it could overflow.
         key = np.zeros(flows.size, dtype=np.int64)
+        bound = 1
         for j in range(length):
-            _, key = np.unique(key * len(quoted_res) + rows[:, j], return_inverse=True)
-            key = key.reshape(-1)
+            if bound * n_res >= 2**62:
+                _, key = np.unique(key, return_inverse=True)
+                key = key.reshape(-1).astype(np.int64)
+                bound = flows.size
+            key = key * n_res + rows[:, j]
+            bound *= n_res
         _, first, where = np.unique(key, return_index=True, return_inverse=True)
-        texts = ["[\n        " + sep.join([quoted_res[r] for r in row]) + "\n      ]"
-                 for row in rows[first].tolist()]
-        out[flows] = np.array(texts, dtype=object)[where.reshape(-1)]
-    return out.tolist()
+        codes[flows] = where.reshape(-1) + len(texts)
+        texts += ["[\n        " + sep.join([quoted_res[r] for r in row]) + "\n      ]"
+                  for row in rows[first].tolist()]
+    return texts, codes
 
 
 def _pick(texts: list[str], codes: np.ndarray) -> list[str]:
@@ -128,54 +139,150 @@ def _pick(texts: list[str], codes: np.ndarray) -> list[str]:
     return table[codes].tolist()
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")  # text json writes as it is, between quotes
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-\n]*")  # text json writes as it is between quotes (joined by newlines)
+
+
+def _all_plain(names: list[str]) -> bool:
+    """Every name is written by json as it is (newlines join them: a name holding one shows as
+    one too many)."""
+    joined = "\n".join(names)
+    return joined.count("\n") == len(names) - 1 and _PLAIN.fullmatch(joined) is not None
+
+
+Coded = tuple[list[str], np.ndarray]  # (texts, codes): the text of row i is texts[codes[i]]
+
+
+def _small_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values and each position's index into them."""
+    distinct, where = np.unique(values, return_inverse=True)
+    return distinct, where.reshape(-1)
 
 
 def _flow_chunks(sol: "Solution") -> Iterator[list[str]]:
     """The flow records, a list of CHUNK_RECORDS texts at a time.
 
-    Every field is first a column of texts, each distinct number and path formatted once;
-    each record is then the join of its row of columns between the template's literal
-    pieces, ``map``-ed in C (faster than a ``%`` template over the same row)."""
+    Every field is first a column of texts, coded (each distinct number and path formatted
+    once); see ``_records`` for how the records are made of them."""
     fs = sol.flows
     n = fs.n_flows
     names = fs.vm_names
-    vnic = list(map(str, fs.vnic_index.tolist()))
-    vm_name = _pick(names, fs.vm)
-    dir_text = _pick(["tx", "rx"], fs.direction.astype(np.intp))
-    columns: list[list[str]]
-    if all(_PLAIN.fullmatch(v) for v in names):
+    distinct_vnics, vnic_codes = _small_codes(fs.vnic_index)
+    vnic: Coded = (list(map(str, distinct_vnics.tolist())), vnic_codes)
+    direction: Coded = (["tx", "rx"], fs.direction.astype(np.intp))
+    vm_codes = fs.vm.astype(np.intp)
+    columns: list[Coded]
+    if _all_plain(names):
         template = _FLOW_TEMPLATE % ('"%s/%s/%s"', '"%s"', '"%s"')
-        columns = [vm_name, vnic, dir_text, vm_name, vnic, dir_text]
+        columns = [(names, vm_codes), vnic, direction, (names, vm_codes), vnic, direction]
     else:  # an id json escapes: quoted one by one
         template = _FLOW_TEMPLATE % ("%s", "%s", '"%s"')
-        ids = [_quote(f"{v}/{i}/{d}") for v, i, d in zip(vm_name, vnic, dir_text)]
-        columns = [ids, [_quote(v) for v in vm_name], vnic, dir_text]
+        vm_name, vnic_text, dir_text = _pick(names, vm_codes), _pick(*vnic), _pick(*direction)
+        ids = [_quote(f"{v}/{i}/{d}") for v, i, d in zip(vm_name, vnic_text, dir_text)]
+        columns = [(ids, np.arange(n, dtype=np.intp)), ([_quote(v) for v in names], vm_codes), vnic, direction]
     bottleneck = np.where(sol.bottleneck >= 0, sol.bottleneck, len(fs.resource_ids))
     columns += [
-        _pick([_quote(m) for m in MODE_NAMES], fs.mode.astype(np.intp)),
-        _num_texts(sol.demand), _num_texts(sol.floor), _num_texts(sol.cap), _num_texts(sol.rate),
-        _pick(["false", "true"], sol.floor_met.astype(np.intp)),
-        _pick([_quote(r) for r in fs.resource_ids] + ["null"], bottleneck),
-        _path_texts(fs),
-        _num_texts(sol.admitted_floor), _num_texts(fs.kappa * sol.rate),
-        _pick(["false", "true"], fs.routed.astype(np.intp)),
+        ([_quote(m) for m in MODE_NAMES], fs.mode.astype(np.intp)),
+        _num_coded(sol.demand), _num_coded(sol.floor), _num_coded(sol.cap), _num_coded(sol.rate),
+        (["false", "true"], sol.floor_met.astype(np.intp)),
+        ([_quote(r) for r in fs.resource_ids] + ["null"], bottleneck.astype(np.intp)),
+        _path_coded(fs),
+        _num_coded(sol.admitted_floor), _num_coded(fs.kappa * sol.rate),
+        (["false", "true"], fs.routed.astype(np.intp)),
     ]
-    yield from _filled(template, columns, n)
+    yield from _records(template, columns, n)
 
 
-def _filled(template: str, columns: list[list[str]], n: int) -> Iterator[list[str]]:
-    """``template % row`` for every row of the columns (all texts, one per ``%s``), as the
-    join of the row between the template's literal pieces, CHUNK_RECORDS rows at a time."""
+# Two neighbouring columns are written as one when the distinct pairs of their texts are at
+# most a quarter of the rows; pairs are counted in a table of every possible pair up to
+# MERGE_TABLE entries, and sorted beyond.
+MERGE_TABLE = 1 << 22
+
+
+def _compact(column: Coded) -> Coded:
+    """The column without the texts no row uses (a bottleneck names 3 of 14,000 resources)."""
+    texts, codes = column
+    if len(texts) <= 1 or not codes.size:
+        return column
+    present = np.zeros(len(texts), dtype=bool)
+    present[codes] = True
+    used = np.flatnonzero(present)
+    if used.size == len(texts):
+        return column
+    number = np.empty(len(texts), dtype=np.intp)
+    number[used] = np.arange(used.size)
+    return _pick(texts, used), number[codes]
+
+
+def _merged(a: Coded, b: Coded, n: int) -> Coded | None:
+    """Columns ``a`` and ``b`` as one column of the pairs of their texts that occur, each pair
+    written once; None when that saves little (more pairs than a quarter of the rows)."""
+    texts_a, codes_a = a
+    texts_b, codes_b = b
+    size = len(texts_a) * len(texts_b)
+    if min(len(texts_a), len(texts_b)) * 4 > n:
+        return None
+    pair = codes_a.astype(np.int64) * len(texts_b) + codes_b
+    if size <= MERGE_TABLE:
+        present = np.zeros(size, dtype=bool)
+        present[pair] = True
+        used = np.flatnonzero(present)
+        if used.size * 4 > n:
+            return None
+        number = np.empty(size, dtype=np.intp)
+        number[used] = np.arange(used.size)
+        codes = number[pair]
+    else:
+        used, codes = np.unique(pair, return_inverse=True)
+        if used.size * 4 > n:
+            return None
+    left = _pick(texts_a, used // len(texts_b))
+    right = _pick(texts_b, used % len(texts_b))
+    return list(map(str.__add__, left, right)), codes.reshape(-1).astype(np.intp)
+
+
+def _records(template: str, columns: list[Coded], n: int) -> Iterator[list[str]]:
+    """``template % row`` for every row of the coded columns (one per ``%s``), a list of one
+    text of CHUNK_RECORDS records (joined by ``,\\n    ``) at a time.
+
+    Each literal piece of the template goes onto the texts of the column after it (or the
+    part before it, when that one has fewer texts); neighbouring columns with few distinct
+    pairs of texts (flags, modes, rates, paths: they repeat across a data centre) are then
+    made one column of their pairs. A record is so the join of a few texts, each taken from
+    its column by numpy, rather than of thirty."""
     literals = template.split("%s")
     assert len(literals) == len(columns) + 1
+    parts: list[Coded] = [([literals[0]], np.zeros(n, dtype=np.intp))]
+    for literal, column in zip([""] + literals[1:-1], columns):  # the literal before each column
+        texts, codes = _compact((column[0], np.asarray(column[1], dtype=np.intp)))
+        if not literal:
+            pass
+        elif parts[-1] is not parts[0] and len(parts[-1][0]) < len(texts):
+            parts[-1] = ([t + literal for t in parts[-1][0]], parts[-1][1])
+        else:
+            texts = [literal + t for t in texts]
+        merged = _merged(parts[-1], (texts, codes), n)
+        if merged is not None:
+            parts[-1] = merged
+        else:
+            parts.append((texts, codes))
+    takes: list[tuple[np.ndarray | None, str, np.ndarray]] = []
+    for texts, codes in parts:
+        if len(texts) == 1:
+            takes.append((None, texts[0], codes))
+        else:
+            table = np.empty(len(texts), dtype=object)
+            table[:] = texts
+            takes.append((table, "", codes))
+    last = literals[-1]
+    separated = last + ",\n    "
     join = "".join
     for lo in range(0, n, CHUNK_RECORDS):
-        hi = lo + CHUNK_RECORDS
-        row: list = [repeat(literals[0])]
-        for literal, column in zip(literals[1:], columns):
-            row += [column[lo:hi], repeat(literal)]
-        yield list(map(join, zip(*row)))
+        hi = min(lo + CHUNK_RECORDS, n)
+        row = [repeat(text, hi - lo) if table is None else table[codes[lo:hi]].tolist()
+               for table, text, codes in takes]
+        pieces = list(chain.from_iterable(zip(*row, repeat(separated))))
+        pieces[-1] = last
+        yield [join(pieces)]
 
 
 # The id, the vm and the direction are filled in first: quoted by the template, or not.
@@ -194,14 +301,14 @@ def _resource_chunks(sol: "Solution") -> Iterator[list[str]]:
     order = np.argsort(kind, kind="stable")
     quoted_ids = [_quote(r) for r in fs.resource_ids]
     columns = [
-        _pick(quoted_ids, order),
-        _pick([_quote(k) for k in RESOURCE_KINDS], kind[order].astype(np.intp)),
-        _pick([_quote(e) for e in fs.resource_element], order),
-        _num_texts(fs.capacity[order]), _num_texts(sol.load[order]),
-        _num_texts(sol.utilization[order]), _num_texts(sol.reserved[order]),
-        _pick(["false", "true"], sol.saturated[order].astype(np.intp)),
+        (quoted_ids, order),
+        ([_quote(k) for k in RESOURCE_KINDS], kind[order].astype(np.intp)),
+        ([_quote(e) for e in fs.resource_element], order),
+        _num_coded(fs.capacity[order]), _num_coded(sol.load[order]),
+        _num_coded(sol.utilization[order]), _num_coded(sol.reserved[order]),
+        (["false", "true"], sol.saturated[order].astype(np.intp)),
     ]
-    yield from _filled(_RESOURCE_TEMPLATE, columns, len(quoted_ids))
+    yield from _records(_RESOURCE_TEMPLATE, columns, len(quoted_ids))
 
 
 _RESOURCE_TEMPLATE = (

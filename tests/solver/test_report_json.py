@@ -169,3 +169,23 @@ def test_vmm_cores_by_mode_is_the_flow_by_flow_sum(seed):
     assert sum(len(v) > 1 for v in got.values()) > 0
     assert got == expected
     assert [list(v) for v in got.values()] == [list(v) for v in expected.values()]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 4096])
+@pytest.mark.parametrize("table", [16, report_json.MERGE_TABLE])
+def test_records_of_coded_columns_are_the_template_filled_in(chunk, table, monkeypatch):
+    """Columns of few and of many distinct texts, unused texts, neighbours merged and not
+    (pairs counted in a table, or sorted): each record is still ``template % row``."""
+    import numpy as np
+
+    monkeypatch.setattr(report_json, "CHUNK_RECORDS", chunk)
+    monkeypatch.setattr(report_json, "MERGE_TABLE", table)
+    rng = np.random.default_rng(4)
+    n = 2000
+    sizes = [1, 2, 2000, 3, 1500, 7, 40, 2, 900, 1, 5]
+    columns = [([f"t{k}.{i}" for i in range(size)], rng.integers(0, max(1, size // 2 if k % 3 == 0 else size), n))
+               for k, size in enumerate(sizes)]
+    template = "<" + "|".join("%s" for _ in columns) + ">"
+    expected = [template % tuple(texts[c] for texts, codes in columns for c in (codes[row],)) for row in range(n)]
+    got = ",\n    ".join(text for batch in report_json._records(template, columns, n) for text in batch)
+    assert got == ",\n    ".join(expected)
