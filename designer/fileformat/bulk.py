@@ -101,19 +101,12 @@ def _read_all(raw: list) -> dict[str, Element]:
 
 
 def _columns_of(records: list[dict], names: list[str], written: set[str], defaults: dict[str, Any]) -> list:
-    """The values of these fields as one column each, read in one pass over the records;
+    """The values of these fields as one column each, one pass over the records per field;
     where a record does not write a field, its default (``_MISSING`` for a field that must
     be written)."""
-    if not names:
-        return []
-    if set(map(len, records)) == {len(written)}:
-        rows = map(itemgetter(*names), records)  # every record writes every field
-    else:
-        fill = {name: defaults.get(name, _MISSING) for name in names}
-        rows = map(itemgetter(*names), map(or_, repeat(fill), records))
-    if len(names) == 1:
-        return [tuple(rows)]
-    return list(zip(*rows))
+    if set(map(len, records)) == {len(written)}:  # every record writes every field
+        return [list(map(itemgetter(name), records)) for name in names]
+    return [list(map(dict.get, records, repeat(name), repeat(defaults.get(name, _MISSING)))) for name in names]
 
 
 def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
@@ -182,11 +175,12 @@ def _objects(cls: type, given: dict[str, Any], n: int) -> list:
     """``n`` instances of a dataclass whose fields are these columns, or their defaults
     (a mutable default is a fresh list per instance): ``cls(*fields)`` for each row."""
     columns: list[Any] = []
+    defaults = _defaults(cls)
     for f in fields(cls):
         column = given.get(f.name)
         if column is None:
             column = repeat(f.default) if f.default_factory is MISSING_FACTORY else map(list, repeat((), n))
-        elif _MISSING in column:
+        elif f.name not in defaults and f.name != "extra" and _MISSING in column:  # defaults fill the rest
             if f.default_factory is MISSING_FACTORY:
                 column = [f.default if v is _MISSING else v for v in column]
             else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .elements import (
@@ -45,6 +46,8 @@ from .elements import (
 from . import checks
 from .racks import implicit_racks
 from .schema import FieldError, field_spec, link_field_spec, rack_field_spec, vnic_field_spec
+
+_ID = attrgetter("id")
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -851,7 +854,7 @@ class Topology:
             topo._listeners.clear()
             topo.revision = 0
             return topo
-        topo.elements = {e.id: e for e in elements}
+        topo.elements = dict(zip(map(_ID, elements), elements))  # {e.id: e for e in elements}, in C
         for link in links:  # the graph is made when first asked for (``graph``)
             topo.links[link.id] = link
             for end in (link.a, link.b):
