@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import chain, repeat
-from operator import attrgetter, eq, lt
+from itertools import chain
 
 import numpy as np
 
@@ -200,16 +199,37 @@ class _Fabric:
         return self._paths[key]
 
 
-def _router(topo: Topology, switch_ids: list[str]):
-    """Fresh resources, and the route from a NIC port to a network (computed once per port
-    and network by the caller), which registers the resources it crosses as it finds them."""
+def compile_flows(topo: Topology) -> FlowSet:
+    """Every flow of the design with its route, demand, floor, cap, weight and VMM cost."""
     elements = topo.elements
     resources = _Resources()
+    problems: list[Problem] = []
+    cost = topo.cost_model
+    tau = {m: float(cost.core_us_per_packet.get(m, 0.0)) for m in MODE_CODES}
+    vmdq_factor = float(cost.vmdq_rx_factor)
+
+    networks: list[str] = []
+    server_ids: list[str] = []
+    switch_ids: list[str] = []
+    vms: list[VM] = []
+    for e in elements.values():
+        kind = e.KIND
+        if kind == "vm":
+            vms.append(e)  # type: ignore[arg-type]
+        elif kind == "server":
+            server_ids.append(e.id)
+        elif kind == "network":
+            networks.append(e.id)
+        elif kind == "switch":
+            switch_ids.append(e.id)
     fabric = _Fabric(topo, resources, switch_ids)
+    only_network = networks[0] if len(networks) == 1 else None
+    server_index = {sid: i for i, sid in enumerate(server_ids)}
+    vmm_resource: dict[str, int] = {}
 
     def port_route(nic: Nic, port: int, network: str) -> tuple[list[int], list[int]] | str:
         """Route from a NIC port to a network: (tx resources, rx resources), or a
-        sentence saying why there is none."""
+        sentence saying why there is none. Computed once per port and network."""
         link = topo.cable_at(nic.id, port)
         route: tuple[list[int], list[int]] | str
         if link is None:
@@ -244,137 +264,6 @@ def _router(topo: Topology, switch_ids: list[str]):
                     route = ([pcie_tx, port_tx] + suffix[0], suffix[1] + [port_rx, pcie_rx])
         return route
 
-    return resources, port_route
-
-
-# Columns of the per-vNIC table (one row per loaded vNIC), expanded to flows below.
-VM_POS, VNIC_INDEX, MODE, TX, RX, FLOOR, CAP, WEIGHT, PACKET_BYTES, ROUTE, VMDQ, SERVER, ENFORCED = range(13)
-
-
-def compile_flows(topo: Topology) -> FlowSet:
-    """Every flow of the design with its route, demand, floor, cap, weight and VMM cost."""
-    elements = topo.elements
-    problems: list[Problem] = []
-    cost = topo.cost_model
-    tau = {m: float(cost.core_us_per_packet.get(m, 0.0)) for m in MODE_CODES}
-    vmdq_factor = float(cost.vmdq_rx_factor)
-
-    networks: list[str] = []
-    server_ids: list[str] = []
-    switch_ids: list[str] = []
-    vms: list[VM] = []
-    nics: list[Nic] = []
-    for e in elements.values():
-        kind = e.KIND
-        if kind == "vm":
-            vms.append(e)  # type: ignore[arg-type]
-        elif kind == "nic":
-            nics.append(e)  # type: ignore[arg-type]
-        elif kind == "server":
-            server_ids.append(e.id)
-        elif kind == "network":
-            networks.append(e.id)
-        elif kind == "switch":
-            switch_ids.append(e.id)
-    only_network = networks[0] if len(networks) == 1 else None
-    server_index = {sid: i for i, sid in enumerate(server_ids)}
-    vmm_resource: dict[str, int] = {}
-
-    resources, port_route = _router(topo, switch_ids)
-    fast = _routed_vnics(elements, vms, nics, server_index, only_network, port_route)
-    if fast is not None:
-        table, routes, vm_ids = fast
-    else:  # vNIC by vNIC, naming what does not route; from fresh resources
-        resources, port_route = _router(topo, switch_ids)
-        table, routes, vm_ids = _vnic_table(topo, vms, server_index, networks, only_network, port_route, problems)
-
-    # ---- Expand vNICs into flows (tx before rx) and routes into entries, with numpy.
-    n_vnics = table.shape[0]
-    has = np.stack([table[:, 3] > 0, table[:, 4] > 0], axis=1).ravel()
-    flow_vnic = np.repeat(np.arange(n_vnics), 2)[has]
-    flow_dir = np.tile(np.array([0, 1], dtype=np.int8), n_vnics)[has]
-    col = table[flow_vnic]
-    is_tx = flow_dir == 0
-    flow_mode = col[:, 2].astype(np.int8)
-    demand = np.where(is_tx, col[:, 3], col[:, 4])
-    min_gbps = np.where(is_tx, col[:, 5], 0.0)
-    floor_enforced = col[:, 12] > 0
-    max_gbps = np.where(is_tx & (col[:, 6] > 0), col[:, 6], np.inf)
-    tau_by_code = np.array([tau[m] for m in MODE_CODES], dtype=np.float64)
-    kappa = tau_by_code[flow_mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
-    kappa = np.where(~is_tx & (col[:, 10] > 0), kappa * vmdq_factor, kappa)
-    route = col[:, 9].astype(np.int64)
-    routed = route >= 0
-    server = col[:, 11].astype(np.int64)
-    n = demand.shape[0]
-
-    # VMM resources, one per server whose routed flows cost VMM CPU.
-    with_vmm = routed & (kappa > 0)
-    vmm_of_server = np.full(len(server_ids), -1, dtype=np.int64)
-    for s_idx in np.unique(server[with_vmm]):
-        sid = server_ids[s_idx]
-        vmm_of_server[s_idx] = vmm_resource[sid] = resources.get(
-            f"vmm:{sid}", "vmm", sid, elements[sid].vmm_io_cores)  # type: ignore[attr-defined]
-
-    # Route table: hops[d, r, k] is the k-th resource of route r in direction d.
-    longest = max((len(r[0]) for r in routes), default=0)
-    hops = np.zeros((2, max(1, len(routes)), max(1, longest)), dtype=np.int64)
-    hop_len = np.zeros((2, max(1, len(routes))), dtype=np.int64)
-    for r, (tx_hops, rx_hops) in enumerate(routes):
-        hops[0, r, : len(tx_hops)] = tx_hops
-        hops[1, r, : len(rx_hops)] = rx_hops
-        hop_len[0, r], hop_len[1, r] = len(tx_hops), len(rx_hops)
-    safe_route = np.where(routed, route, 0)
-    n_hops = np.where(routed, hop_len[flow_dir, safe_route], 0)
-    counts_arr = n_hops + with_vmm
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts_arr, out=start[1:])
-    e_flow = np.repeat(np.arange(n, dtype=np.int64), counts_arr)
-    pos = np.arange(e_flow.size, dtype=np.int64) - start[e_flow]
-    vmm_first = with_vmm & is_tx  # guest → VMM → NIC on transmit; NIC → VMM → guest on receive
-    hop_idx = pos - vmm_first[e_flow]
-    e_is_vmm = with_vmm[e_flow] & np.where(is_tx[e_flow], pos == 0, pos == n_hops[e_flow])
-    hop_idx = np.clip(hop_idx, 0, max(0, longest - 1))
-    e_res = np.where(e_is_vmm, vmm_of_server[server[e_flow]],
-                     hops[flow_dir[e_flow], safe_route[e_flow], hop_idx])
-    e_coef = np.where(e_is_vmm, kappa[e_flow], 1.0)
-
-    problems.extend(_guarantees_beyond_route(topo, vm_ids, col, flow_dir, min_gbps, max_gbps, e_flow, e_res,
-                                             e_coef, resources))
-
-    return FlowSet(
-        vm_names=vm_ids,
-        vm=col[:, 0].astype(np.int64),
-        vnic_index=col[:, 1].astype(np.int64),
-        direction=flow_dir,
-        mode=flow_mode,
-        demand=demand,
-        min_gbps=min_gbps,
-        floor_enforced=floor_enforced,
-        max_gbps=max_gbps,
-        weight=col[:, 7].copy(),
-        kappa=kappa,
-        server=server,
-        routed=routed,
-        resource_ids=resources.ids,
-        resource_kind=np.asarray(resources.kind, dtype=np.int8),
-        resource_element=resources.element,
-        capacity=np.asarray(resources.capacity, dtype=np.float64),
-        entry_flow=e_flow,
-        entry_resource=e_res,
-        entry_coef=e_coef,
-        flow_entry_start=start,
-        server_ids=server_ids,
-        server_vmm_resource=vmm_resource,
-        problems=problems,
-    )
-
-
-def _vnic_table(topo: Topology, vms: list[VM], server_index: dict[str, int], networks: list[str],
-                only_network: str | None, port_route, problems: list[Problem]):
-    """The per-vNIC table (columns VM_POS … ENFORCED), the routes it indexes and the ids of the
-    VMs with traffic, vNIC by vNIC: what does not route is added to ``problems``."""
-    elements = topo.elements
     unwired: dict[tuple[str, int], list[str]] = {}
     routes: list[tuple[list[int], list[int]]] = []
     vm_ids: list[str] = []
@@ -459,143 +348,89 @@ def _vnic_table(topo: Topology, vms: list[VM], server_index: dict[str, int], net
         problems.append(problem("port-unwired", nic_id,
                                 f"Port {port} of NIC {nic_id} carries traffic of {names} but has no cable."))
 
+    # ---- Expand vNICs into flows (tx before rx) and routes into entries, with numpy.
     # Flattened first: numpy reads a flat iterator of numbers several times faster than a
     # list of tuples.
     table = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=13 * len(rows)).reshape(len(rows), 13)
-    return table, routes, vm_ids
+    n_vnics = table.shape[0]
+    has = np.stack([table[:, 3] > 0, table[:, 4] > 0], axis=1).ravel()
+    flow_vnic = np.repeat(np.arange(n_vnics), 2)[has]
+    flow_dir = np.tile(np.array([0, 1], dtype=np.int8), n_vnics)[has]
+    col = table[flow_vnic]
+    is_tx = flow_dir == 0
+    flow_mode = col[:, 2].astype(np.int8)
+    demand = np.where(is_tx, col[:, 3], col[:, 4])
+    min_gbps = np.where(is_tx, col[:, 5], 0.0)
+    floor_enforced = col[:, 12] > 0
+    max_gbps = np.where(is_tx & (col[:, 6] > 0), col[:, 6], np.inf)
+    tau_by_code = np.array([tau[m] for m in MODE_CODES], dtype=np.float64)
+    kappa = tau_by_code[flow_mode] * 125.0 / col[:, 8] if col.size else np.zeros(0)
+    kappa = np.where(~is_tx & (col[:, 10] > 0), kappa * vmdq_factor, kappa)
+    route = col[:, 9].astype(np.int64)
+    routed = route >= 0
+    server = col[:, 11].astype(np.int64)
+    n = demand.shape[0]
 
+    # VMM resources, one per server whose routed flows cost VMM CPU.
+    with_vmm = routed & (kappa > 0)
+    vmm_of_server = np.full(len(server_ids), -1, dtype=np.int64)
+    for s_idx in np.unique(server[with_vmm]):
+        sid = server_ids[s_idx]
+        vmm_of_server[s_idx] = vmm_resource[sid] = resources.get(
+            f"vmm:{sid}", "vmm", sid, elements[sid].vmm_io_cores)  # type: ignore[attr-defined]
 
-class _Doubt(Exception):
-    """Not certainly routed: the vNIC-by-vNIC table decides, and names the problems."""
+    # Route table: hops[d, r, k] is the k-th resource of route r in direction d.
+    longest = max((len(r[0]) for r in routes), default=0)
+    hops = np.zeros((2, max(1, len(routes)), max(1, longest)), dtype=np.int64)
+    hop_len = np.zeros((2, max(1, len(routes))), dtype=np.int64)
+    for r, (tx_hops, rx_hops) in enumerate(routes):
+        hops[0, r, : len(tx_hops)] = tx_hops
+        hops[1, r, : len(rx_hops)] = rx_hops
+        hop_len[0, r], hop_len[1, r] = len(tx_hops), len(rx_hops)
+    safe_route = np.where(routed, route, 0)
+    n_hops = np.where(routed, hop_len[flow_dir, safe_route], 0)
+    counts_arr = n_hops + with_vmm
+    start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts_arr, out=start[1:])
+    e_flow = np.repeat(np.arange(n, dtype=np.int64), counts_arr)
+    pos = np.arange(e_flow.size, dtype=np.int64) - start[e_flow]
+    vmm_first = with_vmm & is_tx  # guest → VMM → NIC on transmit; NIC → VMM → guest on receive
+    hop_idx = pos - vmm_first[e_flow]
+    e_is_vmm = with_vmm[e_flow] & np.where(is_tx[e_flow], pos == 0, pos == n_hops[e_flow])
+    hop_idx = np.clip(hop_idx, 0, max(0, longest - 1))
+    e_res = np.where(e_is_vmm, vmm_of_server[server[e_flow]],
+                     hops[flow_dir[e_flow], safe_route[e_flow], hop_idx])
+    e_coef = np.where(e_is_vmm, kappa[e_flow], 1.0)
 
+    problems.extend(_guarantees_beyond_route(topo, vm_ids, col, flow_dir, min_gbps, max_gbps, e_flow, e_res,
+                                             e_coef, resources))
 
-_VNICS = attrgetter("vnics")
-_ID, _PARENT, _PORT, _PORTS = attrgetter("id"), attrgetter("parent"), attrgetter("port"), attrgetter("ports")
-_MIN, _MAX = attrgetter("min_gbps"), attrgetter("max_gbps")
-
-
-def _routed_vnics(elements, vms: list[VM], nics: list[Nic], server_index: dict[str, int], only_network: str | None,
-                  port_route):
-    """``_vnic_table`` column by column, for a design where every loaded vNIC is attached to a
-    NIC (or a VF of one) of its own server, on a port the NIC has, and reaches its network:
-    the common case, which raises no problem. None where any vNIC is not certainly so (the
-    vNIC-by-vNIC table then decides and names the problem). Routes are found in the order
-    their first vNICs come, so resources are registered in the same order."""
-    try:
-        return _routed_columns(elements, vms, nics, server_index, only_network, port_route)
-    except (_Doubt, TypeError, ValueError, KeyError, AttributeError, IndexError, OverflowError):
-        return None
-
-
-def _routed_columns(elements, vms, nics, server_index, only_network, port_route):
-    lists = list(map(_VNICS, vms))
-    per_vm = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    flat = list(chain.from_iterable(lists))
-    n = len(flat)
-    if not n:
-        raise _Doubt
-    tx = np.fromiter(map(attrgetter("tx_gbps"), flat), dtype=np.float64, count=n)
-    rx = np.fromiter(map(attrgetter("rx_gbps"), flat), dtype=np.float64, count=n)
-    vm_of = np.repeat(np.arange(len(vms)), per_vm)
-    index = np.arange(n) - np.repeat(np.cumsum(per_vm) - per_vm, per_vm)
-    loaded = np.flatnonzero(~((tx <= 0) & (rx <= 0)))  # as the table skips them (NaN is loaded)
-    if not loaded.size:
-        raise _Doubt
-    if loaded.size < n:
-        vnics = list(map(flat.__getitem__, loaded.tolist()))
-        tx, rx, vm_of, index = tx[loaded], rx[loaded], vm_of[loaded], index[loaded]
-    else:
-        vnics = flat
-    m = len(vnics)
-    used, vm_pos = np.unique(vm_of, return_inverse=True)
-    vm_pos = vm_pos.reshape(-1)
-    used_vms = list(map(vms.__getitem__, used.tolist()))
-    vm_ids = list(map(_ID, used_vms))
-    vm_server = np.fromiter(map(server_index.__getitem__, map(_PARENT, used_vms)), dtype=np.int64,
-                            count=len(used_vms))
-    server = vm_server[vm_pos]
-
-    # NICs by number, with what the rows need of them (there are far fewer NICs than vNICs).
-    nic_code = {eid: i for i, eid in enumerate(map(_ID, nics))}
-    if len(nic_code) != len(nics) or not all(map(isinstance, nics, repeat(Nic))) \
-            or any(elements.get(eid) is not nic for eid, nic in zip(nic_code, nics)):
-        raise _Doubt
-    nic_server = np.fromiter((server_index.get(nic.parent, -1) for nic in nics), dtype=np.int64, count=len(nics))
-    nic_ports = np.array([nic.ports for nic in nics], dtype=np.int64)
-    nic_flags = np.array([(bool(nic.vmdq), bool(nic.vf_min_rate), bool(nic.vf_max_rate)) for nic in nics],
-                         dtype=bool).reshape(-1, 3)
-
-    mode = np.fromiter(map(MODE_CODES.__getitem__, map(attrgetter("mode"), vnics)), dtype=np.int64, count=m)
-    is_vf = mode == MODE_CODES["vf"]
-    at_vf, at_nic = np.flatnonzero(is_vf), np.flatnonzero(~is_vf)
-    nic = np.empty(m, dtype=np.int64)
-    port = np.empty(m, dtype=np.int64)
-    floor = np.empty(m)
-    cap = np.empty(m)
-    ports: list = []
-    if at_vf.size:
-        refs = map(attrgetter("vf"), map(vnics.__getitem__, at_vf.tolist()))
-        vfs = [elements.get(ref) if ref else None for ref in refs]
-        if not all(map(isinstance, vfs, repeat(VirtualFunction))):
-            raise _Doubt
-        k = len(vfs)
-        nic[at_vf] = np.fromiter(map(nic_code.get, map(_PARENT, vfs), repeat(-1)), dtype=np.int64, count=k)
-        ports = list(map(_PORT, vfs))
-        port[at_vf] = ports
-        floor[at_vf] = np.fromiter(map(_MIN, vfs), dtype=np.float64, count=k)
-        cap[at_vf] = np.fromiter(map(_MAX, vfs), dtype=np.float64, count=k)
-    if at_nic.size:
-        others = list(map(vnics.__getitem__, at_nic.tolist()))
-        k = len(others)
-        refs = map(attrgetter("nic"), others)
-        nic[at_nic] = np.fromiter(map(nic_code.get, refs, repeat(-1)), dtype=np.int64, count=k)
-        more = list(map(_PORT, others))
-        port[at_nic] = more
-        ports += more
-        floor[at_nic] = np.fromiter(map(_MIN, others), dtype=np.float64, count=k)
-        cap[at_nic] = np.fromiter(map(_MAX, others), dtype=np.float64, count=k)
-    if set(map(type, ports)) != {int} or nic.min() < 0:
-        raise _Doubt  # a port that is not a number, a device that is not a NIC
-    if (nic_server[nic] != server).any() or (port >= nic_ports[nic]).any() or (port < 0).any():
-        raise _Doubt  # a device of another server (reported by the design rules), a port the NIC has not
-    flags = nic_flags[nic]
-    # What the driver cannot enforce does not bind the flow (SPEC §9), as in the table.
-    cap = np.where(is_vf & ~flags[:, 2], 0.0, cap)
-    enforced = ~is_vf | flags[:, 1]
-
-    names = [to or only_network for to in map(attrgetter("to"), vnics)]
-    if None in names:
-        raise _Doubt  # no destination
-    networks = list(dict.fromkeys(names))
-    net = np.fromiter(map({name: i for i, name in enumerate(networks)}.__getitem__, names), dtype=np.int64,
-                      count=m)
-    key = (nic * (int(nic_ports.max()) + 1) + port) * len(networks) + net
-    _, first, route = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # routes numbered in the order their first vNICs come
-    renumber = np.empty(order.size, dtype=np.int64)
-    renumber[order] = np.arange(order.size)
-    routes: list[tuple[list[int], list[int]]] = []
-    for f in first[order].tolist():
-        found = port_route(nics[nic[f]], int(port[f]), networks[net[f]])
-        if isinstance(found, str):
-            raise _Doubt  # no route: the table names why
-        routes.append(found)
-
-    table = np.empty((m, 13))
-    table[:, VM_POS] = vm_pos
-    table[:, VNIC_INDEX] = index
-    table[:, MODE] = mode
-    table[:, TX] = tx
-    table[:, RX] = rx
-    table[:, FLOOR] = floor
-    table[:, CAP] = cap
-    table[:, WEIGHT] = np.fromiter(map(attrgetter("weight"), vnics), dtype=np.float64, count=m)
-    table[:, PACKET_BYTES] = np.fromiter(map(attrgetter("packet_bytes"), vnics), dtype=np.float64, count=m)
-    table[:, ROUTE] = renumber[route.reshape(-1)]
-    table[:, VMDQ] = flags[:, 0]
-    table[:, SERVER] = server
-    table[:, ENFORCED] = enforced
-    return table, routes, vm_ids
+    return FlowSet(
+        vm_names=vm_ids,
+        vm=col[:, 0].astype(np.int64),
+        vnic_index=col[:, 1].astype(np.int64),
+        direction=flow_dir,
+        mode=flow_mode,
+        demand=demand,
+        min_gbps=min_gbps,
+        floor_enforced=floor_enforced,
+        max_gbps=max_gbps,
+        weight=col[:, 7].copy(),
+        kappa=kappa,
+        server=server,
+        routed=routed,
+        resource_ids=resources.ids,
+        resource_kind=np.asarray(resources.kind, dtype=np.int8),
+        resource_element=resources.element,
+        capacity=np.asarray(resources.capacity, dtype=np.float64),
+        entry_flow=e_flow,
+        entry_resource=e_res,
+        entry_coef=e_coef,
+        flow_entry_start=start,
+        server_ids=server_ids,
+        server_vmm_resource=vmm_resource,
+        problems=problems,
+    )
 
 
 def _guarantees_beyond_route(topo, vm_ids, col, flow_dir, min_gbps, max_gbps, e_flow, e_res, e_coef,
