@@ -166,12 +166,13 @@ class Solution:
         fs = self.flows
         by_mode = self.vmm_cores_by_mode()
         out = []
+        load, util = self.load.tolist(), self.utilization.tolist()  # Python floats, read faster one by one
         for sid in fs.server_ids:
             r = fs.server_vmm_resource.get(sid)
-            cores = float(self.load[r]) if r is not None else 0.0
+            cores = float(load[r]) if r is not None else 0.0
             capacity = self.vmm_capacity.get(sid, 0.0)
             # Same figure as the vmm:<server> resource (a zero budget that blocks traffic is full).
-            utilization = float(self.utilization[r]) if r is not None else 0.0
+            utilization = float(util[r]) if r is not None else 0.0
             out.append({
                 "id": sid,
                 "vmm_cores": _num(cores),
