@@ -541,6 +541,10 @@ class CableLayout:
         self._at_box: dict[Hashable, set[Hashable]] = {}
         self._at_server: dict[Hashable, set[Hashable]] = {}
         self._drawn: BoxIndex[tuple[Hashable, int]] = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
+        # Only ``move`` asks ``_drawn``: the cables routed since are indexed then (routing the
+        # whole design stores most cables twice, and a design that is only opened never asks).
+        self._drawn_count: dict[Hashable, int] = {}  # cable -> segments of it in ``_drawn``
+        self._drawn_stale: set[Hashable] = set()  # cables whose segments in ``_drawn`` are out of date
 
     # ---------------------------------------------------------------- building
     def set_box(self, key: Hashable, box: Box, *, ellipse: bool = False) -> None:
@@ -695,6 +699,7 @@ class CableLayout:
                 if end in self._at_box:
                     touched_boxes.add(end)
         redo = set(own)
+        self._index_drawn()
         for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
             link_id = seg_key[0]
             if link_id in redo:
@@ -817,10 +822,22 @@ class CableLayout:
             self.turns.pop(link_id, None)
 
     def _forget(self, link_id: Hashable) -> None:
-        old = self.paths.pop(link_id, None)
-        if old is not None:
-            for k in range(len(old) - 1):
-                self._drawn.remove((link_id, k))
+        if self.paths.pop(link_id, None) is not None:
+            self._drawn_stale.add(link_id)
+
+    def _index_drawn(self) -> None:
+        """Bring ``_drawn`` up to date with the cables routed (or gone) since it last was."""
+        drawn, counts = self._drawn, self._drawn_count
+        for link_id in self._drawn_stale:
+            for k in range(counts.pop(link_id, 0)):
+                drawn.remove((link_id, k))
+            path = self.paths.get(link_id)
+            if path is None:
+                continue
+            for k, (p, q) in enumerate(zip(path, path[1:])):
+                drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]), abs(p[0] - q[0]), abs(p[1] - q[1])))
+            counts[link_id] = len(path) - 1
+        self._drawn_stale.clear()
 
     def _route(self, link_id: Hashable) -> None:
         self._forget(link_id)
@@ -842,11 +859,9 @@ class CableLayout:
         self._store(link_id, path)
 
     def _store(self, link_id: Hashable, path: Polyline) -> None:
-        self._forget(link_id)
+        self.paths.pop(link_id, None)  # re-inserted: ``paths`` lists cables in the order last routed
         self.paths[link_id] = path
-        for k, (p, q) in enumerate(zip(path, path[1:])):
-            self._drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]),
-                                              abs(p[0] - q[0]), abs(p[1] - q[1])))
+        self._drawn_stale.add(link_id)
 
 
 def _first_turn(path: Polyline) -> int:
