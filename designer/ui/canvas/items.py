@@ -1389,6 +1389,9 @@ class CableSegment(QGraphicsPathItem):
         self.cable = cable
         self._shape: tuple[QPainterPath, QPainterPath] | None = None
 
+    def toolTip(self) -> str:  # noqa: N802 (Qt name)
+        return self.cable.toolTip()  # one tip per cable, not a copy in each piece
+
     def shape(self) -> QPainterPath:
         # Cached per path: Qt asks for the shape of the old path while a new one is set.
         path = self.path()
@@ -1415,8 +1418,9 @@ class CableItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.setHandlesChildEvents(True)
         self.setZValue(0)
-        self._path = QPainterPath()
+        self._path: QPainterPath | None = QPainterPath()
         self._pen = QPen()
+        self._pen_set = False
         self._tip = ""
         self.segments: list[CableSegment] = []
         self._halo: QGraphicsPathItem | None = None
@@ -1428,15 +1432,23 @@ class CableItem(QGraphicsItem):
 
     # QGraphicsPathItem-like API used by the scene and tests
     def path(self) -> QPainterPath:
-        return QPainterPath(self._path)
+        return QPainterPath(self._whole())
+
+    def _whole(self) -> QPainterPath:
+        """The cable as one path (the halo, tests): made from the polyline when first asked."""
+        if self._path is None:
+            self._path = rounded_path(self.polyline)
+        return self._path
 
     def pen(self) -> QPen:
         return QPen(self._pen)
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 (Qt name)
-        self._pen = QPen(pen)
-        for segment in self.segments:
-            segment.setPen(pen)
+        if not (self._pen_set and pen == self._pen):  # an equal pen: the pieces have it already
+            self._pen = QPen(pen)
+            self._pen_set = True
+            for segment in self.segments:
+                segment.setPen(pen)
         if self._halo is not None:
             self._update_halo()
 
@@ -1444,9 +1456,7 @@ class CableItem(QGraphicsItem):
         return self._tip
 
     def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt name)
-        self._tip = tip
-        for segment in self.segments:
-            segment.setToolTip(tip)
+        self._tip = tip  # the pieces answer with it (CableSegment.toolTip)
 
     def boundingRect(self) -> QRectF:
         return QRectF()
@@ -1461,7 +1471,7 @@ class CableItem(QGraphicsItem):
 
     def _update_halo(self) -> None:
         """A selected cable gets a wide halo under its pieces (one item, only while selected)."""
-        if self.isSelected() and not self._path.isEmpty():
+        if self.isSelected() and not self._whole().isEmpty():
             if self._halo is None:
                 self._halo = QGraphicsPathItem(self)
                 self._halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
@@ -1469,7 +1479,7 @@ class CableItem(QGraphicsItem):
             halo = QPen(style.current().selection, self._pen.widthF() + 5)
             halo.setCapStyle(Qt.PenCapStyle.RoundCap)
             self._halo.setPen(halo)
-            self._halo.setPath(self._path)
+            self._halo.setPath(self._whole())
         elif self._halo is not None:
             if self._halo.scene() is not None:
                 self._halo.scene().removeItem(self._halo)
@@ -1501,11 +1511,12 @@ class CableItem(QGraphicsItem):
             return  # unchanged: nothing to rebuild or repaint
         self.polyline = points
         self._set_pieces(rounded_pieces(points))
-        self._path = rounded_path(points)
+        self._path = None  # made from the polyline when asked
         if self._halo is not None:
             self._update_halo()
 
     def _set_pieces(self, paths: list[QPainterPath]) -> None:
+        made = 0
         while len(self.segments) > len(paths):
             segment = self.segments.pop()
             if segment.scene() is not None:
@@ -1514,8 +1525,9 @@ class CableItem(QGraphicsItem):
         while len(self.segments) < len(paths):
             segment = CableSegment(self)
             segment.setPen(self._pen)
-            segment.setToolTip(self._tip)
+            segment.setPath(paths[len(self.segments)])
             self.segments.append(segment)
-        for segment, piece in zip(self.segments, paths):
+            made += 1
+        for segment, piece in zip(self.segments[:len(self.segments) - made], paths):
             if segment.path() != piece:
                 segment.setPath(piece)

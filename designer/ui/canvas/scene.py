@@ -324,9 +324,9 @@ class DesignScene(QGraphicsScene):
                 self.removeItem(self.cables.pop(link_id))
         for link_id in links:
             if link_id not in self.cables:
-                cable = CableItem(link_id)
-                self.cables[link_id] = cable
-                self.addItem(cable)
+                # Into the scene once drawn (below): its pieces join the scene's index with their
+                # geometry, not first empty and then again at each change.
+                self.cables[link_id] = CableItem(link_id)
         for port in self.port_items():
             port.wired = False
         self._link_racks = {}
@@ -367,8 +367,8 @@ class DesignScene(QGraphicsScene):
             layer = self.layers.get(next(iter(inside))) if len(inside) == 1 else None
             if cable.parentItem() is not layer:
                 cable.setParentItem(layer)
-                if cable.scene() is None:
-                    self.addItem(cable)
+            if cable.scene() is None:
+                self.addItem(cable)
 
     def _server_rack_of_end(self, end: str) -> str | None:
         """The rack (with a layer) of the server a cable end belongs to."""
