@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
             if old_scene is not None:
                 old_scene.detach()
         self.document = document
-        self.scene = DesignScene(document.topology, self)
+        self.scene = DesignScene(document.topology, self, defer_cables=True)  # drawn in self.view
         self.scene.viewStateChanged = document.mark_modified  # collapsing is saved with the design
         self.view.setScene(self.scene)
         if old_scene is not None:

@@ -1422,7 +1422,8 @@ class CableItem(QGraphicsItem):
         self._pen = QPen()
         self._pen_set = False
         self._tip = ""
-        self.segments: list[CableSegment] = []
+        self._segments: list[CableSegment] = []
+        self._pending = False  # the polyline is set, its pieces are not made yet (see ``realize``)
         self._halo: QGraphicsPathItem | None = None
         self.polyline: list[tuple[float, float]] = []  # the routed line, in scene coordinates
         self.utilization: float | None = None
@@ -1447,7 +1448,7 @@ class CableItem(QGraphicsItem):
         if not (self._pen_set and pen == self._pen):  # an equal pen: the pieces have it already
             self._pen = QPen(pen)
             self._pen_set = True
-            for segment in self.segments:
+            for segment in self._segments:
                 segment.setPen(pen)
         if self._halo is not None:
             self._update_halo()
@@ -1499,35 +1500,64 @@ class CableItem(QGraphicsItem):
     def setPath(self, path: QPainterPath) -> None:  # noqa: N802 (Qt name)
         """An arbitrary path (an empty one hides the cable) drawn as one piece."""
         self.polyline = []
+        self._pending = False
         self._set_pieces([path] if not path.isEmpty() else [])
         self._path = QPainterPath(path)
         if self._halo is not None or self.isSelected():
             self._update_halo()
 
-    def set_polyline(self, points) -> None:
-        """The routed cable: one piece per straight run (each a thin strip to repaint)."""
+    def set_polyline(self, points, defer: bool = False) -> None:
+        """The routed cable: one piece per straight run (each a thin strip to repaint).
+
+        ``defer``: a cable with no pieces yet keeps only its polyline until ``realize``
+        (the scene defers the cables of racks drawn as blocks, which draw nothing)."""
         points = [(float(x), float(y)) for x, y in points]
-        if points == self.polyline and self.segments:
+        if points == self.polyline and (self._segments or self._pending):
             return  # unchanged: nothing to rebuild or repaint
         self.polyline = points
-        self._set_pieces(rounded_pieces(points))
         self._path = None  # made from the polyline when asked
+        if defer and not self._segments:
+            self._pending = True
+            return
+        self._pending = False
+        self._set_pieces(rounded_pieces(points))
         if self._halo is not None:
             self._update_halo()
 
+    @property
+    def pending(self) -> bool:
+        """Routed, its pieces not made yet."""
+        return self._pending
+
+    def realize(self) -> bool:
+        """Make the pieces of a deferred polyline; True if it did."""
+        if not self._pending:
+            return False
+        self._pending = False
+        self._set_pieces(rounded_pieces(self.polyline))
+        if self._halo is not None:
+            self._update_halo()
+        return True
+
+    @property
+    def segments(self) -> list["CableSegment"]:
+        """The pieces (made now if they were deferred)."""
+        self.realize()
+        return self._segments
+
     def _set_pieces(self, paths: list[QPainterPath]) -> None:
         made = 0
-        while len(self.segments) > len(paths):
-            segment = self.segments.pop()
+        while len(self._segments) > len(paths):
+            segment = self._segments.pop()
             if segment.scene() is not None:
                 segment.scene().removeItem(segment)
             segment.setParentItem(None)
-        while len(self.segments) < len(paths):
+        while len(self._segments) < len(paths):
             segment = CableSegment(self)
             segment.setPen(self._pen)
-            segment.setPath(paths[len(self.segments)])
-            self.segments.append(segment)
+            segment.setPath(paths[len(self._segments)])
+            self._segments.append(segment)
             made += 1
-        for segment, piece in zip(self.segments[:len(self.segments) - made], paths):
+        for segment, piece in zip(self._segments[:len(self._segments) - made], paths):
             if segment.path() != piece:
                 segment.setPath(piece)
