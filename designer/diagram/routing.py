@@ -138,6 +138,9 @@ class BoxIndex(Generic[K]):
         self.cell = cell
         self.boxes: dict[K, Box] = {}
         self._cells: dict[tuple[int, int], KeySet[K]] = {}
+        # Per cell, its boxes' edges (x, y, right, bottom, box) for ``blocked``: made when
+        # first asked, dropped when a box of that cell is set or removed.
+        self._edges: dict[tuple[int, int], tuple[tuple[float, float, float, float, Box], ...]] = {}
 
     def _span(self, box: Box) -> Iterable[tuple[int, int]]:
         c = self.cell
@@ -152,14 +155,18 @@ class BoxIndex(Generic[K]):
         if old is not None:
             self.remove(key)
         self.boxes[key] = box
+        edges = self._edges
         for cell in self._span(box):
             self._cells.setdefault(cell, set()).add(key)
+            edges.pop(cell, None)
 
     def remove(self, key: K) -> None:
         box = self.boxes.pop(key, None)
         if box is None:
             return
+        edges = self._edges
         for cell in self._span(box):
+            edges.pop(cell, None)
             members = self._cells.get(cell)
             if members is not None:
                 members.discard(key)
@@ -192,26 +199,53 @@ class BoxIndex(Generic[K]):
         return out
 
     def blocked(self, a: Point, b: Point, clearance: float = CLEARANCE, exclude: Box | None = None) -> bool:
+        """Whether the segment a–b passes within ``clearance`` of a box (other than ``exclude``)."""
         ax, ay = a
         bx, by = b
+        if ax != bx and ay != by:
+            return self._blocked_slanted(a, b, clearance, exclude)
         lo_x, hi_x = (ax, bx) if ax <= bx else (bx, ax)
         lo_y, hi_y = (ay, by) if ay <= by else (by, ay)
+        shrink = EPS - clearance
+        # The segment's extent against each box grown by the clearance (strict overlap),
+        # cell by cell over the cells ``near`` would gather: a box in several cells may be
+        # tested more than once, and the first hit answers.
+        across, lo, hi = (ax, lo_y, hi_y) if ax == bx else (ay, lo_x, hi_x)
+        if not lo < hi:
+            return False  # a point: it overlaps nothing strictly
+        vertical = ax == bx
+        c = self.cell
+        cells, edges, boxes = self._cells, self._edges, self.boxes
+        j0, j1 = math.floor((lo_y - clearance) / c), math.floor((hi_y + clearance) / c) + 1
+        for i in range(math.floor((lo_x - clearance) / c), math.floor((hi_x + clearance) / c) + 1):
+            for j in range(j0, j1):
+                cell = (i, j)
+                found = edges.get(cell)
+                if found is None:
+                    members = cells.get(cell)
+                    if not members:
+                        continue
+                    found = edges[cell] = tuple((box.x, box.y, box.x + box.w, box.y + box.h, box)
+                                                for box in map(boxes.__getitem__, members))
+                for x, y, right, bottom, box in found:
+                    if vertical:
+                        hit = (x + shrink < across < right - shrink and lo < bottom - shrink
+                               and y + shrink < hi and y + shrink < bottom - shrink)
+                    else:
+                        hit = (y + shrink < across < bottom - shrink and lo < right - shrink
+                               and x + shrink < hi and x + shrink < right - shrink)
+                    if hit and box != exclude:
+                        return True
+        return False
+
+    def _blocked_slanted(self, a: Point, b: Point, clearance: float, exclude: Box | None) -> bool:
+        lo_x, hi_x = sorted((a[0], b[0]))
+        lo_y, hi_y = sorted((a[1], b[1]))
         boxes = self.boxes
         shrink = EPS - clearance
-        orthogonal = ax == bx or ay == by
         for key in self._near(lo_x - clearance, lo_y - clearance, hi_x + clearance, hi_y + clearance):
             box = boxes[key]
-            if orthogonal:
-                # The segment's extent against the box grown by the clearance (strict overlap).
-                x0, x1 = box.x + shrink, box.x + box.w - shrink
-                y0, y1 = box.y + shrink, box.y + box.h - shrink
-                if ax == bx:
-                    hit = x0 < ax < x1 and max(lo_y, y0) < min(hi_y, y1)
-                else:
-                    hit = y0 < ay < y1 and max(lo_x, x0) < min(hi_x, x1)
-                if hit and box != exclude:
-                    return True
-            elif box != exclude and segment_crosses(box, a, b, shrink):
+            if box != exclude and segment_crosses(box, a, b, shrink):
                 return True
         return False
 
@@ -315,7 +349,7 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     band = index.in_area(Box(lo_x - reach, lo_y - 1, hi_x - lo_x + 2 * reach, hi_y - lo_y + 2))
     boxes = [box for _, box in band]
     stubs = a.stub + b.stub
-    scored: list[tuple[float, int, Polyline, float | None]] = []  # cost, order, path, sideways y
+    scored: list[tuple[float, int, float | None, float | None]] = []
     # Z shapes: a vertical run at some corridor x between the two straight runs.
     # (Their cost is known without building them: length plus bends.)
     preferred = {prefer_x} if prefer_x is not None else set()
@@ -340,30 +374,37 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
 
     open_ends = {x for x, near, far in ((sa[0], a, b), (sb[0], b, a))
                  if not crowded(x, sa[1], sb[1]) and not beside_corridor(x, near, far)}
+    # Candidates as (cost, order, x of a vertical run or None, y of a sideways run or None):
+    # each path is built only when it comes up to be checked.
+    dy = abs(sb[1] - sa[1])
     for xc in open_ends | lanes | preferred:
         turns = (xc != sa[0]) + (xc != sb[0])
-        cost = stubs + abs(xc - sa[0]) + abs(sb[1] - sa[1]) + abs(sb[0] - xc) + BEND_COST * (turns + 1)
+        cost = stubs + abs(xc - sa[0]) + dy + abs(sb[0] - xc) + BEND_COST * (turns + 1)
         if xc in preferred:
             cost -= 1e6
-        scored.append((cost, len(scored), head + [(xc, sa[1]), (xc, sb[1])] + tail, None))
+        scored.append((cost, len(scored), xc, None))
     # Sideways Z shapes: a horizontal run at some corridor y.
     wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
+    dx = abs(sb[0] - sa[0])
     for yc in {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}:
         if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
             turns = (yc != sa[1]) + (yc != sb[1])
-            cost = stubs + abs(yc - sa[1]) + abs(sb[0] - sa[0]) + abs(sb[1] - yc) + BEND_COST * (turns + 1)
-            scored.append((cost, len(scored), head + [(sa[0], yc), (sb[0], yc)] + tail, yc))
+            cost = stubs + abs(yc - sa[1]) + dx + abs(sb[1] - yc) + BEND_COST * (turns + 1)
+            scored.append((cost, len(scored), None, yc))
     scored.sort()
     ends_beside: bool | None = None
-    for _, _, path, sideways_y in scored:
-        if index.path_blocked(path[1:-1]):
+    path_blocked = index.path_blocked
+    for _, _, xc, sideways_y in scored:
+        middle = ([sa, (xc, sa[1]), (xc, sb[1]), sb] if sideways_y is None
+                  else [sa, (sa[0], sideways_y), (sb[0], sideways_y), sb])
+        if path_blocked(middle):
             continue
         if sideways_y is not None:  # checked only for the few shapes that get this far
             if ends_beside is None:
                 ends_beside = beside_corridor(sa[0], a, b) or beside_corridor(sb[0], b, a)
             if ends_beside or crowded(sa[0], sa[1], sideways_y) or crowded(sb[0], sideways_y, sb[1]):
                 continue
-        return simplify(path)
+        return simplify([a.point, *middle, b.point])
     found = _grid_route(index, a, b, lane)
     if found is not None:
         return found
@@ -541,6 +582,10 @@ class CableLayout:
         self._at_box: dict[Hashable, set[Hashable]] = {}
         self._at_server: dict[Hashable, set[Hashable]] = {}
         self._drawn: BoxIndex[tuple[Hashable, int]] = BoxIndex(CELL)  # bounding boxes of routed segments: (link, k) -> Box
+        # Only ``move`` asks ``_drawn``: the cables routed since are indexed then (routing the
+        # whole design stores most cables twice, and a design that is only opened never asks).
+        self._drawn_count: dict[Hashable, int] = {}  # cable -> segments of it in ``_drawn``
+        self._drawn_stale: set[Hashable] = set()  # cables whose segments in ``_drawn`` are out of date
 
     # ---------------------------------------------------------------- building
     def set_box(self, key: Hashable, box: Box, *, ellipse: bool = False) -> None:
@@ -695,6 +740,7 @@ class CableLayout:
                 if end in self._at_box:
                     touched_boxes.add(end)
         redo = set(own)
+        self._index_drawn()
         for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
             link_id = seg_key[0]
             if link_id in redo:
@@ -817,10 +863,22 @@ class CableLayout:
             self.turns.pop(link_id, None)
 
     def _forget(self, link_id: Hashable) -> None:
-        old = self.paths.pop(link_id, None)
-        if old is not None:
-            for k in range(len(old) - 1):
-                self._drawn.remove((link_id, k))
+        if self.paths.pop(link_id, None) is not None:
+            self._drawn_stale.add(link_id)
+
+    def _index_drawn(self) -> None:
+        """Bring ``_drawn`` up to date with the cables routed (or gone) since it last was."""
+        drawn, counts = self._drawn, self._drawn_count
+        for link_id in self._drawn_stale:
+            for k in range(counts.pop(link_id, 0)):
+                drawn.remove((link_id, k))
+            path = self.paths.get(link_id)
+            if path is None:
+                continue
+            for k, (p, q) in enumerate(zip(path, path[1:])):
+                drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]), abs(p[0] - q[0]), abs(p[1] - q[1])))
+            counts[link_id] = len(path) - 1
+        self._drawn_stale.clear()
 
     def _route(self, link_id: Hashable) -> None:
         self._forget(link_id)
@@ -842,11 +900,9 @@ class CableLayout:
         self._store(link_id, path)
 
     def _store(self, link_id: Hashable, path: Polyline) -> None:
-        self._forget(link_id)
+        self.paths.pop(link_id, None)  # re-inserted: ``paths`` lists cables in the order last routed
         self.paths[link_id] = path
-        for k, (p, q) in enumerate(zip(path, path[1:])):
-            self._drawn.set((link_id, k), Box(min(p[0], q[0]), min(p[1], q[1]),
-                                              abs(p[0] - q[0]), abs(p[1] - q[1])))
+        self._drawn_stale.add(link_id)
 
 
 def _first_turn(path: Polyline) -> int:

@@ -109,6 +109,10 @@ class Topology:
         self.links: dict[str, Link] = {}
         self.racks: dict[str, Rack] = {}
         self._graph: nx.MultiDiGraph | None = None  # made on first use (see ``graph``)
+        # Parent id -> its children's ids in file order, while the graph is not made yet
+        # (``children`` answers from it; made on first use, dropped once the graph is).
+        self._kids: dict[str, list[str]] | None = None
+        self._cables_at: dict[str, list[str]] | None = None  # the same for ``links_of``: node -> cable ids
         self._port_cable: dict[tuple[str, int], str] = {}
         self._link_position: dict[str, int] | None = None  # link id -> index in ``links``; None: stale
         self._listeners: list[Listener] = []
@@ -126,6 +130,7 @@ class Topology:
         graph = self._graph
         if graph is None:
             graph = self._graph = _graph_of(self.elements, self.links)
+            self._kids = self._cables_at = None
         return graph
 
     # ----------------------------------------------------------------- listeners
@@ -182,14 +187,28 @@ class Topology:
 
     def children(self, element_id: str, kind: str | None = None) -> list[Element]:
         """Direct children (NICs and VMs of a server, VFs of a NIC), in file order."""
-        if element_id not in self.graph:
+        graph = self._graph
+        if graph is None:
+            # Opening a design asks this of every server before anything needs the graph:
+            # one walk of the elements answers it (the graph's ``contains`` edges are made
+            # from the same walk, so they come in the same order).
+            kids = self._kids
+            if kids is None:
+                kids = self._kids = {}
+                for element in self.elements.values():
+                    if element.parent_id:
+                        kids.setdefault(element.parent_id, []).append(element.id)
+            elements = self.elements
+            out = [elements[child] for child in kids.get(element_id, ())]
+        elif element_id not in graph:
             return []
-        # By the edge's relation, not its key: a cable may be given any id, "contains" included.
-        out = [
-            self.elements[child]
-            for _, child, relation in self.graph.out_edges(element_id, data="relation")
-            if relation == "contains"
-        ]
+        else:
+            # By the edge's relation, not its key: a cable may be given any id, "contains" included.
+            out = [
+                self.elements[child]
+                for _, child, relation in graph.out_edges(element_id, data="relation")
+                if relation == "contains"
+            ]
         if kind is not None:
             out = [e for e in out if e.KIND == kind]
         return out
@@ -241,6 +260,21 @@ class Topology:
 
     def links_of(self, element_id: str) -> list[Link]:
         """Cables with an end at this element (or at one of its ports, for a NIC)."""
+        if self._graph is None:
+            # Before the graph is made (the canvas asks this of every switch at open): the
+            # cables by the node each end is an edge of in the graph, in file order.
+            at = self._cables_at
+            if at is None:
+                at = self._cables_at = {}
+                for link in self.links.values():
+                    first = None
+                    for end in (link.a, link.b):
+                        split = None if end in self.elements else split_port_end(end)
+                        node = end if split is None else split[0]
+                        if node != first:
+                            at.setdefault(node, []).append(link.id)
+                        first = node
+            return [self.links[lid] for lid in at.get(element_id, ())]
         if element_id not in self.graph:
             return []
         ids = {

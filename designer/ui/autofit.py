@@ -22,10 +22,15 @@ class AutoFit:
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self._auto_fit_now)
 
-    def request_fit(self) -> None:
-        """Fit once the view has its size: now if it is shown, else when it is shown or resized."""
+    def request_fit(self, now: bool = False) -> None:
+        """Fit once the view has its size: soon if it is shown, else when it is shown or resized.
+
+        ``now``: a view already shown fits at once too, before it next paints (a new scene is
+        not drawn first at the old zoom), and again once the window's layout has settled."""
         self.auto_fit = True
         if self.isVisible() and self.viewport().width() > 1:  # type: ignore[attr-defined]
+            if now:
+                self._auto_fit_now()
             self._fit_timer.start()
 
     def _auto_fit_now(self) -> None:

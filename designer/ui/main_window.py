@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
             if old_scene is not None:
                 old_scene.detach()
         self.document = document
-        self.scene = DesignScene(document.topology, self)
+        self.scene = DesignScene(document.topology, self, defer_cables=True)  # drawn in self.view
         self.scene.viewStateChanged = document.mark_modified  # collapsing is saved with the design
         self.view.setScene(self.scene)
         if old_scene is not None:
@@ -372,7 +372,10 @@ class MainWindow(QMainWindow):
         else:
             document.solve_now()
         self.scene.flush()
-        self.view.request_fit()  # once the window has its final size
+        # Fitted now if the window is shown (a large design drawn first at 100 % would make the
+        # guests of the servers in view, then throw that away at the fit), and again once the
+        # window has its final size.
+        self.view.request_fit(now=True)
         self.documentChanged.emit(document)
         # The design and its items, made just now, live as long as the document: the cycle
         # collector need not walk them again and again (at 79,000 elements a full collection

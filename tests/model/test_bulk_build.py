@@ -123,3 +123,34 @@ def test_solving_from_the_command_line_never_imports_networkx(tmp_path):
             "sys.stdout = sys.__stdout__\nprint(code, 'networkx' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["0", "False"]
+
+
+def test_children_and_cables_of_an_element_before_the_graph_is_made():
+    """Opening a design asks every server for its children and every switch for its
+    cables: answered without making the graph, as the graph answers them."""
+    from designer.model.elements import VM
+
+    designs = [lambda p=p: load(p) for p in EXAMPLES] + [
+        lambda: generate(2, 3, 4, mix=["vf", "paravirtual", "passthrough"], seed=2)]
+    for make in designs:
+        early, late = make(), make()
+        late.graph  # noqa: B018 (made first: the graph answers)
+        ids = list(early.elements) + ["no-such-element"]
+        kinds = [None, "nic", "vm", "vf"]
+        before = {(eid, kind): [e.id for e in early.children(eid, kind)] for eid in ids for kind in kinds}
+        cables = {eid: [link.id for link in early.links_of(eid)] for eid in ids}
+        assert early._graph is None
+        assert before == {(eid, kind): [e.id for e in late.children(eid, kind)] for eid in ids for kind in kinds}
+        assert cables == {eid: [link.id for link in late.links_of(eid)] for eid in ids}
+        assert any(before.values()) and any(cables.values())
+    # An edit after those answers makes the graph first; the answers follow the edit.
+    topo = generate(1, 2, 3, seed=1)
+    assert topo._graph is None
+    assert [e.id for e in topo.vms_of("r1s1")] == ["r1s1vm1", "r1s1vm2", "r1s1vm3"]
+    wired = [link.id for link in topo.links_of("r1-tor")]
+    assert len(wired) == 5  # the uplink, then two per server
+    topo.add(VM(id="early-vm", parent="r1s1"), index=list(topo.elements).index("r1s1vm2"))
+    assert topo._graph is not None
+    topo.remove("r1s2")
+    assert [e.id for e in topo.vms_of("r1s1")] == ["r1s1vm1", "early-vm", "r1s1vm2", "r1s1vm3"]
+    assert [link.id for link in topo.links_of("r1-tor")] == [w for w in wired if "r1s2" not in w]

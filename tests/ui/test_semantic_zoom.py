@@ -146,6 +146,71 @@ def test_large_designs_make_guests_only_where_drawn_in_detail(qtbot, window):
     assert "r1s1" in built and len(built) < 16
 
 
+def _in_rack_cables(scene):
+    return [c for c in scene.cables.values() if getattr(c.parentItem(), "is_layer", False)]
+
+
+def _pieces(cable):
+    return [seg.path() for seg in cable._segments]
+
+
+def test_large_designs_draw_the_cables_of_rack_blocks_when_the_racks_open(qtbot, window):
+    """Routed at once, the cables inside racks drawn as blocks get their pieces when their
+    rack is first painted open (or in idle time): never missing from a picture, and the
+    same pieces as a design drawn all at once."""
+    from designer.ui.canvas.scene import DesignScene
+
+    topo = generate(10, 8, 40, seed=4)  # 3,200 guests: a large design, its racks blocks at fit
+    use(window, topo)
+    scene, view = window.scene, window.view
+    assert scene.lazy_cables and scene.defer_cables
+    assert all(rack.block for rack in scene.racks.values())  # fitted before the first paint
+    inside = _in_rack_cables(scene)
+    assert inside and all(c.pending and not c._segments and c.polyline for c in inside)
+    eager = DesignScene(topo, eager=False)  # not shown in a view: everything drawn at once
+    eager.detach()
+    assert not any(c.pending for c in eager.cables.values())
+    # Routed like the scene that drew everything at once.
+    assert {k: c.polyline for k, c in scene.cables.items()} == {k: c.polyline for k, c in eager.cables.items()}
+    # Zoomed in at once (before idle time came): the paint that shows the racks open makes them.
+    view.reset_zoom()
+    view.centerOn(scene.top_items["r1s1"])
+    assert not any(rack.block for rack in scene.racks.values())
+    view.viewport().repaint()
+    assert not any(c.pending for c in scene.cables.values())
+    assert all(_pieces(c) == _pieces(eager.cables[k]) and c._segments for k, c in scene.cables.items()
+               if eager.cables[k]._segments)
+    # Each piece has its cable's pen and tooltip.
+    cable = inside[0]
+    assert all(seg.pen() == cable.pen() and seg.toolTip() == cable.toolTip() for seg in cable._segments)
+
+
+def test_large_designs_draw_the_waiting_cables_in_idle_time_and_for_exports(qtbot, window):
+    topo = generate(10, 8, 40, seed=4)
+    use(window, topo)
+    scene = window.scene
+    waiting = [c for c in _in_rack_cables(scene) if c.pending]
+    assert waiting
+    # ``segments`` (what callers read) makes them when asked.
+    assert waiting[0].segments and not waiting[0].pending
+    # An export of the window's scene at a level that draws the racks open renders them.
+    scene.set_export_level("summary")
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(200, 100, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    scene.render(painter)
+    painter.end()
+    assert not any(c.pending for c in scene.cables.values())
+    # Idle time: after the first solution lands, every waiting cable is drawn in slices.
+    use(window, generate(10, 8, 40, seed=4))
+    scene = window.scene
+    assert any(c.pending for c in scene.cables.values())
+    qtbot.waitUntil(lambda: not any(c.pending for c in scene.cables.values()), timeout=10000)
+    assert not scene._pending_cables
+    assert all(rack.block for rack in scene.racks.values())  # while the racks stay blocks
+
+
 def test_overview_export_draws_racks_as_blocks(qapp):
     topo = load(TWO_RACK)
     from designer.solver import solve

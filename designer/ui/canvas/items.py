@@ -1389,6 +1389,9 @@ class CableSegment(QGraphicsPathItem):
         self.cable = cable
         self._shape: tuple[QPainterPath, QPainterPath] | None = None
 
+    def toolTip(self) -> str:  # noqa: N802 (Qt name)
+        return self.cable.toolTip()  # one tip per cable, not a copy in each piece
+
     def shape(self) -> QPainterPath:
         # Cached per path: Qt asks for the shape of the old path while a new one is set.
         path = self.path()
@@ -1415,10 +1418,12 @@ class CableItem(QGraphicsItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         self.setHandlesChildEvents(True)
         self.setZValue(0)
-        self._path = QPainterPath()
+        self._path: QPainterPath | None = QPainterPath()
         self._pen = QPen()
+        self._pen_set = False
         self._tip = ""
-        self.segments: list[CableSegment] = []
+        self._segments: list[CableSegment] = []
+        self._pending = False  # the polyline is set, its pieces are not made yet (see ``realize``)
         self._halo: QGraphicsPathItem | None = None
         self.polyline: list[tuple[float, float]] = []  # the routed line, in scene coordinates
         self.utilization: float | None = None
@@ -1428,15 +1433,23 @@ class CableItem(QGraphicsItem):
 
     # QGraphicsPathItem-like API used by the scene and tests
     def path(self) -> QPainterPath:
-        return QPainterPath(self._path)
+        return QPainterPath(self._whole())
+
+    def _whole(self) -> QPainterPath:
+        """The cable as one path (the halo, tests): made from the polyline when first asked."""
+        if self._path is None:
+            self._path = rounded_path(self.polyline)
+        return self._path
 
     def pen(self) -> QPen:
         return QPen(self._pen)
 
     def setPen(self, pen: QPen) -> None:  # noqa: N802 (Qt name)
-        self._pen = QPen(pen)
-        for segment in self.segments:
-            segment.setPen(pen)
+        if not (self._pen_set and pen == self._pen):  # an equal pen: the pieces have it already
+            self._pen = QPen(pen)
+            self._pen_set = True
+            for segment in self._segments:
+                segment.setPen(pen)
         if self._halo is not None:
             self._update_halo()
 
@@ -1444,9 +1457,7 @@ class CableItem(QGraphicsItem):
         return self._tip
 
     def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt name)
-        self._tip = tip
-        for segment in self.segments:
-            segment.setToolTip(tip)
+        self._tip = tip  # the pieces answer with it (CableSegment.toolTip)
 
     def boundingRect(self) -> QRectF:
         return QRectF()
@@ -1461,7 +1472,7 @@ class CableItem(QGraphicsItem):
 
     def _update_halo(self) -> None:
         """A selected cable gets a wide halo under its pieces (one item, only while selected)."""
-        if self.isSelected() and not self._path.isEmpty():
+        if self.isSelected() and not self._whole().isEmpty():
             if self._halo is None:
                 self._halo = QGraphicsPathItem(self)
                 self._halo.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent, True)
@@ -1469,7 +1480,7 @@ class CableItem(QGraphicsItem):
             halo = QPen(style.current().selection, self._pen.widthF() + 5)
             halo.setCapStyle(Qt.PenCapStyle.RoundCap)
             self._halo.setPen(halo)
-            self._halo.setPath(self._path)
+            self._halo.setPath(self._whole())
         elif self._halo is not None:
             if self._halo.scene() is not None:
                 self._halo.scene().removeItem(self._halo)
@@ -1489,33 +1500,64 @@ class CableItem(QGraphicsItem):
     def setPath(self, path: QPainterPath) -> None:  # noqa: N802 (Qt name)
         """An arbitrary path (an empty one hides the cable) drawn as one piece."""
         self.polyline = []
+        self._pending = False
         self._set_pieces([path] if not path.isEmpty() else [])
         self._path = QPainterPath(path)
         if self._halo is not None or self.isSelected():
             self._update_halo()
 
-    def set_polyline(self, points) -> None:
-        """The routed cable: one piece per straight run (each a thin strip to repaint)."""
+    def set_polyline(self, points, defer: bool = False) -> None:
+        """The routed cable: one piece per straight run (each a thin strip to repaint).
+
+        ``defer``: a cable with no pieces yet keeps only its polyline until ``realize``
+        (the scene defers the cables of racks drawn as blocks, which draw nothing)."""
         points = [(float(x), float(y)) for x, y in points]
-        if points == self.polyline and self.segments:
+        if points == self.polyline and (self._segments or self._pending):
             return  # unchanged: nothing to rebuild or repaint
         self.polyline = points
+        self._path = None  # made from the polyline when asked
+        if defer and not self._segments:
+            self._pending = True
+            return
+        self._pending = False
         self._set_pieces(rounded_pieces(points))
-        self._path = rounded_path(points)
         if self._halo is not None:
             self._update_halo()
 
+    @property
+    def pending(self) -> bool:
+        """Routed, its pieces not made yet."""
+        return self._pending
+
+    def realize(self) -> bool:
+        """Make the pieces of a deferred polyline; True if it did."""
+        if not self._pending:
+            return False
+        self._pending = False
+        self._set_pieces(rounded_pieces(self.polyline))
+        if self._halo is not None:
+            self._update_halo()
+        return True
+
+    @property
+    def segments(self) -> list["CableSegment"]:
+        """The pieces (made now if they were deferred)."""
+        self.realize()
+        return self._segments
+
     def _set_pieces(self, paths: list[QPainterPath]) -> None:
-        while len(self.segments) > len(paths):
-            segment = self.segments.pop()
+        made = 0
+        while len(self._segments) > len(paths):
+            segment = self._segments.pop()
             if segment.scene() is not None:
                 segment.scene().removeItem(segment)
             segment.setParentItem(None)
-        while len(self.segments) < len(paths):
+        while len(self._segments) < len(paths):
             segment = CableSegment(self)
             segment.setPen(self._pen)
-            segment.setToolTip(self._tip)
-            self.segments.append(segment)
-        for segment, piece in zip(self.segments, paths):
+            segment.setPath(paths[len(self._segments)])
+            self._segments.append(segment)
+            made += 1
+        for segment, piece in zip(self._segments[:len(self._segments) - made], paths):
             if segment.path() != piece:
                 segment.setPath(piece)

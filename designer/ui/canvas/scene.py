@@ -55,6 +55,10 @@ GRID = 20.0
 # Up to this many guests a scene makes every server's child items at once (as small
 # designs always did); above it only the servers drawn in detail make theirs.
 EAGER_GUESTS = 3000
+# The cables inside racks drawn as blocks are drawn in idle time: from this long after the
+# first solution lands, or after the open when none does (milliseconds).
+REALIZE_AFTER_SOLVE_MS = 100
+REALIZE_FALLBACK_MS = 3000
 # Summaries cached as item-coordinate pixmaps per half-octave of zoom: off, the pixmaps
 # came out at the wrong size in the dark-theme screenshots; summaries paint directly.
 SUMMARY_PIXMAPS = False
@@ -65,7 +69,8 @@ class DesignScene(QGraphicsScene):
     elementsChanged = Signal()
     overlayChanged = Signal()  # a new solution, or the overlay switched on or off
 
-    def __init__(self, topology: Topology, parent=None, eager: bool | None = None) -> None:
+    def __init__(self, topology: Topology, parent=None, eager: bool | None = None,
+                 defer_cables: bool = False) -> None:
         super().__init__(parent)
         self.forced_level: str | None = None  # exports: "detail", "summary" or "racks" at any scale
         self.topology = topology
@@ -115,6 +120,14 @@ class DesignScene(QGraphicsScene):
         self._build_timer.setInterval(1)  # not 0: painting gets its turn between slices
         self._build_timer.timeout.connect(self._build_some)
         self.lazy_cables = not self.eager_children  # large designs route a rack's cables once it is drawn
+        # A large design shown in a view (``defer_cables``, the window's canvas) makes the pieces
+        # of the cables inside a rack when the rack is first drawn open, or in idle time after
+        # the open: routed at once, drawn when they can be seen (``realize_shown``).
+        self.defer_cables = defer_cables and self.lazy_cables
+        self._pending_cables: dict[str, dict[str, CableItem]] = {}  # rack -> its cables not drawn yet
+        self._realize_timer = QTimer(self)
+        self._realize_timer.setSingleShot(True)
+        self._realize_timer.timeout.connect(self._realize_some)
         self.viewStateChanged = None  # callable: the view state in the project changed
         self._res_index: tuple[object, dict[str, int]] | None = None
         # Bumped whenever cables, boxes or racks were synced: what is derived from the cables
@@ -150,6 +163,7 @@ class DesignScene(QGraphicsScene):
         self.layers.clear()
         self.top_items.clear()
         self.cables.clear()
+        self._pending_cables.clear()
         self.child_server.clear()
         self.racks.clear()
         self.bundles.clear()
@@ -166,6 +180,8 @@ class DesignScene(QGraphicsScene):
         self._apply_levels()
         self._apply_overlay()
         self._update_scene_rect()
+        if self._pending_cables:
+            self._realize_timer.start(REALIZE_FALLBACK_MS)  # sooner once the first solution is drawn
 
     def _create_top(self, element_id: str) -> None:
         element = self.topology.elements[element_id]
@@ -322,11 +338,13 @@ class DesignScene(QGraphicsScene):
         for link_id in list(self.cables):
             if link_id not in links:
                 self.removeItem(self.cables.pop(link_id))
+                for waiting in self._pending_cables.values():
+                    waiting.pop(link_id, None)
         for link_id in links:
             if link_id not in self.cables:
-                cable = CableItem(link_id)
-                self.cables[link_id] = cable
-                self.addItem(cable)
+                # Into the scene once drawn (below): its pieces join the scene's index with their
+                # geometry, not first empty and then again at each change.
+                self.cables[link_id] = CableItem(link_id)
         for port in self.port_items():
             port.wired = False
         self._link_racks = {}
@@ -365,10 +383,14 @@ class DesignScene(QGraphicsScene):
             # A cable whose server ends all stand in one rack is drawn (or not) with that rack.
             inside = {r for r in racks if r is not None}
             layer = self.layers.get(next(iter(inside))) if len(inside) == 1 else None
+            if cable.pending and (layer is None or (cable.parentItem() is not layer and cable.scene() is not None)):
+                cable.realize()  # not in a rack's layer, or moved to another one: drawn now
             if cable.parentItem() is not layer:
                 cable.setParentItem(layer)
-                if cable.scene() is None:
-                    self.addItem(cable)
+            if cable.scene() is None:
+                self.addItem(cable)
+            if cable.pending:
+                self._pending_cables.setdefault(layer.rack_id, {})[link_id] = cable  # type: ignore[union-attr]
 
     def _server_rack_of_end(self, end: str) -> str | None:
         """The rack (with a layer) of the server a cable end belongs to."""
@@ -449,8 +471,9 @@ class DesignScene(QGraphicsScene):
             del layout.ports[end]
         layout.set_links({link_id: (link.a, link.b) for link_id, link in self.topology.links.items()})
         paths = layout.route_all()
+        defer = self.defer_cables
         for link_id, cable in self.cables.items():
-            self._draw_cable(cable, paths.get(link_id))
+            self._draw_cable(cable, paths.get(link_id), defer)
 
     def _route_changes(self) -> None:
         """Re-route what the last changes affect: boxes added, removed or resized, cables
@@ -480,11 +503,45 @@ class DesignScene(QGraphicsScene):
                 self._draw_cable(cable, routes.paths[link_id])  # a new cable item
 
     @staticmethod
-    def _draw_cable(cable: CableItem, points) -> None:
+    def _draw_cable(cable: CableItem, points, defer: bool = False) -> None:
         if points:
-            cable.set_polyline(points)
+            cable.set_polyline(points, defer)  # a new cable's pieces may wait (``_sync_cables``)
         else:
             cable.setPath(QPainterPath())  # an end that is not drawn: no cable either
+
+    # ------------------------------------------------- cables drawn when seen
+    def realize_shown(self) -> None:
+        """Make the pieces of the waiting cables whose rack is drawn open (the view asks this
+        before it paints; exports before they render): no cable is ever missing from a
+        picture, and the racks drawn as blocks wait."""
+        if not self._pending_cables:
+            return
+        for rack_id in list(self._pending_cables):
+            layer = self.layers.get(rack_id)
+            if layer is None or layer.opacity() > 0.0:
+                for cable in self._pending_cables.pop(rack_id).values():
+                    cable.realize()
+
+    def _realize_some(self) -> None:
+        """Idle time after an open: the waiting cables in slices, so that no zoom step that
+        opens the racks has to make them all at once."""
+        import time
+
+        deadline = time.perf_counter() + 0.010
+        waiting = self._pending_cables
+        while waiting and time.perf_counter() < deadline:
+            rack_id = next(iter(waiting))
+            cables = waiting[rack_id]
+            while cables and time.perf_counter() < deadline:
+                cables.pop(next(iter(cables))).realize()
+            if not cables:
+                del waiting[rack_id]
+        if waiting:
+            self._realize_timer.start(1)  # not 0: painting and input get their turn
+
+    def render(self, *args, **kwargs) -> None:
+        self.realize_shown()  # an export draws what is shown, waiting cables included
+        super().render(*args, **kwargs)
 
     def _built_port(self, end: str) -> PortItem | None:
         split = split_port_end(end)
@@ -518,6 +575,9 @@ class DesignScene(QGraphicsScene):
         self.solution = solution
         self._apply_overlay()
         self.overlayChanged.emit()
+        timer = self._realize_timer
+        if self._pending_cables and not (timer.isActive() and timer.remainingTime() <= REALIZE_AFTER_SOLVE_MS):
+            timer.start(REALIZE_AFTER_SOLVE_MS)  # the overlay is drawn: idle time follows
 
     def set_overlay_enabled(self, enabled: bool) -> None:
         self.overlay_enabled = enabled

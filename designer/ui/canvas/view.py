@@ -85,6 +85,14 @@ class DesignView(QGraphicsView, AutoFit, InteractionHost):
             scene.overlayChanged.connect(self.legend.sync)
         self.legend.sync()
 
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        # The cables of a rack drawn open are made before it is painted (a large design makes
+        # the cables inside racks drawn as blocks only when they are drawn: DesignScene.realize_shown).
+        realize = getattr(self.scene(), "realize_shown", None)
+        if realize is not None:
+            realize()
+        super().paintEvent(event)
+
     # The level of detail follows every change of scale, whoever makes it.
     def scale(self, sx: float, sy: float) -> None:
         super().scale(sx, sy)
