@@ -394,9 +394,12 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     scored.sort()
     ends_beside: bool | None = None
     path_blocked = index.path_blocked
-    for _, _, xc, sideways_y in scored:
-        middle = ([sa, (xc, sa[1]), (xc, sb[1]), sb] if sideways_y is None
-                  else [sa, (sa[0], sideways_y), (sb[0], sideways_y), sb])
+    for _, _, up_x, sideways_y in scored:
+        if sideways_y is None:
+            assert up_x is not None  # a shape is either an up-down run at x or a sideways one at y
+            middle = [sa, (up_x, sa[1]), (up_x, sb[1]), sb]
+        else:
+            middle = [sa, (sa[0], sideways_y), (sb[0], sideways_y), sb]
         if path_blocked(middle):
             continue
         if sideways_y is not None:  # checked only for the few shapes that get this far
