@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING as MISSING_FACTORY, fields
 from itertools import chain, repeat
-from operator import itemgetter, or_
+from operator import itemgetter
 from typing import Any
 
 import numpy as np

@@ -1066,8 +1066,8 @@ class ServerItem(ElementItem):
             self.ensure_built()
         if self.body is not None:
             self.body.setOpacity(1.0 if shown == DETAIL else 0.0)
-        # Zoomed in, a pixmap per item makes panning and dragging free; further out the
-        # box draws a few lines of text, cheaper than keeping a pixmap per zoom step.
+        # A pixmap per item, detail or summary: a zoom step paints the servers in view once,
+        # and every later paint at that zoom (a pan, a drag, a repaint) only copies them.
         self.setCacheMode(NO_CACHE if shown == HIDDEN else CACHE)
         self.update()
 

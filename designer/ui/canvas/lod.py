@@ -65,7 +65,6 @@ class RackGroupItem(QGraphicsObject):
         self.rect = QRectF()
         self.drawn_as_block = False  # what it shows now (``block`` also brings a stale rack up to date)
         self.applied: tuple[bool, str] | None = None  # (block, server level) the scene last gave it
-        self.flush_levels = None  # set by the scene while the rack is stale: brings it to its level
         self.collapsed = False
         self.stats = RackStats()
         self.typical_h = 200.0  # median server height: when the block takes over
@@ -89,9 +88,9 @@ class RackGroupItem(QGraphicsObject):
     def block(self) -> bool:
         """Drawn as one block. A rack the scene has not brought to the current zoom's level
         yet (off screen, see ``DesignScene._apply_levels``) is brought there first."""
-        flush, self.flush_levels = self.flush_levels, None
-        if flush is not None:
-            flush(self)
+        scene = self.scene()
+        if scene is not None and hasattr(scene, "flush_rack"):
+            scene.flush_rack(self)
         return self.drawn_as_block
 
     def set_block(self, block: bool) -> None:

@@ -8,10 +8,8 @@ every command, undo and redo; a zero-delay timer catches anything else.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, QSizeF, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSizeF, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -59,9 +57,6 @@ EAGER_GUESTS = 3000
 # first solution lands, or after the open when none does (milliseconds).
 REALIZE_AFTER_SOLVE_MS = 100
 REALIZE_FALLBACK_MS = 3000
-# Summaries cached as item-coordinate pixmaps per half-octave of zoom: off, the pixmaps
-# came out at the wrong size in the dark-theme screenshots; summaries paint directly.
-SUMMARY_PIXMAPS = False
 STALE_QUIET_S = 0.15  # racks off screen change level once the view has been still this long
 
 
@@ -109,7 +104,6 @@ class DesignScene(QGraphicsScene):
         self._level_timer.setSingleShot(True)
         self._level_timer.timeout.connect(self._apply_stale_some)
         self._stale_after = 0.0  # perf_counter time before which stale racks wait (_hold_stale)
-        self._summary_bucket: int | None = None
         self.bundles: dict[tuple[str, str], BundleItem] = {}
         self.collapsed: set[str] = set(_collapsed_ids(topology))
         self.eager_children = (sum(1 for e in topology.elements.values() if e.KIND == "vm") <= EAGER_GUESTS
@@ -893,24 +887,6 @@ class DesignScene(QGraphicsScene):
             self._apply_levels()
         else:
             self.reveal()  # zoomed out: racks still stale may have come into view
-            self._summary_cache()
-
-    def _summary_cache(self, force: bool = False) -> None:
-        """Summaries are drawn into a pixmap in item coordinates, made for the zoom rounded to
-        half an octave: a zoom step scales the pixmaps (no Python painting) and only every
-        second or third step paints them afresh, at their new size."""
-        if self.forced_level is not None or not SUMMARY_PIXMAPS:
-            return
-        bucket = round(math.log2(self.zoom) * 2)
-        if bucket == self._summary_bucket and not force:
-            return
-        self._summary_bucket = bucket
-        zb = 2 ** (bucket / 2)
-        item_cache = QGraphicsItem.CacheMode.ItemCoordinateCache
-        for item in self.top_items.values():
-            if isinstance(item, ServerItem) and item.level == "summary" and item.server.rack not in self._hidden_racks:
-                size = QSize(max(1, math.ceil((item.width + 4) * zb)), max(1, math.ceil((item.height + 20) * zb)))
-                item.setCacheMode(item_cache, size)
 
     def _level_key(self, zoom: float) -> tuple:
         return (server_level(zoom), tuple(r.typical_h * zoom < RACK_BLOCK_PX for r in self.racks.values()))
@@ -941,8 +917,6 @@ class DesignScene(QGraphicsScene):
         collapsed = self.collapsed
         for rack_id, rack in self.racks.items():
             rack.collapsed = rack_id in collapsed
-        # What is drawn now (racks made since are frames until they get their level).
-        self._hidden_racks = {rack_id for rack_id, rack in self.racks.items() if rack.drawn_as_block}
         self._stale_racks &= set(self.racks)
         area = self._level_area()
         now = []
@@ -953,7 +927,6 @@ class DesignScene(QGraphicsScene):
                 now.append(rack_id)
             else:
                 self._stale_racks.add(rack_id)
-                rack.flush_levels = self._flush_rack
         self._apply_racks(now, level, loose=True)
         if self._stale_racks:
             self._hold_stale()
@@ -1000,14 +973,12 @@ class DesignScene(QGraphicsScene):
             rack.set_block(block)
             rack.applied = (block, level)
             self._stale_racks.discard(rack_id)
-            if block:
-                self._hidden_racks.add(rack_id)
-            else:
-                self._hidden_racks.discard(rack_id)
             layer = self.layers.get(rack_id)
             if layer is not None and layer.opacity() != (0.0 if block else 1.0):
                 layer.setOpacity(0.0 if block else 1.0)
-        hidden_racks = self._hidden_racks
+        # What is drawn as a block now (a stale rack shows what it showed; racks made since
+        # are frames until they get their level).
+        hidden_racks = self._hidden_racks = {r for r, rack in self.racks.items() if rack.drawn_as_block}
         collapsed_level = "summary" if level == "detail" else level  # a collapsed server shows its summary
         for item in self.top_items.values():
             if isinstance(item, ServerItem):
@@ -1032,7 +1003,6 @@ class DesignScene(QGraphicsScene):
             self._after_racks()
 
     def _after_racks(self) -> None:
-        self._summary_cache(force=True)
         self._update_bundles()
         self._update_marks()
 
@@ -1075,7 +1045,8 @@ class DesignScene(QGraphicsScene):
             self._apply_racks(list(self._stale_racks), self._wanted_level())
         self._level_timer.stop()
 
-    def _flush_rack(self, rack: RackGroupItem) -> None:
+    def flush_rack(self, rack: RackGroupItem) -> None:
+        """This rack to its level now, if it is stale (``RackGroupItem.block`` asks)."""
         if rack.rack_id in self._stale_racks and self.racks.get(rack.rack_id) is rack:
             self._apply_racks([rack.rack_id], self._wanted_level())
 
