@@ -15,6 +15,18 @@ from designer.generate import generate
 TEXT = dumps(generate(1, 3, 4, seed=1))
 
 
+@pytest.fixture(autouse=True)
+def collector_on():
+    """Each test starts with the automatic collector on, as a fresh process has it (the
+    designer's window turns it off for its own timed collection, and GUI tests may have
+    made one earlier in the same process); whatever it was is given back afterwards."""
+    was_on = gc.isenabled()
+    gc.enable()
+    yield
+    if not was_on:
+        gc.disable()
+
+
 def test_collector_resumes_with_its_thresholds():
     thresholds = gc.get_threshold()
     assert gc.isenabled()
