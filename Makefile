@@ -15,6 +15,11 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
+# An editable install leaves the package's bytecode to the first run, and a shell with
+# PYTHONDONTWRITEBYTECODE set compiles it again on every run (about a sixth of the time `rackio solve`
+# spends importing): compiled here, as pip compiles an installed wheel. A changed source is compiled
+# afresh when it runs; the cache is only ever a faster start.
+	$(PY) -m compileall -q designer
 	touch $(STAMP)
 
 run: $(STAMP) system-deps
@@ -47,6 +52,7 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	find designer tests benchmarks -name __pycache__ -prune -exec rm -rf {} +
 
 # ------------------------------------------------------------- packaging (docs/packaging.md)
 APP_ID  := io.github.rackio.Designer

@@ -167,29 +167,57 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check_gui(args.check_gui or None)
         if args.verb is None:
             return _open_gui([])
-        from .cli_catalogue import cmd_catalogue
-        from .cli_report import cmd_report
-
         handler = {"solve": cmd_solve, "export": cmd_export, "sweep": cmd_sweep, "generate": cmd_generate,
                    "upgrade": cmd_upgrade, "import": _cmd_import, "host-config": _cmd_host_config,
-                   "catalogue": cmd_catalogue, "report": cmd_report}
+                   "catalogue": _cmd_catalogue, "report": _cmd_report}
         return handler[args.verb](args)
     except UsageError as exc:
         return _fail(str(exc))
     except ProjectFileError as exc:
         return _fail(str(exc))
-    except OSError as exc:
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        return _fail(f"{where}{exc.strerror or exc}")
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # before OSError, of which it is one
         # Output piped into head or less that closed early: stop quietly, as Unix tools do.
         try:
             sys.stdout = open(os.devnull, "w")
         except OSError:
             pass
         return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except KeyboardInterrupt:
+        return 130
+
+
+# Commands that end with nothing to tidy: no Qt, no temporary files, nothing registered to
+# run at exit, only their output to flush.
+_ENDS_AT_ONCE = ("solve", "sweep")
+
+
+def run() -> None:
+    """The ``rackio`` program: ``main`` as a process of its own (the installed command and
+    the bundle call this; tests and other Python callers call ``main``).
+
+    ``solve`` and ``sweep`` end holding the whole design and its solution; a process about
+    to end need not take them apart object by object, which costs a data centre of 126,000
+    objects 0.08 s and more. Once their output is flushed they end at once (``os._exit``).
+    Output that cannot be flushed (a full disk, a closed pipe) gets a one-line error and exit
+    code 2 instead of Python's note at shutdown."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if not argv or argv[0] not in _ENDS_AT_ONCE:
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # a reader that closed early: stop quietly, as main does
+    except OSError as exc:
+        code = _fail(f"the output cannot be written: {exc.strerror or exc}")
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(code)
 
 
 def _fail(message: str) -> int:
@@ -237,6 +265,18 @@ def _cmd_import(args) -> int:
     from .cli_libvirt import cmd_import
 
     return cmd_import(args)
+
+
+def _cmd_catalogue(args) -> int:
+    from .cli_catalogue import cmd_catalogue  # the catalogue's data is read only for this command
+
+    return cmd_catalogue(args)
+
+
+def _cmd_report(args) -> int:
+    from .cli_report import cmd_report
+
+    return cmd_report(args)
 
 
 def _cmd_host_config(args) -> int:
@@ -535,4 +575,4 @@ def _csv_text(header: list[str], rows: list[list]) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

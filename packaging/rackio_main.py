@@ -1,8 +1,6 @@
 """Entry point of the PyInstaller bundle: the same ``rackio`` command as the wheel's."""
 
-import sys
-
-from designer.cli import main
+from designer.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

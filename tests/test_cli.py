@@ -452,6 +452,38 @@ def test_rackio_executable(tmp_path, spec_file):
     assert done.stdout.strip().splitlines()[-1] == "first saturation at ×0.6250: port:h1n0:0:tx"
 
 
+def test_rackio_solve_ends_at_once_with_its_output_whole(tmp_path, spec_file):
+    """``solve`` ends with os._exit once its output is flushed (cli.run): the output is still
+    complete in a file, a full disk is a one-line error with exit code 2, and a reader that
+    closes early ends the command quietly."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp_path / "report.json"
+    with open(out, "wb") as fh:
+        done = subprocess.run([*rackio_command(), "solve", str(spec_file), "--json"], stdout=fh,
+                              stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    from designer.fileformat import load
+    from designer.solver import solve
+
+    assert out.read_text(encoding="utf-8") == json.dumps(solve(load(spec_file)).to_report(), indent=2) + "\n"
+
+    if Path("/dev/full").exists():
+        with open("/dev/full", "wb") as full:
+            done = subprocess.run([*rackio_command(), "solve", str(spec_file), "--json"], stdout=full,
+                                  stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+        assert done.returncode == 2
+        assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr
+
+    proc = subprocess.Popen([*rackio_command(), "solve", str(spec_file), "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stdout.read(1) == b"{"
+    proc.stdout.close()  # the reader goes away before the report is written out
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode in (0, -13), err  # quiet, or SIGPIPE as Unix tools end
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
 def test_core_packages_do_not_import_qt(tmp_path, spec_file):
     """The Qt-free packages, the CLI and the editing tests (tests/edit, which run without Qt)
     load no Qt module."""

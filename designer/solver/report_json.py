@@ -112,7 +112,10 @@ def _path_coded(fs) -> tuple[list[str], np.ndarray]:
     n_res = len(quoted_res)
     sep = ",\n        "
     entry_res = fs.entry_resource
-    for length in np.unique(lengths[lengths > 0]).tolist():
+    # The distinct lengths by counting (np.unique without indices would load numpy.ma).
+    for length in np.flatnonzero(np.bincount(lengths)).tolist():
+        if not length:
+            continue
         flows = np.flatnonzero(lengths == length)
         rows = entry_res[start[flows][:, None] + np.arange(length)]
         # A key per row, column by column, renumbered densely before it could overflow.
