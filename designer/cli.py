@@ -301,7 +301,9 @@ def cmd_solve(args) -> int:
 def _solve(args) -> int:
     from .solver import solve
 
-    topo = load(args.file)
+    from .fileformat.project import load_for_solve
+
+    topo, table = load_for_solve(args.file)  # solved at once: the loader's vNIC columns serve the solve
     if args.csv:
         from .report_csv import check_folder, report_paths
 
@@ -309,7 +311,7 @@ def _solve(args) -> int:
         if Path(args.csv).is_dir():  # a missing folder is created, and holds nothing to replace
             for path in report_paths(args.csv, Path(args.file).stem).values():
                 _check_writable(str(path), args.file)
-    solution = solve(topo, scale=args.scale)
+    solution = solve(topo, scale=args.scale, table=table)
     if args.json:
         solution.write_report(sys.stdout)  # the same text as json.dump(to_report(), indent=2), streamed
         sys.stdout.write("\n")

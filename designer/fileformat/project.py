@@ -53,6 +53,7 @@ from ..model.schema import (
 )
 from ..model.checks import cable_kinds_problem
 from ..model.topology import Topology
+from ..model.vnic_table import VNicTable
 from .bulk import read_elements
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
@@ -83,6 +84,20 @@ def load(path: str | os.PathLike) -> Topology:
 
 def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
     """Load a project file; also give the format version it was written in (before migration)."""
+    return _load(path, None)
+
+
+def load_for_solve(path: str | os.PathLike) -> tuple[Topology, VNicTable | None]:
+    """Load a project file to solve it at once, with nothing in between: the topology and
+    the columns of its vNICs the loader read on the way (None when it read the file element
+    by element), to give to ``solve`` so that it does not read every vNIC again. The table
+    is a snapshot; after any edit, solve without it."""
+    keep: dict[str, Any] = {}
+    topo, _ = _load(path, keep)
+    return topo, keep.get("vnic_table")
+
+
+def _load(path: str | os.PathLike, keep: dict[str, Any] | None) -> tuple[Topology, int]:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -105,7 +120,7 @@ def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
     with _collector_paused():
         doc = parse_json(data)
         version = doc.get("version") if isinstance(doc, dict) else None
-        topo = build_topology(check_header_and_migrate(doc))
+        topo = build_topology(check_header_and_migrate(doc), keep)
     return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
 
@@ -397,7 +412,7 @@ def _coerce(spec: FieldSpec, value: Any, where: str) -> Any:
         raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
 
 
-def build_topology(doc: dict) -> Topology:
+def build_topology(doc: dict, keep: dict[str, Any] | None = None) -> Topology:
     known_top = {"format", "version", "title", "notes", "cost_model", "racks", "elements", "links"}
     title = doc.get("title", "")
     notes = doc.get("notes", "")
@@ -420,7 +435,9 @@ def build_topology(doc: dict) -> Topology:
     if len(raw_links) > MAX_LINKS:
         raise ProjectFileError(f"project: {len(raw_links)} links is more than the {MAX_LINKS} allowed.")
 
-    fast = read_elements(raw_elements)  # None unless every element is certainly valid (fileformat/bulk.py)
+    fast = read_elements(raw_elements, keep)  # None unless every element is certainly valid (fileformat/bulk.py)
+    if fast is None and keep is not None:
+        keep.clear()  # what the bulk reader kept before it gave up
     elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
 
     links: dict[str, Link] = {}

@@ -59,11 +59,18 @@ def vnic_table(topo: Topology) -> VNicTable:
     vms: list[VM] = [e for e in topo.elements.values() if isinstance(e, VM)]
     lists = list(map(attrgetter("vnics"), vms))
     vnics: list[VNic] = list(chain.from_iterable(lists))
+    rows = list(zip(*map(_ROW, vnics))) if vnics else list(repeat((), len(FIELDS)))
+    return table_of(vms, lists, vnics, dict(zip(FIELDS, rows)))
+
+
+def table_of(vms: list[VM], lists: list[list[VNic]], vnics: list[VNic], columns: dict) -> VNicTable:
+    """The table of these VMs, their vNIC lists, the vNICs in a row and a column (any
+    iterable, in vNIC order) per field of ``FIELDS`` (also the loader's, which has read
+    them already)."""
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     vm_of = np.repeat(np.arange(len(vms), dtype=np.int64), counts)
     starts = np.zeros(len(vms), dtype=np.int64)
     if len(vms) > 1:
         np.cumsum(counts[:-1], out=starts[1:])
     index = np.arange(len(vnics), dtype=np.int64) - starts[vm_of]
-    columns = list(zip(*map(_ROW, vnics))) if vnics else list(repeat((), len(FIELDS)))
-    return VNicTable(vms, vnics, vm_of, index, *columns)
+    return VNicTable(vms, vnics, vm_of, index, *(tuple(columns[name]) for name in FIELDS))
