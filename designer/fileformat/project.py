@@ -458,7 +458,7 @@ def build_topology(doc: dict, keep: dict[str, Any] | None = None) -> Topology:
         links[link.id] = link
 
     racks = _read_racks(doc.get("racks", []), elements, links)
-    topo = Topology.build(elements.values(), links.values(), title=title, notes=notes,
+    topo = Topology.build(elements, links.values(), title=title, notes=notes,
                           cost_model=cost_model, check=False, racks=racks)
     topo.extra = {k: v for k, v in doc.items() if k not in known_top}
     _check_depth(topo.extra, "project")

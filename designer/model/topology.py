@@ -843,7 +843,7 @@ class Topology:
     @classmethod
     def build(
         cls,
-        elements: Iterable[Element],
+        elements: Iterable[Element] | dict[str, Element],
         links: Iterable[Link] = (),
         *,
         title: str = "",
@@ -858,9 +858,13 @@ class Topology:
         interactive edit; the file loader has validated already and passes False.
         A ``rack`` an element names that is not among ``racks`` becomes a rack of
         the default height (see ``racks.implicit_racks``).
+
+        ``elements`` may be a dict of the elements by id (the loader's): it becomes the
+        topology's, unchecked (with ``check=False``), instead of being made again.
         """
         topo = cls(title=title, notes=notes, cost_model=cost_model)
-        elements = list(elements)
+        by_id = elements if isinstance(elements, dict) and not check else None
+        elements = list(elements.values() if isinstance(elements, dict) else elements)
         links = list(links)
         topo.racks = {rack.id: rack for rack in racks}
         named = {e.rack for e in elements if e.KIND in RACKABLE_KINDS}  # type: ignore[attr-defined]
@@ -888,7 +892,8 @@ class Topology:
             topo._listeners.clear()
             topo.revision = 0
             return topo
-        topo.elements = dict(zip(map(_ID, elements), elements))  # {e.id: e for e in elements}, in C
+        # {e.id: e for e in elements}, in C, unless given (reading 79,000 ids again costs 60 ms)
+        topo.elements = by_id if by_id is not None else dict(zip(map(_ID, elements), elements))
         for link in links:  # the graph is made when first asked for (``graph``)
             topo.links[link.id] = link
             for end in (link.a, link.b):

@@ -154,3 +154,16 @@ def test_children_and_cables_of_an_element_before_the_graph_is_made():
     topo.remove("r1s2")
     assert [e.id for e in topo.vms_of("r1s1")] == ["r1s1vm1", "early-vm", "r1s1vm2", "r1s1vm3"]
     assert [link.id for link in topo.links_of("r1-tor")] == [w for w in wired if "r1s2" not in w]
+
+
+def test_a_dict_of_elements_by_id_becomes_the_topology_s():
+    """The loader hands its dict of elements by id to ``build``, which keeps it rather than
+    reading every id again; the topology answers as one built from the list."""
+    made = generate(1, 2, 2, seed=6)
+    by_id = dict(made.elements)
+    topo = Topology.build(by_id, made.links.values(), check=False, racks=made.racks.values())
+    assert topo.elements is by_id
+    listed = Topology.build(list(by_id.values()), made.links.values(), check=False, racks=made.racks.values())
+    assert queries(topo) == queries(listed)
+    checked = Topology.build(dict(by_id), made.links.values(), racks=made.racks.values())  # checked: a copy of its own
+    assert list(checked.elements) == list(by_id) and checked.elements is not by_id
