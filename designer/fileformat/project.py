@@ -87,13 +87,18 @@ def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
     return _load(path, None)
 
 
-def load_for_solve(path: str | os.PathLike) -> tuple[Topology, VNicTable | None]:
+def load_for_solve(path: str | os.PathLike, hold: list | None = None) -> tuple[Topology, VNicTable | None]:
     """Load a project file to solve it at once, with nothing in between: the topology and
     the columns of its vNICs the loader read on the way (None when it read the file element
     by element), to give to ``solve`` so that it does not read every vNIC again. The table
-    is a snapshot; after any edit, solve without it."""
+    is a snapshot; after any edit, solve without it.
+
+    ``hold``: a list a process that is about to end keeps to its end; the parsed document
+    goes into it rather than being taken apart object by object (``cli.run``)."""
     keep: dict[str, Any] = {}
     topo, _ = _load(path, keep)
+    if hold is not None and "document" in keep:
+        hold.append(keep["document"])
     return topo, keep.get("vnic_table")
 
 
@@ -120,6 +125,8 @@ def _load(path: str | os.PathLike, keep: dict[str, Any] | None) -> tuple[Topolog
     with _collector_paused():
         doc = parse_json(data)
         version = doc.get("version") if isinstance(doc, dict) else None
+        if keep is not None:
+            keep["document"] = doc
         topo = build_topology(check_header_and_migrate(doc), keep)
     return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
@@ -437,7 +444,7 @@ def build_topology(doc: dict, keep: dict[str, Any] | None = None) -> Topology:
 
     fast = read_elements(raw_elements, keep)  # None unless every element is certainly valid (fileformat/bulk.py)
     if fast is None and keep is not None:
-        keep.clear()  # what the bulk reader kept before it gave up
+        keep.pop("vnic_table", None)  # what the bulk reader kept before it gave up
     elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
 
     links: dict[str, Link] = {}
