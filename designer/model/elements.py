@@ -7,6 +7,7 @@ foreign tool round-trips without loss.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
@@ -284,6 +285,7 @@ PARENT_KIND = {"nic": "server", "vf": "nic", "vm": "server"}
 PORT_INDEX = re.compile(r"\A(0|[1-9][0-9]{0,3})\Z")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the loader, the design rules and routing ask for every cable end
 def split_port_end(end: str) -> tuple[str, int] | None:
     """``"h1n0:1"`` → ``("h1n0", 1)``; a plain id, or a port not written canonically, → None."""
     nic, sep, port = end.rpartition(":")

@@ -374,7 +374,8 @@ def compile_flows(topo: Topology) -> FlowSet:
     # VMM resources, one per server whose routed flows cost VMM CPU.
     with_vmm = routed & (kappa > 0)
     vmm_of_server = np.full(len(server_ids), -1, dtype=np.int64)
-    for s_idx in np.unique(server[with_vmm]).tolist():
+    # The servers with such flows, by counting (np.unique without indices would load numpy.ma).
+    for s_idx in np.flatnonzero(np.bincount(server[with_vmm], minlength=len(server_ids))).tolist():
         sid = server_ids[s_idx]
         vmm_of_server[s_idx] = vmm_resource[sid] = resources.get(
             f"vmm:{sid}", "vmm", sid, elements[sid].vmm_io_cores)  # type: ignore[attr-defined]
