@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING as MISSING_FACTORY, fields
 from itertools import chain, repeat
-from operator import itemgetter, or_
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -106,20 +106,12 @@ def _read_all(raw: list, keep: dict[str, Any] | None = None) -> dict[str, Elemen
 
 
 def _columns_of(records: list[dict], names: list[str], written: set[str], defaults: dict[str, Any]) -> list:
-    """The values of these fields as one column each; where a record does not write a
-    field, its default (``_MISSING`` for a field that must be written).
-
-    One pass over the records: each is merged onto the defaults (``base | record``, in C)
-    and read by one ``itemgetter``, and the rows are transposed. A pass per field would
-    visit every record once per field, and at 50,000 records scattered in memory that
-    visit is what costs."""
-    if len(names) == 1:
-        name = names[0]
-        return [list(map(dict.get, records, repeat(name), repeat(defaults.get(name, _MISSING))))]
+    """The values of these fields as one column each, one pass over the records per field;
+    where a record does not write a field, its default (``_MISSING`` for a field that must
+    be written)."""
     if set(map(len, records)) == {len(written)}:  # every record writes every field
-        return list(map(list, zip(*map(itemgetter(*names), records))))
-    base = {name: defaults.get(name, _MISSING) for name in names}
-    return list(map(list, zip(*map(itemgetter(*names), map(or_, repeat(base), records)))))
+        return [list(map(itemgetter(name), records)) for name in names]
+    return [list(map(dict.get, records, repeat(name), repeat(defaults.get(name, _MISSING)))) for name in names]
 
 
 def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
