@@ -183,13 +183,18 @@ def _flow_chunks(sol: "Solution") -> Iterator[list[str]]:
         ids = [_quote(f"{v}/{i}/{d}") for v, i, d in zip(vm_name, vnic_text, dir_text)]
         columns = [(ids, np.arange(n, dtype=np.intp)), ([_quote(v) for v in names], vm_codes), vnic, direction]
     bottleneck = np.where(sol.bottleneck >= 0, sol.bottleneck, len(fs.resource_ids))
+    demand = _num_coded(sol.demand)
+    floor = _num_coded(sol.floor)
+    # Without caps the cap is the demand; without admission the admitted floor is the floor.
+    cap = demand if np.array_equal(sol.cap, sol.demand) else _num_coded(sol.cap)
+    admitted = floor if np.array_equal(sol.admitted_floor, sol.floor) else _num_coded(sol.admitted_floor)
     columns += [
         ([_quote(m) for m in MODE_NAMES], fs.mode.astype(np.intp)),
-        _num_coded(sol.demand), _num_coded(sol.floor), _num_coded(sol.cap), _num_coded(sol.rate),
+        demand, floor, cap, _num_coded(sol.rate),
         (["false", "true"], sol.floor_met.astype(np.intp)),
         ([_quote(r) for r in fs.resource_ids] + ["null"], bottleneck.astype(np.intp)),
         _path_coded(fs),
-        _num_coded(sol.admitted_floor), _num_coded(fs.kappa * sol.rate),
+        admitted, _num_coded(fs.kappa * sol.rate),
         (["false", "true"], fs.routed.astype(np.intp)),
     ]
     yield from _records(template, columns, n)
