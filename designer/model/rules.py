@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import and_, attrgetter, eq, gt, is_, lt, ne, not_, or_, truth
-from typing import Mapping
+from typing import Any, Mapping
 
 from . import checks
 from .elements import VM, Element, Nic, Server, Switch, VirtualFunction, VNic, split_port_end
@@ -87,7 +87,7 @@ def check_design(topo: Topology, table: VNicTable | None = None, *, per_element:
         return _check_by_element(topo)
     found: list[Problem] = []
     elements = topo.elements
-    values = list(elements.values())
+    values: list[Any] = list(elements.values())
     types = list(map(type, values))
     present = set(types)
 
@@ -100,16 +100,19 @@ def check_design(topo: Topology, table: VNicTable | None = None, *, per_element:
             return list(compress(values, map(is_, types, repeat(matching[0]))))
         return list(compress(values, map(issubclass, types, repeat(cls))))
 
-    vfs: list[VirtualFunction] = of_class(VirtualFunction)
-    vf_nics = _vf_rules(elements, vfs, found)
+    is_vf = list(map(issubclass, types, repeat(VirtualFunction)))
+    vfs: list[VirtualFunction] = list(compress(values, is_vf))
+    vf_side = _vf_rules(elements, vfs, found)
     vf_users: VfUsers = {}
     nic_users: NicUsers = {}
-    if vf_nics is None:  # a VF outside a NIC: element by element, which fails as it always did
+    if vf_side is None:  # a VF outside a NIC: element by element, which fails as it always did
         _vf_rules_by_element(elements, found)
         vf_users, nic_users = _vnic_rules_by_element(elements, found)
     else:
         vms: list[VM] = table.vms if table is not None else of_class(VM)
-        through = _vnic_rules(elements, vms, vfs, vf_nics)
+        vf_nics, vf_parents = vf_side
+        vf_ids = list(compress(elements, is_vf))  # the model keys each element by its id
+        through = _vnic_rules(elements, vms, vf_ids, vf_parents, vf_nics)
         if through is None:
             vf_users, nic_users = _vnic_rules_by_element(elements, found)
         else:
@@ -162,33 +165,32 @@ def _check_by_element(topo: Topology) -> list[Problem]:
 
 
 # ------------------------------------------------------------------ VFs
-_VF_AT = attrgetter("parent", "port")
+_PORT = attrgetter("port")
 _MIN, _MAX = attrgetter("min_gbps"), attrgetter("max_gbps")
-_ID = attrgetter("id")
 _PARENT = attrgetter("parent")
 
 
 def _vf_rules(elements: dict[str, Element], vfs: list[VirtualFunction],
-              found: list[Problem]) -> dict[str, Nic] | None:
-    """The VF rules, decided for all VFs at once; the NICs that have VFs, by id. None,
-    with nothing found, when a VF's parent is not a NIC."""
-    if not vfs:
-        return {}
-    by_port = Counter(map(_VF_AT, vfs))  # (NIC, port) -> VFs, in order of first use
-    vf_count: dict[str, int] = {}  # NIC -> VFs, in order of first use (that of its first port)
-    for (nic_id, _), count in by_port.items():
-        vf_count[nic_id] = vf_count.get(nic_id, 0) + count
+              found: list[Problem]) -> tuple[dict[str, Nic], list[str]] | None:
+    """The VF rules, decided for all VFs at once; the NICs that have VFs, by id, and each
+    VF's NIC. None, with nothing found, when a VF's parent is not a NIC."""
+    parents = list(map(_PARENT, vfs))
+    vf_count = Counter(parents)  # NIC -> VFs, in order of first use
     nics: dict[str, Nic] = {}
     for nic_id in vf_count:
         nic = elements.get(nic_id)
         if not isinstance(nic, Nic):
             return None
         nics[nic_id] = nic
-    # The common case of ``_vf_rules_by_element`` for every VF, from the distinct (NIC,
-    # port) pairs, the NICs and one pass over the rates; else VF by VF as there.
-    if any(not port < nics[nic_id].ports for nic_id, port in by_port) \
-            or any(not (nic.sriov and nic.vf_min_rate and nic.vf_max_rate) for nic in nics.values()) \
-            or any(map(gt, map(_MIN, vfs), map(_MAX, vfs))):
+    if not vfs:
+        return nics, parents
+    # The common case of ``_vf_rules_by_element`` for every VF: the NICs, the highest
+    # port against the fewest ports, one pass over the rates; else VF by VF as there.
+    ports = list(map(_PORT, vfs))
+    maxs = list(map(_MAX, vfs))
+    if any(not (nic.sriov and nic.vf_min_rate and nic.vf_max_rate) for nic in nics.values()) \
+            or not max(ports) < min(nic.ports for nic in nics.values()) \
+            or any(map(and_, map(gt, maxs, repeat(0)), map(gt, map(_MIN, vfs), maxs))):
         for element in vfs:
             nic = nics[element.parent]
             if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
@@ -196,8 +198,8 @@ def _vf_rules(elements: dict[str, Element], vfs: list[VirtualFunction],
                 continue
             _vf_problems(element, nic, found)
     limited = any(nic.max_vfs_per_port > 0 for nic in nics.values())
-    _vf_limit_problems(elements, vf_count, by_port if limited else {}, found)
-    return nics
+    _vf_limit_problems(elements, vf_count, Counter(zip(parents, ports)) if limited else {}, found)
+    return nics, parents
 
 
 def _vf_rules_by_element(elements: dict[str, Element], found: list[Problem]) -> None:
@@ -265,13 +267,14 @@ VfUsers = dict[str, list[tuple[str, int]]]  # VF -> [(vm, vNIC index)]
 NicUsers = dict[str, list[tuple[str, int, str]]]  # NIC -> [(vm, vNIC index, mode)]
 
 
-def _vnic_rules(elements: dict[str, Element], vms: list[VM], vfs: list[VirtualFunction],
+def _vnic_rules(elements: dict[str, Element], vms: list[VM], vf_ids: list[str], vf_parents: list[str],
                 vf_nics: dict[str, Nic]) -> NicUsers | None:
     """Whether every vNIC is in the common case, decided in one pass over the vNICs that
     only gathers what they use: then no vNIC rule applies and no VF is shared, and the
     users of each NIC passed through are returned (for ``passthrough-shared``). None when
     some vNIC may break a rule, or names a VF or NIC that is not one:
-    ``_vnic_rules_by_element`` then checks them one by one. ``vf_nics``: the NICs of ``vfs``."""
+    ``_vnic_rules_by_element`` then checks them one by one. ``vf_ids``, ``vf_parents``: every
+    VF and its NIC; ``vf_nics``: those NICs."""
     vf_hosts: dict[str | None, str] = {}  # VF -> the server of the (last) VM using it
     vf_mode = 0
     uses: set[tuple] = set()  # the other vNICs' (NIC, server, port, mode, floor above the cap)
@@ -289,8 +292,7 @@ def _vnic_rules(elements: dict[str, Element], vms: list[VM], vfs: list[VirtualFu
         home = {nic_id: nic.parent for nic_id, nic in vf_nics.items()}
         # Each VF used lives on its VM's server: then the VFs whose NIC's server is the
         # server ``vf_hosts`` names are as many as the VFs used.
-        if sum(map(eq, map(vf_hosts.get, map(_ID, vfs)), map(home.__getitem__, map(_PARENT, vfs)))) \
-                != len(vf_hosts):
+        if sum(map(eq, map(vf_hosts.get, vf_ids), map(home.__getitem__, vf_parents))) != len(vf_hosts):
             return None
     nics: dict[str, Element | None] = {}
     through: set[str] = set()  # the NICs passed through
