@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import and_, attrgetter, eq, gt, is_, lt, ne, not_, or_, truth
+from operator import and_, attrgetter, eq, gt, is_
 from typing import Any, Mapping
 
 from . import checks
@@ -141,7 +141,7 @@ def check_design(topo: Topology, table: VNicTable | None = None, *, per_element:
 
 
 def _check_by_element(topo: Topology) -> list[Problem]:
-    """``check_design`` element by element (the reference for its columns)."""
+    """``check_design`` element by element (the reference for its fast path)."""
     found: list[Problem] = []
     elements = topo.elements
     _vf_rules_by_element(elements, found)
