@@ -47,11 +47,13 @@ def members(topo: "Topology", rack_id: str) -> list[Rackable]:
     return out
 
 
-def members_by_rack(topo: "Topology") -> dict[str, list[Rackable]]:
+def members_by_rack(topo: "Topology", rackable: Iterable[Rackable] | None = None) -> dict[str, list[Rackable]]:
     """``members`` of every rack of the design, in one pass over the elements (a call of
-    ``members`` per rack walks every element once per rack: 100,000 racks never finished)."""
+    ``members`` per rack walks every element once per rack: 100,000 racks never finished).
+    ``rackable``: the design's servers and switches in element order, if the caller has
+    them (then only those are looked at)."""
     out: dict[str, list[Rackable]] = {rack_id: [] for rack_id in topo.racks}
-    for e in topo.elements.values():
+    for e in topo.elements.values() if rackable is None else rackable:
         if isinstance(e, (Server, Switch)) and e.rack_u is not None and e.rack is not None:
             placed = out.get(e.rack)
             if placed is not None:

@@ -10,13 +10,17 @@ merges all three lists into its report.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import and_, attrgetter, eq, gt, is_
+from typing import Any, Mapping
 
 from . import checks
-from .elements import VM, Nic, Server, Switch, VirtualFunction, split_port_end
-from .racks import describe, members_by_rack, span, span_text
+from .elements import VM, Element, Nic, Server, Switch, VirtualFunction, VNic, split_port_end
+from .racks import Rackable, describe, members_by_rack, span, span_text
 from .topology import Topology
+from .vnic_table import VNicTable
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 # Overlapping elements named one by one per element; more become one summary problem.
@@ -63,11 +67,142 @@ def problem(code: str, element: str, message: str) -> Problem:
     return Problem(code, PROBLEM_CODES[code][0], element, message)
 
 
-def check_design(topo: Topology) -> list[Problem]:
-    """Rules that depend on the drawing alone, in a stable order."""
+def check_design(topo: Topology, table: VNicTable | None = None, *, per_element: bool = False) -> list[Problem]:
+    """Rules that depend on the drawing alone, in a stable order.
+
+    At data-centre scale nearly every element is in the common case, where no rule
+    applies. That is decided for all VFs, and for all vNICs, at once (``_vf_rules``,
+    ``_vnic_rules``); the VFs are then checked one by one only when some VF may break a
+    rule, and the vNICs (``_vnic_rules_by_element``) only when some vNIC may. The problems
+    are the same, in the same order, as ``per_element=True`` gives: every element checked
+    one by one, the reference the fast path is tested against. A design whose references
+    are broken (a VF outside a NIC, a vNIC naming a missing device) is checked element by
+    element, and fails as it always did.
+
+    ``table``: the design's vNICs (``vnic_table``) if the caller has made them; only its
+    VM list is used (reading the vNICs in one pass of ``_vnic_rules`` is cheaper than
+    passes over the columns), and no table is made here.
+    """
+    if per_element:
+        return _check_by_element(topo)
     found: list[Problem] = []
     elements = topo.elements
+    values: list[Any] = list(elements.values())
+    types = list(map(type, values))
+    present = set(types)
 
+    def of_class(cls: type | tuple[type, ...]) -> list:
+        """The elements of a class, in element order."""
+        matching = [t for t in present if issubclass(t, cls)]
+        if not matching:
+            return []
+        if len(matching) == 1:
+            return list(compress(values, map(is_, types, repeat(matching[0]))))
+        return list(compress(values, map(issubclass, types, repeat(cls))))
+
+    is_vf = list(map(issubclass, types, repeat(VirtualFunction)))
+    vfs: list[VirtualFunction] = list(compress(values, is_vf))
+    vf_side = _vf_rules(elements, vfs, found)
+    vf_users: VfUsers = {}
+    nic_users: NicUsers = {}
+    if vf_side is None:  # a VF outside a NIC: element by element, which fails as it always did
+        _vf_rules_by_element(elements, found)
+        vf_users, nic_users = _vnic_rules_by_element(elements, found)
+    else:
+        vms: list[VM] = table.vms if table is not None else of_class(VM)
+        vf_nics, vf_parents = vf_side
+        vf_ids = list(compress(elements, is_vf))  # the model keys each element by its id
+        through = _vnic_rules(elements, vms, vf_ids, vf_parents, vf_nics)
+        if through is None:
+            vf_users, nic_users = _vnic_rules_by_element(elements, found)
+        else:
+            nic_users = through
+    _sharing_problems(topo, vf_users, nic_users, found)
+
+    rackable: list[Rackable] = of_class((Server, Switch))
+    switches = [e for e in rackable if isinstance(e, Switch)]
+    switch_ids = {switch.id for switch in switches}
+    # Cables per switch, and parallel cables between the same two nodes.
+    nic_cables: dict[str, int] = defaultdict(int)
+    pairs: dict[frozenset, list[str]] = defaultdict(list)
+    for link in topo.links.values():
+        a, b = link.a, link.b
+        a_known, b_known = a in elements, b in elements
+        if b in switch_ids and not a_known and split_port_end(a) is not None:
+            nic_cables[b] += 1
+        if a in switch_ids and not b_known and split_port_end(b) is not None:
+            nic_cables[a] += 1
+        if a_known and b_known:
+            pairs[frozenset((a, b))].append(link.id)
+    _cable_problems(switches, nic_cables, pairs, found)
+    if topo.racks:
+        found.extend(check_racks(topo, rackable))
+    return found
+
+
+def _check_by_element(topo: Topology) -> list[Problem]:
+    """``check_design`` element by element (the reference for its fast path)."""
+    found: list[Problem] = []
+    elements = topo.elements
+    _vf_rules_by_element(elements, found)
+    vf_users, nic_users = _vnic_rules_by_element(elements, found)
+    _sharing_problems(topo, vf_users, nic_users, found)
+
+    # Cables per switch, and parallel cables between the same two nodes.
+    nic_cables: dict[str, int] = defaultdict(int)
+    pairs: dict[frozenset, list[str]] = defaultdict(list)
+    for link in topo.links.values():
+        for end, other in ((link.a, link.b), (link.b, link.a)):
+            if split_port_end(end) is not None and end not in elements and other in elements \
+                    and isinstance(elements[other], Switch):
+                nic_cables[other] += 1
+        if link.a in elements and link.b in elements:
+            pairs[frozenset((link.a, link.b))].append(link.id)
+    _cable_problems(topo.switches, nic_cables, pairs, found)
+    if topo.racks:
+        found.extend(check_racks(topo))
+    return found
+
+
+# ------------------------------------------------------------------ VFs
+_PORT = attrgetter("port")
+_MIN, _MAX = attrgetter("min_gbps"), attrgetter("max_gbps")
+_PARENT = attrgetter("parent")
+
+
+def _vf_rules(elements: dict[str, Element], vfs: list[VirtualFunction],
+              found: list[Problem]) -> tuple[dict[str, Nic], list[str]] | None:
+    """The VF rules, decided for all VFs at once; the NICs that have VFs, by id, and each
+    VF's NIC. None, with nothing found, when a VF's parent is not a NIC."""
+    parents = list(map(_PARENT, vfs))
+    vf_count = Counter(parents)  # NIC -> VFs, in order of first use
+    nics: dict[str, Nic] = {}
+    for nic_id in vf_count:
+        nic = elements.get(nic_id)
+        if not isinstance(nic, Nic):
+            return None
+        nics[nic_id] = nic
+    if not vfs:
+        return nics, parents
+    # The common case of ``_vf_rules_by_element`` for every VF: the NICs, the highest
+    # port against the fewest ports, one pass over the rates; else VF by VF as there.
+    ports = list(map(_PORT, vfs))
+    maxs = list(map(_MAX, vfs))
+    if any(not (nic.sriov and nic.vf_min_rate and nic.vf_max_rate) for nic in nics.values()) \
+            or not max(ports) < min(nic.ports for nic in nics.values()) \
+            or any(map(and_, map(gt, maxs, repeat(0)), map(gt, map(_MIN, vfs), maxs))):
+        for element in vfs:
+            nic = nics[element.parent]
+            if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
+                    and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
+                continue
+            _vf_problems(element, nic, found)
+    limited = any(nic.max_vfs_per_port > 0 for nic in nics.values())
+    _vf_limit_problems(elements, vf_count, Counter(zip(parents, ports)) if limited else {}, found)
+    return nics, parents
+
+
+def _vf_rules_by_element(elements: dict[str, Element], found: list[Problem]) -> None:
     vf_count: dict[str, int] = defaultdict(int)
     vf_port_count: dict[tuple[str, int], int] = defaultdict(int)
     for element in elements.values():
@@ -79,29 +214,39 @@ def check_design(topo: Topology) -> list[Problem]:
             if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
                     and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
                 continue  # none of the rules below applies (the common case, checked at once)
-            if not nic.sriov:
-                found.append(problem("sriov-disabled", element.id,
-                                     f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
-            if element.port >= nic.ports:
-                found.append(problem("bad-port", element.id,
-                                     f"VF {element.id} is on port {element.port}, but NIC {nic.id} has only "
-                                     f"ports 0–{nic.ports - 1}."))
-            hardware = _hardware(nic)
-            if element.min_gbps > 0 and not nic.vf_min_rate:
-                found.append(problem("guarantee-unsupported", element.id,
-                                     f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s, but NIC {nic.id} "
-                                     f"({hardware}) cannot enforce a VF minimum (min_tx_rate); it is solved "
-                                     f"as no guarantee."))
-            if element.max_gbps > 0 and not nic.vf_max_rate:
-                found.append(problem("cap-unsupported", element.id,
-                                     f"VF {element.id} is capped at {element.max_gbps:g} Gbit/s, but NIC {nic.id} "
-                                     f"({hardware}) cannot enforce a VF maximum (max_tx_rate); it is solved "
-                                     f"without the cap."))
-            if element.max_gbps > 0 and element.min_gbps > element.max_gbps and nic.vf_min_rate \
-                    and nic.vf_max_rate:
-                found.append(problem("floor-above-cap", element.id,
-                                     f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s but is capped at "
-                                     f"{element.max_gbps:g} Gbit/s; the cap wins."))
+            _vf_problems(element, nic, found)
+    _vf_limit_problems(elements, vf_count, vf_port_count, found)
+
+
+def _vf_problems(element: VirtualFunction, nic: Nic, found: list[Problem]) -> None:
+    """The problems of one VF (none in the common case)."""
+    if not nic.sriov:
+        found.append(problem("sriov-disabled", element.id,
+                             f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
+    if element.port >= nic.ports:
+        found.append(problem("bad-port", element.id,
+                             f"VF {element.id} is on port {element.port}, but NIC {nic.id} has only "
+                             f"ports 0–{nic.ports - 1}."))
+    hardware = _hardware(nic)
+    if element.min_gbps > 0 and not nic.vf_min_rate:
+        found.append(problem("guarantee-unsupported", element.id,
+                             f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s, but NIC {nic.id} "
+                             f"({hardware}) cannot enforce a VF minimum (min_tx_rate); it is solved "
+                             f"as no guarantee."))
+    if element.max_gbps > 0 and not nic.vf_max_rate:
+        found.append(problem("cap-unsupported", element.id,
+                             f"VF {element.id} is capped at {element.max_gbps:g} Gbit/s, but NIC {nic.id} "
+                             f"({hardware}) cannot enforce a VF maximum (max_tx_rate); it is solved "
+                             f"without the cap."))
+    if element.max_gbps > 0 and element.min_gbps > element.max_gbps and nic.vf_min_rate \
+            and nic.vf_max_rate:
+        found.append(problem("floor-above-cap", element.id,
+                             f"VF {element.id} guarantees {element.min_gbps:g} Gbit/s but is capped at "
+                             f"{element.max_gbps:g} Gbit/s; the cap wins."))
+
+
+def _vf_limit_problems(elements: dict[str, Element], vf_count: Mapping[str, int],
+                       vf_port_count: Mapping[tuple[str, int], int], found: list[Problem]) -> None:
     for nic_id, count in vf_count.items():
         nic = elements[nic_id]
         assert isinstance(nic, Nic)
@@ -116,8 +261,66 @@ def check_design(topo: Topology) -> list[Problem]:
                                  f"Port {port} of NIC {nic_id} has {count} VFs but the NIC allows at most "
                                  f"{nic.max_vfs_per_port} per port."))
 
-    vf_users: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    nic_users: dict[str, list[tuple[str, int, str]]] = defaultdict(list)  # nic -> [(vm, vNIC index, mode)]
+
+# ---------------------------------------------------------------- vNICs
+VfUsers = dict[str, list[tuple[str, int]]]  # VF -> [(vm, vNIC index)]
+NicUsers = dict[str, list[tuple[str, int, str]]]  # NIC -> [(vm, vNIC index, mode)]
+
+
+def _vnic_rules(elements: dict[str, Element], vms: list[VM], vf_ids: list[str], vf_parents: list[str],
+                vf_nics: dict[str, Nic]) -> NicUsers | None:
+    """Whether every vNIC is in the common case, decided in one pass over the vNICs that
+    only gathers what they use: then no vNIC rule applies and no VF is shared, and the
+    users of each NIC passed through are returned (for ``passthrough-shared``). None when
+    some vNIC may break a rule, or names a VF or NIC that is not one:
+    ``_vnic_rules_by_element`` then checks them one by one. ``vf_ids``, ``vf_parents``: every
+    VF and its NIC; ``vf_nics``: those NICs."""
+    vf_hosts: dict[str | None, str] = {}  # VF -> the server of the (last) VM using it
+    vf_mode = 0
+    uses: set[tuple] = set()  # the other vNICs' (NIC, server, port, mode, floor above the cap)
+    for vm in vms:
+        host = vm.parent
+        for vnic in vm.vnics:
+            if vnic.mode == "vf":
+                vf_hosts[vnic.vf] = host
+                vf_mode += 1
+            else:
+                uses.add((vnic.nic, host, vnic.port, vnic.mode, vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps))
+    if vf_hosts:
+        if len(vf_hosts) < vf_mode or None in vf_hosts or "" in vf_hosts:
+            return None  # a VF used twice, or vNICs without a VF
+        home = {nic_id: nic.parent for nic_id, nic in vf_nics.items()}
+        # Each VF used lives on its VM's server: then the VFs whose NIC's server is the
+        # server ``vf_hosts`` names are as many as the VFs used.
+        if sum(map(eq, map(vf_hosts.get, vf_ids), map(home.__getitem__, vf_parents))) != len(vf_hosts):
+            return None
+    nics: dict[str, Element | None] = {}
+    through: set[str] = set()  # the NICs passed through
+    for nic_id, host, port, mode, floor_above_cap in uses:
+        if floor_above_cap:
+            return None
+        if not nic_id:
+            continue
+        nic = nics[nic_id] if nic_id in nics else nics.setdefault(nic_id, elements.get(nic_id))
+        if not isinstance(nic, Nic) or nic.parent != host or not port < nic.ports:
+            return None
+        if mode == "passthrough":
+            server = elements.get(nic.parent)
+            if isinstance(server, Server) and not server.iommu:
+                return None
+            through.add(nic_id)
+    nic_users: NicUsers = {}
+    if through:  # the users of those NICs, in the order of ``_vnic_rules_by_element``
+        for vm in vms:
+            for index, vnic in enumerate(vm.vnics):
+                if vnic.mode != "vf" and vnic.nic in through:
+                    nic_users.setdefault(vnic.nic, []).append((vm.id, index, vnic.mode))
+    return nic_users
+
+
+def _vnic_rules_by_element(elements: dict[str, Element], found: list[Problem]) -> tuple[VfUsers, NicUsers]:
+    vf_users: VfUsers = defaultdict(list)
+    nic_users: NicUsers = defaultdict(list)
     for vm in elements.values():
         if not isinstance(vm, VM):
             continue
@@ -133,14 +336,10 @@ def check_design(topo: Topology) -> list[Problem]:
                 vf_nic = elements[vf.parent]
                 assert isinstance(vf_nic, Nic)
                 if vf_nic.parent != server:
-                    found.append(problem("foreign-device", vm.id,
-                                         f"VM {vm.id} vNIC {index}: "
-                                         f"{checks.other_server(f'VF {vf.id}', vf_nic.parent, vm.id, server)}."))
+                    found.append(_foreign_vf(vm, index, vf, vf_nic))
                 continue
             if vnic.max_gbps > 0 and vnic.min_gbps > vnic.max_gbps:
-                found.append(problem("floor-above-cap", vm.id,
-                                     f"VM {vm.id} vNIC {index} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
-                                     f"{vnic.max_gbps:g} Gbit/s; the cap wins."))
+                found.append(_vnic_floor_above_cap(vm, index, vnic))
             if not vnic.nic:
                 continue
             nic = elements[vnic.nic]
@@ -148,19 +347,43 @@ def check_design(topo: Topology) -> list[Problem]:
             nic_users[nic.id].append((vm.id, index, mode))
             if nic.parent == server and vnic.port < nic.ports and mode != "passthrough":
                 continue  # none of the rules below applies (the common case, checked at once)
-            who = f"VM {vm.id} vNIC {index}"
-            if nic.parent != server:
-                found.append(problem("foreign-device", vm.id,
-                                     f"{who}: {checks.other_server(f'NIC {nic.id}', nic.parent, vm.id, server)}."))
-            if vnic.port >= nic.ports:
-                found.append(problem("bad-port", vm.id,
-                                     f"{who} uses port {vnic.port} of NIC {nic.id}, which has only ports "
-                                     f"0–{nic.ports - 1}."))
-            if mode == "passthrough":
-                host = elements.get(nic.parent)
-                if isinstance(host, Server) and not host.iommu:
-                    found.append(problem("passthrough-no-iommu", vm.id,
-                                         f"{who}: {checks.no_iommu(host.id, nic.id)}."))
+            _vnic_nic_problems(elements, vm, index, vnic, nic, found)
+    return vf_users, nic_users
+
+
+def _foreign_vf(vm: VM, index: int, vf: VirtualFunction, vf_nic: Nic) -> Problem:
+    return problem("foreign-device", vm.id,
+                   f"VM {vm.id} vNIC {index}: "
+                   f"{checks.other_server(f'VF {vf.id}', vf_nic.parent, vm.id, vm.parent)}.")
+
+
+def _vnic_floor_above_cap(vm: VM, index: int, vnic: VNic) -> Problem:
+    return problem("floor-above-cap", vm.id,
+                   f"VM {vm.id} vNIC {index} guarantees {vnic.min_gbps:g} Gbit/s but is capped at "
+                   f"{vnic.max_gbps:g} Gbit/s; the cap wins.")
+
+
+def _vnic_nic_problems(elements: dict[str, Element], vm: VM, index: int, vnic: VNic, nic: Nic,
+                       found: list[Problem]) -> None:
+    """The problems of a vNIC on a NIC (not a VF): device, port and passthrough."""
+    server = vm.parent
+    who = f"VM {vm.id} vNIC {index}"
+    if nic.parent != server:
+        found.append(problem("foreign-device", vm.id,
+                             f"{who}: {checks.other_server(f'NIC {nic.id}', nic.parent, vm.id, server)}."))
+    if vnic.port >= nic.ports:
+        found.append(problem("bad-port", vm.id,
+                             f"{who} uses port {vnic.port} of NIC {nic.id}, which has only ports "
+                             f"0–{nic.ports - 1}."))
+    if vnic.mode == "passthrough":
+        host = elements.get(nic.parent)
+        if isinstance(host, Server) and not host.iommu:
+            found.append(problem("passthrough-no-iommu", vm.id,
+                                 f"{who}: {checks.no_iommu(host.id, nic.id)}."))
+
+
+def _sharing_problems(topo: Topology, vf_users: VfUsers, nic_users: NicUsers, found: list[Problem]) -> None:
+    """``vf-shared`` and ``passthrough-shared``, in the order the VFs and NICs were first used."""
     for vf_id, vf_vnics in vf_users.items():
         if len(vf_vnics) > 1:
             names = ", ".join(f"VM {vm_id} vNIC {index}" for vm_id, index in vf_vnics)
@@ -183,17 +406,11 @@ def check_design(topo: Topology) -> list[Problem]:
                                  f"NIC {nic_id} is passed through to VM {first_vm} vNIC {first_index} but is also "
                                  f"used by {' and '.join(detail)}; {checks.WHOLE_DEVICE}."))
 
-    # Cables per switch, and parallel cables between the same two nodes.
-    nic_cables: dict[str, int] = defaultdict(int)
-    pairs: dict[frozenset, list[str]] = defaultdict(list)
-    for link in topo.links.values():
-        for end, other in ((link.a, link.b), (link.b, link.a)):
-            if split_port_end(end) is not None and end not in elements and other in elements \
-                    and isinstance(elements[other], Switch):
-                nic_cables[other] += 1
-        if link.a in elements and link.b in elements:
-            pairs[frozenset((link.a, link.b))].append(link.id)
-    for switch in topo.switches:
+
+# -------------------------------------------------------------- cables
+def _cable_problems(switches: list[Switch], nic_cables: dict[str, int], pairs: dict[frozenset, list[str]],
+                    found: list[Problem]) -> None:
+    for switch in switches:
         used = nic_cables.get(switch.id, 0)
         if used > switch.ports:
             found.append(problem("switch-ports", switch.id,
@@ -204,9 +421,6 @@ def check_design(topo: Topology) -> list[Problem]:
             found.append(problem("parallel-links", chosen,
                                  f"Cables {', '.join(sorted(ids))} join the same two nodes; traffic uses {chosen} "
                                  f"(link aggregation is not modelled — give one cable the summed capacity)."))
-    if topo.racks:
-        found.extend(check_racks(topo))
-    return found
 
 
 def _hardware(nic: Nic) -> str:
@@ -215,12 +429,13 @@ def _hardware(nic: Nic) -> str:
     return ", ".join(parts)
 
 
-def check_racks(topo: Topology) -> list[Problem]:
+def check_racks(topo: Topology, rackable: list[Rackable] | None = None) -> list[Problem]:
     """``rack-overflow`` for an element past the top of its rack (below U1 cannot be
     written: ``rack_u`` starts at 1), ``rack-collision`` once per overlapping pair,
-    named on the higher of the two (the later in the file on a tie)."""
+    named on the higher of the two (the later in the file on a tie). ``rackable``: the
+    design's servers and switches in element order, if the caller has them."""
     found: list[Problem] = []
-    racked = members_by_rack(topo)
+    racked = members_by_rack(topo) if rackable is None else members_by_rack(topo, rackable)
     for rack in topo.racks.values():
         placed = racked[rack.id]
         name = rack.display_name()
