@@ -308,9 +308,7 @@ def cmd_solve(args) -> int:
 def _solve(args) -> int:
     from .solver import solve
 
-    from .fileformat.project import load_for_solve
-
-    topo, table = load_for_solve(args.file, _held)  # solved at once: the loader's vNIC columns serve the solve
+    topo = load(args.file, hold=_held)
     if args.csv:
         from .report_csv import check_folder, report_paths
 
@@ -318,7 +316,7 @@ def _solve(args) -> int:
         if Path(args.csv).is_dir():  # a missing folder is created, and holds nothing to replace
             for path in report_paths(args.csv, Path(args.file).stem).values():
                 _check_writable(str(path), args.file)
-    solution = solve(topo, scale=args.scale, table=table)
+    solution = solve(topo, scale=args.scale)
     if args.json:
         solution.write_report(sys.stdout)  # the same text as json.dump(to_report(), indent=2), streamed
         sys.stdout.write("\n")

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..model.elements import ELEMENT_CLASSES, PARENT_KIND, Element, VNic, netdevs_problem
 from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for
-from ..model.vnic_table import FIELDS as VNIC_TABLE_FIELDS, table_of
 
 # Ids joined by newlines (never part of an id): one match checks them all, as
 # ``elements.ID_PATTERN`` checks one.
@@ -48,16 +47,12 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def read_elements(raw_elements: list, keep: dict[str, Any] | None = None) -> dict[str, Element] | None:
+def read_elements(raw_elements: list) -> dict[str, Element] | None:
     """The elements of a project file by id, in file order, exactly as the per-element
     reader makes them (fields coerced, unknown fields kept in ``extra``, references
-    checked); None when anything is not certainly valid.
-
-    Given ``keep``, the vNIC columns read on the way are kept there too, as the
-    ``VNicTable`` of these elements (``keep["vnic_table"]``), for a solve that follows at
-    once (the command line's): it need not read 50,000 vNICs again."""
+    checked); None when anything is not certainly valid."""
     try:
-        return _read_all(raw_elements, keep)
+        return _read_all(raw_elements)
     except (_Doubt, FieldError, TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError):
         return None
 
@@ -66,7 +61,7 @@ _KIND_CODES = {kind: code for code, kind in enumerate(ELEMENT_CLASSES)}
 _KIND_NAMES = list(ELEMENT_CLASSES)
 
 
-def _read_all(raw: list, keep: dict[str, Any] | None = None) -> dict[str, Element]:
+def _read_all(raw: list) -> dict[str, Element]:
     if not raw:
         return {}
     if set(map(type, raw)) != {dict}:
@@ -88,7 +83,7 @@ def _read_all(raw: list, keep: dict[str, Any] | None = None) -> dict[str, Elemen
         if not positions.size:
             continue
         records = list(map(raw.__getitem__, positions.tolist()))
-        objects, ids = _read_kind(kind, records, parents, refs, keep)
+        objects, ids = _read_kind(kind, records, parents, refs)
         ids_of[kind] = ids
         made[positions] = objects
         all_ids[positions] = np.array(ids, dtype=object)  # the id strings themselves, not copies
@@ -115,7 +110,7 @@ def _columns_of(records: list[dict], names: list[str], written: set[str], defaul
 
 
 def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
-               refs: dict[str, list[str]], keep: dict[str, Any] | None = None) -> tuple[list, list[str]]:
+               refs: dict[str, list[str]]) -> tuple[list, list[str]]:
     cls = ELEMENT_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise _Doubt
@@ -152,7 +147,7 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
             lists = columns["vnics"] if kind == "vm" else ()
             if set(map(type, lists)) != {list} or max(map(len, lists)) > 64:
                 raise _Doubt  # also a VM that writes no vnics: the per-element reader decides
-            vnics, vnic_columns = _read_vnics(list(chain.from_iterable(lists)), refs)
+            vnics = _read_vnics(list(chain.from_iterable(lists)), refs)
             if len(vnics) == n and min(map(len, lists)) == 1:
                 given["vnics"] = [[v] for v in vnics]
             else:
@@ -160,12 +155,7 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
                 given["vnics"] = [[next(it) for _ in range(len(vs))] for vs in lists]
         else:
             given["vnics"] = list(map(list, repeat((), n)))
-    objects = _objects(cls, given, n)
-    if kind == "vm" and keep is not None and "vnics" in written:
-        keep["vnic_table"] = table_of(objects, given["vnics"], vnics, {
-            name: vnic_columns[name] if name in vnic_columns else repeat(_VNIC_DEFAULTS[name], len(vnics))
-            for name in VNIC_TABLE_FIELDS})
-    return objects, ids
+    return _objects(cls, given, n), ids
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -216,11 +206,10 @@ def _extras(written: set, known, records: list[dict], where: str) -> list[dict] 
     return out
 
 
-def _read_vnics(raw: list, refs: dict[str, list[str]]) -> tuple[list[VNic], dict[str, Any]]:
-    """Every vNIC of the design, in order, and the columns of the fields written (their
-    values as the vNICs hold them)."""
+def _read_vnics(raw: list, refs: dict[str, list[str]]) -> list[VNic]:
+    """Every vNIC of the design, in order."""
     if not raw:
-        return [], {}
+        return []
     if set(map(type, raw)) != {dict}:
         raise _Doubt
     written = set().union(*raw)
@@ -236,7 +225,7 @@ def _read_vnics(raw: list, refs: dict[str, list[str]]) -> tuple[list[VNic], dict
     if _MISSING in given["mode"]:
         raise _Doubt
     given["extra"] = _extras(written, _VNIC_BY_NAME, raw, "vnic") or list(map(dict, repeat((), len(raw))))
-    return _objects(VNic, given, len(raw)), given
+    return _objects(VNic, given, len(raw))
 
 
 def _column(spec: FieldSpec, column: Any) -> Any:
@@ -307,6 +296,3 @@ def _in_bounds(spec: FieldSpec, low: float, high: float) -> bool:
     if spec.minimum is not None and (low < spec.minimum or (spec.exclusive_minimum and low <= spec.minimum)):
         return False
     return spec.maximum is None or high <= spec.maximum
-
-
-_VNIC_DEFAULTS = _defaults(VNic)

@@ -53,7 +53,6 @@ from ..model.schema import (
 )
 from ..model.checks import cable_kinds_problem
 from ..model.topology import Topology
-from ..model.vnic_table import VNicTable
 from .bulk import read_elements
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
@@ -77,9 +76,13 @@ class ProjectFileError(ValueError):
 
 
 # ----------------------------------------------------------------------- load
-def load(path: str | os.PathLike) -> Topology:
-    """Load a project file; raise ProjectFileError with one sentence if it is not valid."""
-    return load_versioned(path)[0]
+def load(path: str | os.PathLike, *, hold: list | None = None) -> Topology:
+    """Load a project file; raise ProjectFileError with one sentence if it is not valid.
+
+    ``hold``: a list a process that is about to end keeps to its end; the parsed document
+    goes into it rather than being taken apart object by object (``cli.run``)."""
+    topo, _ = _load(path, hold)
+    return topo
 
 
 def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
@@ -87,22 +90,7 @@ def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
     return _load(path, None)
 
 
-def load_for_solve(path: str | os.PathLike, hold: list | None = None) -> tuple[Topology, VNicTable | None]:
-    """Load a project file to solve it at once, with nothing in between: the topology and
-    the columns of its vNICs the loader read on the way (None when it read the file element
-    by element), to give to ``solve`` so that it does not read every vNIC again. The table
-    is a snapshot; after any edit, solve without it.
-
-    ``hold``: a list a process that is about to end keeps to its end; the parsed document
-    goes into it rather than being taken apart object by object (``cli.run``)."""
-    keep: dict[str, Any] = {}
-    topo, _ = _load(path, keep)
-    if hold is not None and "document" in keep:
-        hold.append(keep["document"])
-    return topo, keep.get("vnic_table")
-
-
-def _load(path: str | os.PathLike, keep: dict[str, Any] | None) -> tuple[Topology, int]:
+def _load(path: str | os.PathLike, hold: list | None) -> tuple[Topology, int]:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -125,9 +113,9 @@ def _load(path: str | os.PathLike, keep: dict[str, Any] | None) -> tuple[Topolog
     with _collector_paused():
         doc = parse_json(data)
         version = doc.get("version") if isinstance(doc, dict) else None
-        if keep is not None:
-            keep["document"] = doc
-        topo = build_topology(check_header_and_migrate(doc), keep)
+        if hold is not None:
+            hold.append(doc)
+        topo = build_topology(check_header_and_migrate(doc))
     return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
 
@@ -419,7 +407,7 @@ def _coerce(spec: FieldSpec, value: Any, where: str) -> Any:
         raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
 
 
-def build_topology(doc: dict, keep: dict[str, Any] | None = None) -> Topology:
+def build_topology(doc: dict) -> Topology:
     known_top = {"format", "version", "title", "notes", "cost_model", "racks", "elements", "links"}
     title = doc.get("title", "")
     notes = doc.get("notes", "")
@@ -442,9 +430,7 @@ def build_topology(doc: dict, keep: dict[str, Any] | None = None) -> Topology:
     if len(raw_links) > MAX_LINKS:
         raise ProjectFileError(f"project: {len(raw_links)} links is more than the {MAX_LINKS} allowed.")
 
-    fast = read_elements(raw_elements, keep)  # None unless every element is certainly valid (fileformat/bulk.py)
-    if fast is None and keep is not None:
-        keep.pop("vnic_table", None)  # what the bulk reader kept before it gave up
+    fast = read_elements(raw_elements)  # None unless every element is certainly valid (fileformat/bulk.py)
     elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
 
     links: dict[str, Link] = {}

@@ -20,7 +20,6 @@ from . import checks
 from .elements import VM, Element, Nic, Server, Switch, VirtualFunction, VNic, split_port_end
 from .racks import Rackable, describe, members_by_rack, span, span_text
 from .topology import Topology
-from .vnic_table import VNicTable
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 # Overlapping elements named one by one per element; more become one summary problem.
@@ -67,7 +66,7 @@ def problem(code: str, element: str, message: str) -> Problem:
     return Problem(code, PROBLEM_CODES[code][0], element, message)
 
 
-def check_design(topo: Topology, table: VNicTable | None = None, *, per_element: bool = False) -> list[Problem]:
+def check_design(topo: Topology, *, per_element: bool = False) -> list[Problem]:
     """Rules that depend on the drawing alone, in a stable order.
 
     At data-centre scale nearly every element is in the common case, where no rule
@@ -78,10 +77,6 @@ def check_design(topo: Topology, table: VNicTable | None = None, *, per_element:
     one by one, the reference the fast path is tested against. A design whose references
     are broken (a VF outside a NIC, a vNIC naming a missing device) is checked element by
     element, and fails as it always did.
-
-    ``table``: the design's vNICs (``vnic_table``) if the caller has made them; only its
-    VM list is used (reading the vNICs in one pass of ``_vnic_rules`` is cheaper than
-    passes over the columns), and no table is made here.
     """
     if per_element:
         return _check_by_element(topo)
@@ -109,7 +104,7 @@ def check_design(topo: Topology, table: VNicTable | None = None, *, per_element:
         _vf_rules_by_element(elements, found)
         vf_users, nic_users = _vnic_rules_by_element(elements, found)
     else:
-        vms: list[VM] = table.vms if table is not None else of_class(VM)
+        vms: list[VM] = of_class(VM)
         vf_nics, vf_parents = vf_side
         vf_ids = list(compress(elements, is_vf))  # the model keys each element by its id
         through = _vnic_rules(elements, vms, vf_ids, vf_parents, vf_nics)

@@ -14,7 +14,6 @@ import numpy as np
 
 from ..model.rules import Problem, check_design, problem
 from ..model.topology import Topology
-from ..model.vnic_table import VNicTable, vnic_table
 from .allocate import max_min_fair
 from .flows import MODE_NAMES, RESOURCE_KINDS, FlowSet, compile_flows
 
@@ -219,12 +218,8 @@ def _num(x: float) -> float | int:
     return 0.0 if value == 0 else value
 
 
-def solve(topo: Topology, scale: float = 1.0, table: VNicTable | None = None) -> Solution:
-    """Route and allocate the whole design. ``table`` is the design's vNICs as columns, when
-    the caller has them (``load_for_solve``); made here otherwise, once for routing and the
-    design rules."""
-    if table is None:
-        table = vnic_table(topo)
+def solve(topo: Topology, scale: float = 1.0) -> Solution:
+    """Route and allocate the whole design."""
     flows = compile_flows(topo)
     return allocate(topo, flows, scale, design_problems=check_design(topo))
 

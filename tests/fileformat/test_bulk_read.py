@@ -8,7 +8,6 @@ import copy
 import json
 import random
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -16,7 +15,6 @@ from designer.fileformat import ProjectFileError, dumps, loads
 from designer.fileformat.bulk import read_elements
 from designer.fileformat.project import _read_elements, check_header_and_migrate, parse_json
 from designer.generate import generate
-from designer.model.vnic_table import FIELDS, VNicTable, vnic_table
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.rackio"))
@@ -33,19 +31,6 @@ def snapshot(elements: dict) -> list:
     return out
 
 
-def table_snapshot(table: VNicTable) -> list:
-    """Every column of a vNIC table with the types of its values, and the objects it names."""
-    return ([id(vm) for vm in table.vms], [id(v) for v in table.vnics], table.vm_of.tolist(), table.index.tolist(),
-            [repr([(type(v).__name__, v) for v in getattr(table, name)]) for name in FIELDS])
-
-
-def assert_kept_table_is_the_elements_table(keep: dict, elements: dict) -> None:
-    """The vNIC table the bulk reader kept is the one read from the elements it made."""
-    if "vnic_table" in keep:  # else a solve reads the vNICs itself
-        made = vnic_table(SimpleNamespace(elements=elements))  # type: ignore[arg-type]
-        assert table_snapshot(keep["vnic_table"]) == table_snapshot(made)
-
-
 def raw_elements(text: str) -> list:
     return check_header_and_migrate(parse_json(text))["elements"]
 
@@ -60,12 +45,9 @@ def design_texts() -> list[str]:
 @pytest.mark.parametrize("index", range(4))
 def test_same_elements_as_the_per_element_reader(index):
     raw = raw_elements(design_texts()[index])
-    keep: dict = {}
-    fast = read_elements(copy.deepcopy(raw), keep)
+    fast = read_elements(copy.deepcopy(raw))
     assert fast is not None, "a valid design takes the bulk path"
     assert snapshot(fast) == snapshot(_read_elements(copy.deepcopy(raw)))
-    assert "vnic_table" in keep
-    assert_kept_table_is_the_elements_table(keep, fast)
 
 
 def test_fields_written_in_every_form_the_file_allows():
@@ -81,13 +63,10 @@ def test_fields_written_in_every_form_the_file_allows():
     vm["vnics"][0].update(tx_gbps=2, rx_gbps=-0.0, weight=3, colour="blue")
     vm["vnics"].append({"mode": "paravirtual", "tx_gbps": 0.5})
     raw = doc["elements"]
-    keep: dict = {}
-    fast = read_elements(copy.deepcopy(raw), keep)
+    fast = read_elements(copy.deepcopy(raw))
     assert fast is not None
     slow = _read_elements(copy.deepcopy(raw))
     assert snapshot(fast) == snapshot(slow)
-    assert_kept_table_is_the_elements_table(keep, fast)
-    assert keep["vnic_table"].tx_gbps[0] == 2.0 and type(keep["vnic_table"].tx_gbps[0]) is float
     assert type(fast[nic["id"]].port_gbps) is float and str(fast[nic["id"]].pcie_gbps) == "0.0"
     assert fast[nic["id"]].extra == {"vendor_note": {"a": [1, 2]}}
     # Mutable fields are fresh objects, never shared between elements or with the document.
@@ -139,11 +118,8 @@ def test_never_accepts_what_the_per_element_reader_refuses():
             assert read_elements(copy.deepcopy(raw)) is None, raw
             continue
         accepted += 1
-        keep: dict = {}
-        fast = read_elements(copy.deepcopy(raw), keep)
+        fast = read_elements(copy.deepcopy(raw))
         assert fast is None or snapshot(fast) == snapshot(slow)
-        if fast is not None:
-            assert_kept_table_is_the_elements_table(keep, fast)
     assert refused > 100 and accepted > 20  # both sides of the contract were exercised
 
 

@@ -750,3 +750,14 @@ def test_the_streamed_text_is_the_text_of_dumps(case):
     assert designs
     for topo in designs:
         assert dumps_streamed(topo) == dumps(topo)
+
+
+def test_load_can_hold_the_parsed_document_for_a_process_about_to_end():
+    """``rackio solve`` keeps what it read to the end of its process (cli.run): ``hold``
+    receives the parsed document, and the design is the one ``load`` gives."""
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "mail-rack.rackio"
+    hold: list = []
+    topo = load(example, hold=hold)
+    assert len(hold) == 1 and hold[0]["format"] == "rackio-project"
+    assert hold[0] == json.loads(example.read_text(encoding="utf-8"))
+    assert to_document(topo) == to_document(load(example))

@@ -20,7 +20,6 @@ from designer.generate import generate
 from designer.model import rules
 from designer.model.elements import VM, Link, Network, Nic, Rack, Server, Switch, VirtualFunction, VNic
 from designer.model.topology import Topology
-from designer.model.vnic_table import vnic_table
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "resources" / "examples").glob("*.rackio"))
@@ -28,10 +27,9 @@ check_design = rules.check_design  # the real one, whatever a test patches
 
 
 def assert_same(topo: Topology) -> list[rules.Problem]:
-    """The fast path (with and without a vNIC table) gives the reference's problems."""
+    """The fast path gives the reference's problems."""
     want = check_design(topo, per_element=True)
     assert check_design(topo) == want
-    assert check_design(topo, vnic_table(topo)) == want
     return want
 
 
@@ -48,7 +46,6 @@ def fast_only(monkeypatch):
             patch.setattr(rules, "_vf_rules_by_element", fail)
             patch.setattr(rules, "_vnic_rules_by_element", fail)
             assert check_design(topo) == want
-            assert check_design(topo, vnic_table(topo)) == want
         return want
     return run
 
