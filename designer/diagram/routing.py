@@ -377,9 +377,10 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     # Candidates as (cost, order, x of a vertical run or None, y of a sideways run or None):
     # each path is built only when it comes up to be checked.
     dy = abs(sb[1] - sa[1])
-    # In order of x, so that of shapes of equal cost the leftmost is taken, whatever order
-    # the index gave its boxes in (a set of ids: it changes with Python's hash seed).
-    for xc in sorted(open_ends | lanes | preferred):
+    # Of shapes of equal cost, the one that turns nearest its start (then the leftmost) is
+    # taken, whatever order the index gave its boxes in (a set of ids: that order changes
+    # with Python's hash seed, and with it the routes of a large design).
+    for xc in sorted(open_ends | lanes | preferred, key=lambda x: (abs(x - sa[0]), x)):
         turns = (xc != sa[0]) + (xc != sb[0])
         cost = stubs + abs(xc - sa[0]) + dy + abs(sb[0] - xc) + BEND_COST * (turns + 1)
         if xc in preferred:
@@ -388,7 +389,8 @@ def route_cable(index: BoxIndex, a: End, b: End, *, lane: float = 8.0, reach: fl
     # Sideways Z shapes: a horizontal run at some corridor y.
     wide = index.in_area(Box(lo_x - 1, lo_y - reach, hi_x - lo_x + 2, hi_y - lo_y + 2 * reach))
     dx = abs(sb[0] - sa[0])
-    for yc in sorted({sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}):
+    rows = {sa[1], sb[1], *_corridor_ys([box for _, box in wide], lane)}
+    for yc in sorted(rows, key=lambda y: (abs(y - sa[1]), y)):
         if (yc - sa[1]) * a.direction >= 0 and (yc - sb[1]) * b.direction >= 0:
             turns = (yc != sa[1]) + (yc != sb[1])
             cost = stubs + abs(yc - sa[1]) + dx + abs(sb[1] - yc) + BEND_COST * (turns + 1)

@@ -190,7 +190,7 @@ def test_adding_and_removing_cables_reroutes_only_that_switch():
 
 
 def test_a_cable_s_path_does_not_depend_on_the_order_the_index_gives_its_boxes(monkeypatch):
-    """Of shapes of equal cost the router takes the leftmost, then the topmost: the order in
+    """Of shapes of equal cost the router takes the one that turns nearest its start: the order in
     which the index finds boxes (a set of ids, whose order changes with Python's hash
     seed) never changes a path. Rows of equal servers under a switch make many ties."""
     import random
