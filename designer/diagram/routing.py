@@ -737,15 +737,17 @@ class CableLayout:
         self.index.set(key, box)
         if ports is not None:
             self.set_ports(key, ports)
-        own = set(self._at_box.get(key, ())) | set(self._at_server.get(key, ()))
+        # In a fixed order (not a set's, which follows the hash seed): the boxes are relanded
+        # one after another, each from the paths as they stand.
+        own = sorted(set(self._at_box.get(key, ())) | set(self._at_server.get(key, ())), key=str)
         self.forget_turns(own)
         for link_id in own:
             self.approach.pop(link_id, None)
-        touched_boxes = {key} if key in self._at_box else set()
+        touched_boxes = dict.fromkeys([key] if key in self._at_box else [])
         for link_id in own:
             for end in self.links.get(link_id, ()):
                 if end in self._at_box:
-                    touched_boxes.add(end)
+                    touched_boxes[end] = None
         redo = set(own)
         self._index_drawn()
         for seg_key in self._drawn.near(box.inflated(CLEARANCE)):
@@ -756,15 +758,19 @@ class CableLayout:
             k = seg_key[1]
             if path is not None and k + 1 < len(path) and segment_crosses(box, path[k], path[k + 1]):
                 redo.add(link_id)  # it now runs under the moved box
-        relanded: dict[Hashable, Hashable] = {}
+        relanded: dict[Hashable, list[Hashable]] = {}
+        skip = set(own)
         for box_key in touched_boxes:
             # The cables that did not move keep coming in where they did.
-            for link_id in self._reland(box_key, self._approaches(box_key, skip=own)):
-                relanded[link_id] = box_key
+            for link_id in self._reland(box_key, self._approaches(box_key, skip=skip)):
+                relanded.setdefault(link_id, []).append(box_key)
         changed = set()
         for link_id in redo | set(relanded):
             before = self.paths.get(link_id)
-            if link_id in redo or not self._retarget(link_id, relanded[link_id]):
+            # A cable whose slots moved at both its boxes (a switch-to-switch cable) is
+            # routed afresh; re-aiming its last run serves one end only.
+            at = relanded.get(link_id, ())
+            if link_id in redo or len(at) != 1 or not self._retarget(link_id, at[0]):
                 self._route(link_id)
             if self.paths.get(link_id) != before:
                 changed.add(link_id)
