@@ -115,21 +115,7 @@ def check_design(topo: Topology, *, per_element: bool = False) -> list[Problem]:
     _sharing_problems(topo, vf_users, nic_users, found)
 
     rackable: list[Rackable] = of_class((Server, Switch))
-    switches = [e for e in rackable if isinstance(e, Switch)]
-    switch_ids = {switch.id for switch in switches}
-    # Cables per switch, and parallel cables between the same two nodes.
-    nic_cables: dict[str, int] = defaultdict(int)
-    pairs: dict[frozenset, list[str]] = defaultdict(list)
-    for link in topo.links.values():
-        a, b = link.a, link.b
-        a_known, b_known = a in elements, b in elements
-        if b in switch_ids and not a_known and split_port_end(a) is not None:
-            nic_cables[b] += 1
-        if a in switch_ids and not b_known and split_port_end(b) is not None:
-            nic_cables[a] += 1
-        if a_known and b_known:
-            pairs[frozenset((a, b))].append(link.id)
-    _cable_problems(switches, nic_cables, pairs, found)
+    _cable_problems(topo, [e for e in rackable if isinstance(e, Switch)], found)
     if topo.racks:
         found.extend(check_racks(topo, rackable))
     return found
@@ -142,18 +128,7 @@ def _check_by_element(topo: Topology) -> list[Problem]:
     _vf_rules_by_element(elements, found)
     vf_users, nic_users = _vnic_rules_by_element(elements, found)
     _sharing_problems(topo, vf_users, nic_users, found)
-
-    # Cables per switch, and parallel cables between the same two nodes.
-    nic_cables: dict[str, int] = defaultdict(int)
-    pairs: dict[frozenset, list[str]] = defaultdict(list)
-    for link in topo.links.values():
-        for end, other in ((link.a, link.b), (link.b, link.a)):
-            if split_port_end(end) is not None and end not in elements and other in elements \
-                    and isinstance(elements[other], Switch):
-                nic_cables[other] += 1
-        if link.a in elements and link.b in elements:
-            pairs[frozenset((link.a, link.b))].append(link.id)
-    _cable_problems(topo.switches, nic_cables, pairs, found)
+    _cable_problems(topo, topo.switches, found)
     if topo.racks:
         found.extend(check_racks(topo))
     return found
@@ -187,11 +162,7 @@ def _vf_rules(elements: dict[str, Element], vfs: list[VirtualFunction],
             or not max(ports) < min(nic.ports for nic in nics.values()) \
             or any(map(and_, map(gt, maxs, repeat(0)), map(gt, map(_MIN, vfs), maxs))):
         for element in vfs:
-            nic = nics[element.parent]
-            if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
-                    and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
-                continue
-            _vf_problems(element, nic, found)
+            _vf_problems(element, nics[element.parent], found)
     limited = any(nic.max_vfs_per_port > 0 for nic in nics.values())
     _vf_limit_problems(elements, vf_count, Counter(zip(parents, ports)) if limited else {}, found)
     return nics, parents
@@ -206,15 +177,15 @@ def _vf_rules_by_element(elements: dict[str, Element], found: list[Problem]) -> 
             nic = elements[element.parent]
             assert isinstance(nic, Nic)  # the model keeps a VF inside a NIC
             vf_port_count[(nic.id, element.port)] += 1
-            if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
-                    and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
-                continue  # none of the rules below applies (the common case, checked at once)
             _vf_problems(element, nic, found)
     _vf_limit_problems(elements, vf_count, vf_port_count, found)
 
 
 def _vf_problems(element: VirtualFunction, nic: Nic, found: list[Problem]) -> None:
     """The problems of one VF (none in the common case)."""
+    if nic.sriov and element.port < nic.ports and nic.vf_min_rate and nic.vf_max_rate \
+            and not (element.max_gbps > 0 and element.min_gbps > element.max_gbps):
+        return  # none of the rules below applies (the common case, checked at once)
     if not nic.sriov:
         found.append(problem("sriov-disabled", element.id,
                              f"VF {element.id} is on NIC {nic.id}, which has SR-IOV disabled."))
@@ -403,8 +374,22 @@ def _sharing_problems(topo: Topology, vf_users: VfUsers, nic_users: NicUsers, fo
 
 
 # -------------------------------------------------------------- cables
-def _cable_problems(switches: list[Switch], nic_cables: dict[str, int], pairs: dict[frozenset, list[str]],
-                    found: list[Problem]) -> None:
+def _cable_problems(topo: Topology, switches: list[Switch], found: list[Problem]) -> None:
+    """``switch-ports`` (NIC cables per switch) and ``parallel-links`` (cables between the
+    same two nodes). ``switches``: the design's switches, in element order."""
+    elements = topo.elements
+    switch_ids = {switch.id for switch in switches}
+    nic_cables: dict[str, int] = defaultdict(int)
+    pairs: dict[frozenset, list[str]] = defaultdict(list)
+    for link in topo.links.values():
+        a, b = link.a, link.b
+        a_known, b_known = a in elements, b in elements
+        if b in switch_ids and not a_known and split_port_end(a) is not None:
+            nic_cables[b] += 1
+        if a in switch_ids and not b_known and split_port_end(b) is not None:
+            nic_cables[a] += 1
+        if a_known and b_known:
+            pairs[frozenset((a, b))].append(link.id)
     for switch in switches:
         used = nic_cables.get(switch.id, 0)
         if used > switch.ports:
