@@ -34,6 +34,7 @@ from typing import Sequence
 
 from . import __version__
 from .fileformat import ProjectFileError, load, save
+from .fileformat.project import load_with_columns
 from .model.elements import MODES
 from .textsafe import csv_row, terminal_text
 
@@ -308,7 +309,7 @@ def cmd_solve(args) -> int:
 def _solve(args) -> int:
     from .solver import solve
 
-    topo = load(args.file, hold=_held)
+    topo, columns = load_with_columns(args.file, hold=_held)  # solved unedited: routing reads the columns
     if args.csv:
         from .report_csv import check_folder, report_paths
 
@@ -316,9 +317,11 @@ def _solve(args) -> int:
         if Path(args.csv).is_dir():  # a missing folder is created, and holds nothing to replace
             for path in report_paths(args.csv, Path(args.file).stem).values():
                 _check_writable(str(path), args.file)
-    solution = solve(topo, scale=args.scale)
+    solution = solve(topo, scale=args.scale, columns=columns)
     if args.json:
-        solution.write_report(sys.stdout)  # the same text as json.dump(to_report(), indent=2), streamed
+        # The same text as json.dump(to_report(), indent=2), streamed: written by a second
+        # thread while the next part is made.
+        solution.write_report(sys.stdout, overlap=True)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(topo, solution, top=args.top))

@@ -22,7 +22,6 @@ A successful write removes the target's temporaries left by earlier writes that 
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -143,6 +142,8 @@ def _refuse_inputs(path: Path, inputs: list) -> None:
 
 def target_tag(name: str) -> str:
     """Eight hex digits naming a target in its folder: its temporaries are recognisable."""
+    import hashlib  # only when something is written (3–4 ms to import; rackio solve writes no file)
+
     return hashlib.sha256(os.fsencode(name)).hexdigest()[:8]
 
 

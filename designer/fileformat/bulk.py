@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from ..model.elements import ELEMENT_CLASSES, PARENT_KIND, Element, VNic, netdevs_problem
-from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for
+from ..model.checks import cable_kinds_problem
+from ..model.elements import (ELEMENT_CLASSES, PARENT_KIND, Element, Link, Nic, VNic, default_link_id,
+                              netdevs_problem, split_port_end)
+from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for, link_field_spec
 
 # Ids joined by newlines (never part of an id): one match checks them all, as
 # ``elements.ID_PATTERN`` checks one.
@@ -47,13 +49,19 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def read_elements(raw_elements: list) -> dict[str, Element] | None:
+def read_elements(raw_elements: list, keep: dict[str, dict[str, Any]] | None = None) -> dict[str, Element] | None:
     """The elements of a project file by id, in file order, exactly as the per-element
     reader makes them (fields coerced, unknown fields kept in ``extra``, references
-    checked); None when anything is not certainly valid."""
+    checked); None when anything is not certainly valid.
+
+    ``keep``: a dict that receives the columns the objects were made from, for the VMs
+    (``"vm"``: ``id``, ``parent``, ``vnic_count``, and the VM ``objects``), their vNICs (``"vnic"``, every field)
+    and the VFs (``"vf"``); see ``model.columns``. Left empty when the answer is None."""
     try:
-        return _read_all(raw_elements)
+        return _read_all(raw_elements, keep)
     except (_Doubt, FieldError, TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError):
+        if keep is not None:
+            keep.clear()
         return None
 
 
@@ -61,7 +69,7 @@ _KIND_CODES = {kind: code for code, kind in enumerate(ELEMENT_CLASSES)}
 _KIND_NAMES = list(ELEMENT_CLASSES)
 
 
-def _read_all(raw: list) -> dict[str, Element]:
+def _read_all(raw: list, keep: dict[str, dict[str, Any]] | None) -> dict[str, Element]:
     if not raw:
         return {}
     if set(map(type, raw)) != {dict}:
@@ -73,8 +81,8 @@ def _read_all(raw: list) -> dict[str, Element]:
         raise _Doubt  # an unknown kind, or none
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(_KIND_NAMES) + 1))
-    made = np.empty(len(raw), dtype=object)
-    all_ids = np.empty(len(raw), dtype=object)
+    made: list = []  # the objects, kind by kind (in ``order``)
+    all_ids: list[str] = []
     parents: dict[str, list[str]] = {}  # the kind a parent must be -> the parents named
     refs: dict[str, list[str]] = {"vf": [], "nic": [], "network": []}  # what vNICs name, by kind
     ids_of: dict[str, list[str]] = {}
@@ -83,19 +91,24 @@ def _read_all(raw: list) -> dict[str, Element]:
         if not positions.size:
             continue
         records = list(map(raw.__getitem__, positions.tolist()))
-        objects, ids = _read_kind(kind, records, parents, refs)
+        objects, ids = _read_kind(kind, records, parents, refs, keep)
         ids_of[kind] = ids
-        made[positions] = objects
-        all_ids[positions] = np.array(ids, dtype=object)  # the id strings themselves, not copies
-    elements = dict(zip(all_ids.tolist(), made.tolist()))
+        made += objects
+        all_ids += ids
+    # Back into file order: the i-th element of the file is at ``place[i]`` of ``made``.
+    place = np.empty(len(raw), dtype=np.int64)
+    place[order] = np.arange(len(raw))
+    in_file_order = itemgetter(*place.tolist()) if len(raw) > 1 else lambda items: (items[0],)
+    elements = dict(zip(in_file_order(all_ids), in_file_order(made)))
     if len(elements) != len(raw):
         raise _Doubt  # an id written twice
     for kind, wanted in chain(parents.items(), refs.items()):
-        named = set(wanted)
+        if not wanted:
+            continue
+        present: set = set(ids_of.get(kind, ()))  # only server, nic, vf, network
         if wanted is refs.get(kind):  # a vNIC's references: None or missing where not written
-            named.discard(None)
-            named.discard(_MISSING)
-        if named and not set(ids_of.get(kind, ())).issuperset(named):  # only server, nic, vf, network
+            present.update((None, _MISSING))
+        if not present.issuperset(wanted):
             raise _Doubt  # names an element that is not there, or not of that kind
     return elements
 
@@ -110,7 +123,7 @@ def _columns_of(records: list[dict], names: list[str], written: set[str], defaul
 
 
 def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
-               refs: dict[str, list[str]]) -> tuple[list, list[str]]:
+               refs: dict[str, list[str]], keep: dict[str, dict[str, Any]] | None = None) -> tuple[list, list[str]]:
     cls = ELEMENT_CLASSES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise _Doubt
@@ -147,15 +160,25 @@ def _read_kind(kind: Any, records: list[dict], parents: dict[str, list[str]],
             lists = columns["vnics"] if kind == "vm" else ()
             if set(map(type, lists)) != {list} or max(map(len, lists)) > 64:
                 raise _Doubt  # also a VM that writes no vnics: the per-element reader decides
-            vnics = _read_vnics(list(chain.from_iterable(lists)), refs)
-            if len(vnics) == n and min(map(len, lists)) == 1:
+            counts = list(map(len, lists))
+            vnics = _read_vnics(list(chain.from_iterable(lists)), refs, keep)
+            if len(vnics) == n and min(counts) == 1:
                 given["vnics"] = [[v] for v in vnics]
             else:
                 it = iter(vnics)
-                given["vnics"] = [[next(it) for _ in range(len(vs))] for vs in lists]
+                given["vnics"] = [[next(it) for _ in range(count)] for count in counts]
         else:
+            counts = [0] * n
             given["vnics"] = list(map(list, repeat((), n)))
-    return _objects(cls, given, n), ids
+            if keep is not None:
+                keep["vnic"] = {}
+    table: dict[str, Any] | None = None
+    if keep is not None and kind == "vf":
+        table = keep["vf"] = {}
+    objects = _objects(cls, given, n, table)
+    if keep is not None and kind == "vm":
+        keep["vm"] = {"id": ids, "parent": given["parent"], "vnic_count": counts, "objects": objects}
+    return objects, ids
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -171,20 +194,28 @@ def _defaults(cls: type) -> dict[str, Any]:
     return found
 
 
-def _objects(cls: type, given: dict[str, Any], n: int) -> list:
+def _objects(cls: type, given: dict[str, Any], n: int, keep: dict[str, Any] | None = None) -> list:
     """``n`` instances of a dataclass whose fields are these columns, or their defaults
-    (a mutable default is a fresh list per instance): ``cls(*fields)`` for each row."""
+    (a mutable default is a fresh list per instance): ``cls(*fields)`` for each row.
+    ``keep`` receives each field's column but ``extra``: a list, or the default where no
+    record writes the field (``model.columns``)."""
     columns: list[Any] = []
     defaults = _defaults(cls)
     for f in fields(cls):
         column = given.get(f.name)
         if column is None:
+            if keep is not None and f.default_factory is MISSING_FACTORY:
+                keep[f.name] = f.default
             column = repeat(f.default) if f.default_factory is MISSING_FACTORY else map(list, repeat((), n))
-        elif f.name not in defaults and f.name != "extra" and _MISSING in column:  # defaults fill the rest
+            columns.append(column)
+            continue
+        if f.name not in defaults and f.name != "extra" and _MISSING in column:  # defaults fill the rest
             if f.default_factory is MISSING_FACTORY:
                 column = [f.default if v is _MISSING else v for v in column]
             else:
                 column = [f.default_factory() if v is _MISSING else v for v in column]
+        if keep is not None and f.name != "extra":
+            keep[f.name] = column
         columns.append(column)
     return list(map(cls, *columns))
 
@@ -206,8 +237,11 @@ def _extras(written: set, known, records: list[dict], where: str) -> list[dict] 
     return out
 
 
-def _read_vnics(raw: list, refs: dict[str, list[str]]) -> list[VNic]:
+def _read_vnics(raw: list, refs: dict[str, list[str]], keep: dict[str, dict[str, Any]] | None = None) -> list[VNic]:
     """Every vNIC of the design, in order."""
+    table: dict[str, Any] | None = None
+    if keep is not None:
+        table = keep["vnic"] = {}
     if not raw:
         return []
     if set(map(type, raw)) != {dict}:
@@ -225,7 +259,7 @@ def _read_vnics(raw: list, refs: dict[str, list[str]]) -> list[VNic]:
     if _MISSING in given["mode"]:
         raise _Doubt
     given["extra"] = _extras(written, _VNIC_BY_NAME, raw, "vnic") or list(map(dict, repeat((), len(raw))))
-    return _objects(VNic, given, len(raw))
+    return _objects(VNic, given, len(raw), table)
 
 
 def _column(spec: FieldSpec, column: Any) -> Any:
@@ -234,6 +268,20 @@ def _column(spec: FieldSpec, column: Any) -> Any:
     refuse a value."""
     t = spec.type
     types = set(map(type, column))
+    if t == "ref":  # each distinct id once: 50,000 VMs name 2,000 servers
+        if spec.optional:
+            types.discard(_NONE)
+        types.discard(_Missing)
+        if not types:
+            return column  # nothing but missing values (and None where allowed)
+        if types != {str}:
+            raise _Doubt
+        distinct = set(column)
+        distinct.discard(_MISSING)
+        distinct.discard(None)
+        if not _all_ids(list(distinct)):
+            raise _Doubt
+        return column
     values = column
     if _Missing in types or (spec.optional and _NONE in types):
         types.discard(_Missing)
@@ -245,15 +293,17 @@ def _column(spec: FieldSpec, column: Any) -> Any:
     if t == "float":
         if not types <= {float, int}:
             raise _Doubt
-        low, high = min(values), max(values)
-        total = sum(values)  # NaN (never from JSON, but a document may come from elsewhere) makes it NaN
-        if total != total or low < -_EXACT_FLOAT or high > _EXACT_FLOAT or not _in_bounds(spec, low, high):
+        numbers = np.fromiter(values, dtype=np.float64, count=len(values))  # an int beyond int64: OverflowError
+        low, high = float(numbers.min()), float(numbers.max())
+        # NaN (never from JSON, but a document may come from elsewhere) fails ``low <= high``; a
+        # number at 2**53 or beyond might be a whole number no float holds.
+        if not (-_EXACT_FLOAT < low <= high < _EXACT_FLOAT) or not _in_bounds(spec, low, high):
             raise _Doubt
         # As coerce does: whole numbers become floats, -0.0 becomes 0.0.
-        negative_zero = low <= 0 <= high and _has_negative_zero(values)
+        negative_zero = low <= 0 <= high and bool(np.signbit(numbers[numbers == 0]).any())
         if int in types or negative_zero:
             if values is column:
-                return [float(v) + 0.0 for v in column] if negative_zero else list(map(float, column))
+                return (numbers + 0.0).tolist()
             return [v if v is None or v is _MISSING else float(v) + 0.0 for v in column]
         return column
     if t == "int":
@@ -262,10 +312,6 @@ def _column(spec: FieldSpec, column: Any) -> Any:
         return column
     if t == "bool":
         if types != {bool}:
-            raise _Doubt
-        return column
-    if t == "ref":
-        if types != {str} or not _all_ids(values):
             raise _Doubt
         return column
     if t == "enum":
@@ -280,11 +326,6 @@ def _column(spec: FieldSpec, column: Any) -> Any:
     return [v if v is _MISSING else spec.coerce(v) for v in column]
 
 
-def _has_negative_zero(values: Any) -> bool:
-    numbers = np.array(values, dtype=np.float64)
-    return bool(np.signbit(numbers[numbers == 0]).any())
-
-
 def _all_ids(values: Any) -> bool:
     """Every value (all text) is an id, as ``elements.is_valid_id`` says: joined by newlines,
     which no id holds (a value holding one would show as one newline too many)."""
@@ -296,3 +337,62 @@ def _in_bounds(spec: FieldSpec, low: float, high: float) -> bool:
     if spec.minimum is not None and (low < spec.minimum or (spec.exclusive_minimum and low <= spec.minimum)):
         return False
     return spec.maximum is None or high <= spec.maximum
+
+
+# ----------------------------------------------------------------- cables
+_LINK_IDS = re.compile(r"[A-Za-z0-9_.:\-]{1,140}(?:\n[A-Za-z0-9_.:\-]{1,140})*")  # elements.LINK_ID_PATTERN
+_LINK_FIELDS = {"a", "b", "gbps", "id"}
+_END_KINDS = ("switch", "network")
+
+
+def read_links(raw_links: list, elements: dict[str, Element]) -> dict[str, Link] | None:
+    """The cables of a project file by id, in file order, exactly as the per-cable reader
+    (``project._read_link`` and the checks after it) makes them; None when anything is not
+    certainly valid, or a cable has fields of its own to keep: the per-cable reader then
+    names the problem, or keeps them."""
+    try:
+        return _read_links(raw_links, elements)
+    except (_Doubt, FieldError, TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError):
+        return None
+
+
+def _read_links(raw: list, elements: dict[str, Element]) -> dict[str, Link]:
+    if not raw:
+        return {}
+    if set(map(type, raw)) != {dict} or not set().union(*raw) <= _LINK_FIELDS:
+        raise _Doubt
+    a, b = list(map(itemgetter("a"), raw)), list(map(itemgetter("b"), raw))  # KeyError: one is missing
+    if set(map(type, a)) | set(map(type, b)) != {str} or any(map(str.__eq__, a, b)):
+        raise _Doubt
+    ids = list(map(dict.get, raw, repeat("id"), map(default_link_id, a, b)))
+    if set(map(type, ids)) != {str} or not _all_link_ids(ids):
+        raise _Doubt
+    gbps = _column(link_field_spec("gbps"), list(map(dict.get, raw, repeat("gbps"), repeat(None))))
+    ports: list[tuple[str, int]] = []
+    kinds: list[list[str]] = []
+    for ends in (a, b):
+        kind = []
+        for end, element in zip(ends, map(elements.get, ends)):
+            if element is not None:
+                if element.KIND not in _END_KINDS:
+                    raise _Doubt
+                kind.append(element.KIND)
+                continue
+            split = split_port_end(end)
+            nic = elements.get(split[0]) if split else None
+            if split is None or not isinstance(nic, Nic) or not 0 <= split[1] < nic.ports:
+                raise _Doubt
+            ports.append(split)
+            kind.append("port")
+        kinds.append(kind)
+    if any(cable_kinds_problem(*pair) for pair in set(zip(*kinds))):
+        raise _Doubt
+    links = dict(zip(ids, map(Link, a, b, gbps, ids)))
+    if len(links) != len(raw) or not links.keys().isdisjoint(elements) or len(set(ports)) != len(ports):
+        raise _Doubt  # an id twice, or a NIC port with two cables
+    return links
+
+
+def _all_link_ids(values: list[str]) -> bool:
+    joined = "\n".join(values)
+    return joined.count("\n") == len(values) - 1 and _LINK_IDS.fullmatch(joined) is not None

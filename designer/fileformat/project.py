@@ -52,8 +52,9 @@ from ..model.schema import (
     unsavable_text,
 )
 from ..model.checks import cable_kinds_problem
+from ..model.columns import GuestColumns
 from ..model.topology import Topology
-from .bulk import read_elements
+from .bulk import read_elements, read_links
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
 
@@ -85,12 +86,33 @@ def load(path: str | os.PathLike, *, hold: list | None = None) -> Topology:
     return topo
 
 
+def load_with_columns(path: str | os.PathLike, *, hold: list | None = None) -> tuple[Topology, GuestColumns | None]:
+    """Load a project file, and give the columns its VMs, vNICs and VFs were read from
+    (``model.columns``), for a caller that solves the design without editing it; None
+    where the loader read the file element by element (a file it is not certain is valid
+    at once, which is then checked, or refused, as by ``load``)."""
+    keep: dict[str, dict[str, Any]] = {}
+    topo, _ = _load(path, hold, keep)
+    return topo, guest_columns(topo, keep)
+
+
+def guest_columns(topo: Topology, keep: dict[str, dict[str, Any]]) -> GuestColumns | None:
+    """The ``GuestColumns`` of what ``build_topology(doc, keep)`` kept; None if it kept nothing."""
+    if not keep:
+        return None
+    vm = keep.get("vm", {"id": [], "parent": [], "vnic_count": [], "objects": []})
+    return GuestColumns(vm_ids=vm["id"], vm_parent=vm["parent"], vnic_count=vm["vnic_count"],
+                        vnic=keep.get("vnic", {}), vf=keep.get("vf", {}), vms=vm["objects"],
+                        revision=topo.revision)
+
+
 def load_versioned(path: str | os.PathLike) -> tuple[Topology, int]:
     """Load a project file; also give the format version it was written in (before migration)."""
     return _load(path, None)
 
 
-def _load(path: str | os.PathLike, hold: list | None) -> tuple[Topology, int]:
+def _load(path: str | os.PathLike, hold: list | None,
+          keep: dict[str, dict[str, Any]] | None = None) -> tuple[Topology, int]:
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -115,7 +137,7 @@ def _load(path: str | os.PathLike, hold: list | None) -> tuple[Topology, int]:
         version = doc.get("version") if isinstance(doc, dict) else None
         if hold is not None:
             hold.append(doc)
-        topo = build_topology(check_header_and_migrate(doc))
+        topo = build_topology(check_header_and_migrate(doc), keep)
     return topo, version  # type: ignore[return-value]  # checked to be an int by the header check
 
 
@@ -317,8 +339,10 @@ def _parse_canonical(data: bytes) -> Any | None:
         again = _orjson.dumps(doc, option=_orjson.OPT_INDENT_2)
     except (ValueError, TypeError, OverflowError, RecursionError):  # orjson's errors are ValueErrors and TypeErrors
         return None
-    body = data[:-1] if data.endswith(b"\n") else data
-    return doc if again == body else None
+    # The same bytes, or the same and one final newline: compared in place (a slice copies).
+    beyond = len(data) - len(again)
+    same = data.startswith(again) and (beyond == 0 or (beyond == 1 and data.endswith(b"\n")))
+    return doc if same else None
 
 
 # A \uD800–\uDFFF escape: JSON's way to write half of a UTF-16 pair, which alone is no character.
@@ -407,7 +431,8 @@ def _coerce(spec: FieldSpec, value: Any, where: str) -> Any:
         raise ProjectFileError(f"{where}: field {spec.name!r} {exc}.") from None
 
 
-def build_topology(doc: dict) -> Topology:
+def build_topology(doc: dict, keep: dict[str, dict[str, Any]] | None = None) -> Topology:
+    """The design of a parsed project file; ``keep``: as in ``bulk.read_elements``."""
     known_top = {"format", "version", "title", "notes", "cost_model", "racks", "elements", "links"}
     title = doc.get("title", "")
     notes = doc.get("notes", "")
@@ -430,12 +455,13 @@ def build_topology(doc: dict) -> Topology:
     if len(raw_links) > MAX_LINKS:
         raise ProjectFileError(f"project: {len(raw_links)} links is more than the {MAX_LINKS} allowed.")
 
-    fast = read_elements(raw_elements)  # None unless every element is certainly valid (fileformat/bulk.py)
+    fast = read_elements(raw_elements, keep)  # None unless every element is certainly valid (fileformat/bulk.py)
     elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
 
-    links: dict[str, Link] = {}
+    # The cables at once where they are certainly valid (fileformat/bulk.py), else one by one.
+    links: dict[str, Link] = read_links(raw_links, elements) or {}
     cabled_ports: dict[tuple[str, int], str] = {}
-    for position, raw in enumerate(raw_links):
+    for position, raw in enumerate(raw_links if not links else ()):
         link = _read_link(raw, position, elements)
         if link.id in links or link.id in elements:
             raise ProjectFileError(f'link "{link.id}": field \'id\' duplicates an earlier link or element.')

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..model.columns import GuestColumns
 from ..model.rules import Problem, check_design, problem
 from ..model.topology import Topology
 from .allocate import max_min_fair
@@ -204,12 +205,12 @@ class Solution:
             "flows": self.flows.n_flows,
         }
 
-    def write_report(self, out) -> None:
+    def write_report(self, out, *, overlap: bool = False) -> None:
         """Write ``to_report()`` as JSON text, exactly as ``json.dump(..., indent=2)`` would,
-        without building the dictionaries (see ``report_json``)."""
+        without building the dictionaries (see ``report_json``; ``overlap`` as there)."""
         from .report_json import write_report
 
-        write_report(self, out)
+        write_report(self, out, overlap=overlap)
 
 
 def _num(x: float) -> float | int:
@@ -218,9 +219,10 @@ def _num(x: float) -> float | int:
     return 0.0 if value == 0 else value
 
 
-def solve(topo: Topology, scale: float = 1.0) -> Solution:
-    """Route and allocate the whole design."""
-    flows = compile_flows(topo)
+def solve(topo: Topology, scale: float = 1.0, columns: GuestColumns | None = None) -> Solution:
+    """Route and allocate the whole design. ``columns``: the loader's columns of this design,
+    unedited since it was loaded (``model.columns``); the same solution, sooner."""
+    flows = compile_flows(topo, columns)
     return allocate(topo, flows, scale, design_problems=check_design(topo))
 
 
