@@ -5,8 +5,10 @@ unrouted flows and an empty design."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -139,6 +141,53 @@ def test_paths_of_many_lengths_and_shared_paths():
     assert len(lengths) > 1
     assert len({tuple(fs.path(f)) for f in range(fs.n_flows)}) < fs.n_flows
     assert_same(solution)
+
+
+def test_paths_without_routings_numbering():
+    """A FlowSet made elsewhere (no ``path_code``): the paths are compared themselves, with
+    the same text; and routing's numbering gives one code to flows of one path only."""
+    topo = generate(3, 4, 6, mix=["emulated", "paravirtual", "vf", "passthrough"], seed=11)
+    solution = solve(topo, scale=2.0)
+    fs = solution.flows
+    assert fs.path_code is not None
+    paths: dict[int, tuple] = {}
+    for f in range(fs.n_flows):
+        assert paths.setdefault(int(fs.path_code[f]), tuple(fs.path(f))) == tuple(fs.path(f))
+    assert len(set(paths.values())) == len(paths)  # and flows of one path share one code
+    with_code = dumps_report(solution)
+    solution.flows = dataclasses.replace(fs, path_code=None)
+    assert dumps_report(solution) == with_code == reference(solution)
+
+
+def test_written_by_a_second_thread():
+    """``overlap=True``: the same text, written only by the writer thread; an error writing
+    stops the report and reaches the caller."""
+    solution = solve(generate(2, 3, 4, seed=5), scale=2.0)
+    threads: set[str] = set()
+
+    class Out(io.StringIO):
+        def write(self, text):
+            threads.add(threading.current_thread().name)
+            return super().write(text)
+
+    out = Out()
+    write_report(solution, out, overlap=True)
+    assert out.getvalue() == reference(solution)
+    assert threads == {"report writer"}
+
+    made = []
+
+    class Full(io.StringIO):
+        def write(self, text):
+            if len(made) >= 2:
+                raise OSError(28, "No space left on device")
+            made.append(text)
+            return super().write(text)
+
+    chunks = list(report_json.report_chunks(solution))
+    with pytest.raises(OSError, match="No space left"):
+        write_report(solution, Full(), overlap=True)
+    assert len(made) == 2 < len(chunks)
 
 
 def test_number_texts_are_the_encoders():
