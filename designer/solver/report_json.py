@@ -309,15 +309,15 @@ def _records(template: str, columns: list[Coded], n: int) -> Iterator[list[str]]
     join = "".join
     # A chunk's pieces, a record a row: each column is taken into its own column of the grid.
     grid = np.empty((min(CHUNK_RECORDS, n), len(takes) + 1), dtype=object)
-    for j, (table, text, _) in enumerate(takes):
-        if table is None:
+    for j, (texts_of, text, _) in enumerate(takes):
+        if texts_of is None:
             grid[:, j] = text
     for lo in range(0, n, CHUNK_RECORDS):
         hi = min(lo + CHUNK_RECORDS, n)
         rows = grid[:hi - lo]
-        for j, (table, _, codes) in enumerate(takes):
-            if table is not None:
-                rows[:, j] = table.take(codes[lo:hi])
+        for j, (texts_of, _, codes) in enumerate(takes):
+            if texts_of is not None:
+                rows[:, j] = texts_of.take(codes[lo:hi])
         rows[:, -1] = separated
         rows[-1, -1] = last
         yield [join(rows.ravel().tolist())]

@@ -238,3 +238,18 @@ def test_real_designs_pass_the_prescan():
     compact = json.dumps(json.loads(dumps(topo)), separators=(",", ":"))
     assert len(compact) > 2**20  # large enough to be scanned
     assert len(loads(compact).elements) == len(topo.elements)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2**18 - 1, 2**18, 2**18 + 1, 3 * 2**18 + 17])
+def test_the_prescan_counts_exactly_the_opening_brackets(size):
+    """The block-wise count is ``count(b"{") + count(b"[")`` for every byte value, at and
+    around the block size, for bytes and bytearrays."""
+    import random
+
+    from designer.fileformat.project import _brackets
+
+    data = bytes(random.Random(size).randrange(256) for _ in range(size))
+    data += bytes(range(256)) * 2
+    want = data.count(b"{") + data.count(b"[")
+    assert want > 0
+    assert _brackets(data) == _brackets(bytearray(data)) == want
