@@ -319,9 +319,7 @@ def _solve(args) -> int:
                 _check_writable(str(path), args.file)
     solution = solve(topo, scale=args.scale, columns=columns)
     if args.json:
-        # The same text as json.dump(to_report(), indent=2), streamed: written by a second
-        # thread while the next part is made.
-        solution.write_report(sys.stdout, overlap=True)
+        solution.write_report(sys.stdout)  # the same text as json.dump(to_report(), indent=2), streamed
         sys.stdout.write("\n")
     else:
         sys.stdout.write(format_table(topo, solution, top=args.top))

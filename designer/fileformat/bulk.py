@@ -25,10 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..model.checks import cable_kinds_problem
-from ..model.elements import (ELEMENT_CLASSES, PARENT_KIND, Element, Link, Nic, VNic, default_link_id,
-                              netdevs_problem, split_port_end)
-from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for, link_field_spec
+from ..model.elements import ELEMENT_CLASSES, PARENT_KIND, Element, VNic, netdevs_problem
+from ..model.schema import VNIC_FIELDS, FieldError, FieldSpec, fields_for
 
 # Ids joined by newlines (never part of an id): one match checks them all, as
 # ``elements.ID_PATTERN`` checks one.
@@ -338,61 +336,3 @@ def _in_bounds(spec: FieldSpec, low: float, high: float) -> bool:
         return False
     return spec.maximum is None or high <= spec.maximum
 
-
-# ----------------------------------------------------------------- cables
-_LINK_IDS = re.compile(r"[A-Za-z0-9_.:\-]{1,140}(?:\n[A-Za-z0-9_.:\-]{1,140})*")  # elements.LINK_ID_PATTERN
-_LINK_FIELDS = {"a", "b", "gbps", "id"}
-_END_KINDS = ("switch", "network")
-
-
-def read_links(raw_links: list, elements: dict[str, Element]) -> dict[str, Link] | None:
-    """The cables of a project file by id, in file order, exactly as the per-cable reader
-    (``project._read_link`` and the checks after it) makes them; None when anything is not
-    certainly valid, or a cable has fields of its own to keep: the per-cable reader then
-    names the problem, or keeps them."""
-    try:
-        return _read_links(raw_links, elements)
-    except (_Doubt, FieldError, TypeError, ValueError, KeyError, AttributeError, OverflowError, RecursionError):
-        return None
-
-
-def _read_links(raw: list, elements: dict[str, Element]) -> dict[str, Link]:
-    if not raw:
-        return {}
-    if set(map(type, raw)) != {dict} or not set().union(*raw) <= _LINK_FIELDS:
-        raise _Doubt
-    a, b = list(map(itemgetter("a"), raw)), list(map(itemgetter("b"), raw))  # KeyError: one is missing
-    if set(map(type, a)) | set(map(type, b)) != {str} or any(map(str.__eq__, a, b)):
-        raise _Doubt
-    ids = list(map(dict.get, raw, repeat("id"), map(default_link_id, a, b)))
-    if set(map(type, ids)) != {str} or not _all_link_ids(ids):
-        raise _Doubt
-    gbps = _column(link_field_spec("gbps"), list(map(dict.get, raw, repeat("gbps"), repeat(None))))
-    ports: list[tuple[str, int]] = []
-    kinds: list[list[str]] = []
-    for ends in (a, b):
-        kind = []
-        for end, element in zip(ends, map(elements.get, ends)):
-            if element is not None:
-                if element.KIND not in _END_KINDS:
-                    raise _Doubt
-                kind.append(element.KIND)
-                continue
-            split = split_port_end(end)
-            nic = elements.get(split[0]) if split else None
-            if split is None or not isinstance(nic, Nic) or not 0 <= split[1] < nic.ports:
-                raise _Doubt
-            ports.append(split)
-            kind.append("port")
-        kinds.append(kind)
-    if any(cable_kinds_problem(*pair) for pair in set(zip(*kinds))):
-        raise _Doubt
-    links = dict(zip(ids, map(Link, a, b, gbps, ids)))
-    if len(links) != len(raw) or not links.keys().isdisjoint(elements) or len(set(ports)) != len(ports):
-        raise _Doubt  # an id twice, or a NIC port with two cables
-    return links
-
-
-def _all_link_ids(values: list[str]) -> bool:
-    joined = "\n".join(values)
-    return joined.count("\n") == len(values) - 1 and _LINK_IDS.fullmatch(joined) is not None

@@ -56,7 +56,7 @@ from ..model.schema import (
 from ..model.checks import cable_kinds_problem
 from ..model.columns import GuestColumns
 from ..model.topology import Topology
-from .bulk import read_elements, read_links
+from .bulk import read_elements
 from .atomic import Target, name_max, replace_and_clean, same_file, temp_path, write_atomic
 from .migrations import CURRENT_VERSION, MigrationError, migrate
 
@@ -478,10 +478,9 @@ def build_topology(doc: dict, keep: dict[str, dict[str, Any]] | None = None) -> 
     fast = read_elements(raw_elements, keep)  # None unless every element is certainly valid (fileformat/bulk.py)
     elements: dict[str, Element] = fast if fast is not None else _read_elements(raw_elements)
 
-    # The cables at once where they are certainly valid (fileformat/bulk.py), else one by one.
-    links: dict[str, Link] = read_links(raw_links, elements) or {}
+    links: dict[str, Link] = {}
     cabled_ports: dict[tuple[str, int], str] = {}
-    for position, raw in enumerate(raw_links if not links else ()):
+    for position, raw in enumerate(raw_links):
         link = _read_link(raw, position, elements)
         if link.id in links or link.id in elements:
             raise ProjectFileError(f'link "{link.id}": field \'id\' duplicates an earlier link or element.')

@@ -17,9 +17,7 @@ itself, re-indented to their depth, so any field added to them stays identical.
 from __future__ import annotations
 
 import json
-import queue
 import re
-import threading
 from json.encoder import encode_basestring_ascii as _quote  # the C function where Python has it
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, Iterator, TextIO
@@ -407,40 +405,10 @@ def report_chunks(sol: "Solution") -> Iterator[str]:
     yield ',\n  "summary": ' + _nested(sol.report_summary(), 1) + "\n}"
 
 
-def write_report(sol: "Solution", out: TextIO, *, overlap: bool = False) -> None:
-    """Write the report as ``json.dump(sol.to_report(), out, indent=2)`` would.
-
-    ``overlap``: write from a second thread, so that the system's writes (which let other
-    threads run) overlap making the next chunks: the command line's 55 MiB report of a data
-    centre. Only that thread touches ``out`` until this returns; an error writing it (a
-    full disk, a closed pipe) is raised here, and the rest of the report is not made."""
-    if not overlap:
-        for chunk in report_chunks(sol):
-            out.write(chunk)
-        return
-    pending: queue.Queue[str | None] = queue.Queue(maxsize=4)
-    failed: list[BaseException] = []
-
-    def writer() -> None:
-        while (chunk := pending.get()) is not None:
-            if not failed:
-                try:
-                    out.write(chunk)
-                except BaseException as exc:  # re-raised by the caller's thread below
-                    failed.append(exc)
-
-    thread = threading.Thread(target=writer, name="report writer", daemon=True)
-    thread.start()
-    try:
-        for chunk in report_chunks(sol):
-            if failed:
-                break
-            pending.put(chunk)
-    finally:
-        pending.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
+def write_report(sol: "Solution", out: TextIO) -> None:
+    """Write the report as ``json.dump(sol.to_report(), out, indent=2)`` would."""
+    for chunk in report_chunks(sol):
+        out.write(chunk)
 
 
 def dumps_report(sol: "Solution") -> str:

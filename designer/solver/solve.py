@@ -205,12 +205,12 @@ class Solution:
             "flows": self.flows.n_flows,
         }
 
-    def write_report(self, out, *, overlap: bool = False) -> None:
+    def write_report(self, out) -> None:
         """Write ``to_report()`` as JSON text, exactly as ``json.dump(..., indent=2)`` would,
-        without building the dictionaries (see ``report_json``; ``overlap`` as there)."""
+        without building the dictionaries (see ``report_json``)."""
         from .report_json import write_report
 
-        write_report(self, out, overlap=overlap)
+        write_report(self, out)
 
 
 def _num(x: float) -> float | int:

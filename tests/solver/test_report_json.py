@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import threading
 from pathlib import Path
 
 import pytest
@@ -157,37 +156,6 @@ def test_paths_without_routings_numbering():
     with_code = dumps_report(solution)
     solution.flows = dataclasses.replace(fs, path_code=None)
     assert dumps_report(solution) == with_code == reference(solution)
-
-
-def test_written_by_a_second_thread():
-    """``overlap=True``: the same text, written only by the writer thread; an error writing
-    stops the report and reaches the caller."""
-    solution = solve(generate(2, 3, 4, seed=5), scale=2.0)
-    threads: set[str] = set()
-
-    class Out(io.StringIO):
-        def write(self, text):
-            threads.add(threading.current_thread().name)
-            return super().write(text)
-
-    out = Out()
-    write_report(solution, out, overlap=True)
-    assert out.getvalue() == reference(solution)
-    assert threads == {"report writer"}
-
-    made = []
-
-    class Full(io.StringIO):
-        def write(self, text):
-            if len(made) >= 2:
-                raise OSError(28, "No space left on device")
-            made.append(text)
-            return super().write(text)
-
-    chunks = list(report_json.report_chunks(solution))
-    with pytest.raises(OSError, match="No space left"):
-        write_report(solution, Full(), overlap=True)
-    assert len(made) == 2 < len(chunks)
 
 
 def test_number_texts_are_the_encoders():
