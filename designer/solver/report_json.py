@@ -128,10 +128,12 @@ def _path_coded(fs) -> tuple[list[str], np.ndarray]:
         sizes = lengths[flows]
         within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         names = list(map(quoted_res.__getitem__, entry_res[np.repeat(start[flows], sizes) + within].tolist()))
-        at = 0
-        for size in sizes.tolist():
-            texts.append("[\n        " + sep.join(names[at:at + size]) + "\n      ]")
-            at += size
+        # All the paths in one join, then cut apart: a quoted id never holds a NUL.
+        after = [sep] * len(names)
+        for end in (np.cumsum(sizes) - 1).tolist():
+            after[end] = "\n      ]\0[\n        "
+        joined = "".join(chain.from_iterable(zip(names, after)))
+        texts += ("[\n        " + joined[:-len("\0[\n        ")]).split("\0")
         return texts, number[known + 1]
     # The distinct lengths by counting (np.unique without indices would load numpy.ma).
     for length in np.flatnonzero(np.bincount(lengths)).tolist():
@@ -178,6 +180,10 @@ Coded = tuple[list[str], np.ndarray]  # (texts, codes): the text of row i is tex
 
 def _small_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct values and each position's index into them."""
+    if values.size and 0 <= values.min() and values.max() < 1 << 16:  # by counting: no sort
+        present = np.zeros(int(values.max()) + 1, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
     distinct, where = np.unique(values, return_inverse=True)
     return distinct, where.reshape(-1)
 
@@ -222,9 +228,11 @@ def _flow_chunks(sol: "Solution") -> Iterator[list[str]]:
 
 
 # Two neighbouring columns are written as one when the distinct pairs of their texts are at
-# most a quarter of the rows; pairs are counted in a table of every possible pair up to
-# MERGE_TABLE entries, and sorted beyond.
-MERGE_TABLE = 1 << 22
+# most a quarter of the rows, counted in a table of every possible pair. Where that table
+# would have more than MERGE_TABLE entries they are not merged: counting the pairs (a sort
+# of 100,000 keys, or a table of millions) cost more than the merge saves in the joins
+# (a data centre's report took 15 ms longer with such merges).
+MERGE_TABLE = 1 << 16
 
 
 def _compact(column: Coded) -> Coded:
@@ -250,20 +258,17 @@ def _merged(a: Coded, b: Coded, n: int) -> Coded | None:
     size = len(texts_a) * len(texts_b)
     if min(len(texts_a), len(texts_b)) * 4 > n:
         return None
+    if size > MERGE_TABLE:
+        return None
     pair = codes_a.astype(np.int64) * len(texts_b) + codes_b
-    if size <= MERGE_TABLE:
-        present = np.zeros(size, dtype=bool)
-        present[pair] = True
-        used = np.flatnonzero(present)
-        if used.size * 4 > n:
-            return None
-        number = np.empty(size, dtype=np.intp)
-        number[used] = np.arange(used.size)
-        codes = number[pair]
-    else:
-        used, codes = np.unique(pair, return_inverse=True)
-        if used.size * 4 > n:
-            return None
+    present = np.zeros(size, dtype=bool)
+    present[pair] = True
+    used = np.flatnonzero(present)
+    if used.size * 4 > n:
+        return None
+    number = np.empty(size, dtype=np.intp)
+    number[used] = np.arange(used.size)
+    codes = number[pair]
     left = _pick(texts_a, used // len(texts_b))
     right = _pick(texts_b, used % len(texts_b))
     return list(map(str.__add__, left, right)), codes.reshape(-1).astype(np.intp)

@@ -223,7 +223,7 @@ def solve(topo: Topology, scale: float = 1.0, columns: GuestColumns | None = Non
     """Route and allocate the whole design. ``columns``: the loader's columns of this design,
     unedited since it was loaded (``model.columns``); the same solution, sooner."""
     flows = compile_flows(topo, columns)
-    return allocate(topo, flows, scale, design_problems=check_design(topo))
+    return allocate(topo, flows, scale, design_problems=check_design(topo, columns=columns))
 
 
 def allocate(topo: Topology, flows: FlowSet, scale: float = 1.0,

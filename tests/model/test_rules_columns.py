@@ -114,7 +114,7 @@ def test_the_comparison_fails_when_vf_problems_are_missed(monkeypatch):
     assert "bad-port" in [p.code for p in check_design(topo, per_element=True)]
     nics = {nic.id: nic for nic in topo.nics}
     # A fast path that took every VF as regular:
-    monkeypatch.setattr(rules, "_vf_rules", lambda elements, vfs, found: (nics, [vf.parent for vf in vfs]))
+    monkeypatch.setattr(rules, "_vf_rules", lambda elements, vfs, found, loaded=None: (nics, [vf.parent for vf in vfs]))
     with pytest.raises(AssertionError):
         assert_same(topo)
 
@@ -291,3 +291,62 @@ def _oracle_designs():
 @given(_oracle_designs())
 def test_oracle_designs(doc):
     assert_same(loads(json.dumps(doc)))
+
+
+# -------------------------------------------------- with the loader's columns
+def reload_with_columns(topo: Topology):
+    """The design as ``rackio solve`` has it: written, read back keeping the loader's columns."""
+    from designer.fileformat.project import build_topology, check_header_and_migrate, dumps, guest_columns
+
+    keep: dict = {}
+    loaded = build_topology(check_header_and_migrate(json.loads(dumps(topo))), keep)
+    return loaded, guest_columns(loaded, keep)
+
+
+def assert_same_with_columns(topo: Topology, columns) -> list[rules.Problem]:
+    want = check_design(topo, per_element=True)
+    assert check_design(topo, columns=columns) == want
+    return want
+
+
+@pytest.mark.parametrize("mix", [["vf", "paravirtual"], ["vf"], ["vf", "paravirtual", "emulated", "passthrough"]])
+def test_generated_designs_with_the_loaders_columns(mix, fast_only, monkeypatch):
+    """The VFs' fields come from the columns (the objects' are made unreadable to the
+    fast path), with the reference's problems."""
+    topo, columns = reload_with_columns(generate(2, 3, 4, mix=mix, seed=3))
+    assert columns is not None and columns.vf
+    want = check_design(topo, per_element=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(rules, "_PARENT", fail)
+        patch.setattr(rules, "_PORT", fail)
+        patch.setattr(rules, "_MAX", fail)
+        patch.setattr(rules, "_MIN", fail)
+        assert check_design(topo, columns=columns) == want
+
+
+def test_columns_of_an_edited_design_are_not_read():
+    """After an edit through the API the VFs are read from the objects again: a VF's
+    guarantee raised above its cap is found, which the columns (read before) would miss."""
+    topo, columns = reload_with_columns(generate(1, 2, 3, mix=["vf"], seed=2))
+    vf = topo.vfs[0]
+    topo.set_field(vf.id, "max_gbps", 1.0)
+    topo.set_field(vf.id, "min_gbps", 5.0)
+    problems = assert_same_with_columns(topo, columns)
+    assert ("floor-above-cap", vf.id) in {(p.code, p.element) for p in problems}
+    stale = __import__("dataclasses").replace(columns, revision=topo.revision)
+    assert check_design(topo, columns=stale) != problems  # read all the same, they would miss it
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(irregular_designs())
+def test_random_designs_with_the_loaders_columns(topo):
+    from hypothesis import assume
+
+    from designer.fileformat import ProjectFileError
+
+    try:
+        loaded, columns = reload_with_columns(topo)
+    except ProjectFileError:
+        assume(False)
+    assume(columns is not None)
+    assert_same_with_columns(loaded, columns)

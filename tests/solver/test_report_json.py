@@ -189,10 +189,11 @@ def test_vmm_cores_by_mode_is_the_flow_by_flow_sum(seed):
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4096])
-@pytest.mark.parametrize("table", [16, report_json.MERGE_TABLE])
+@pytest.mark.parametrize("table", [16, report_json.MERGE_TABLE, 1 << 24])
 def test_records_of_coded_columns_are_the_template_filled_in(chunk, table, monkeypatch):
     """Columns of few and of many distinct texts, unused texts, neighbours merged and not
-    (pairs counted in a table, or sorted): each record is still ``template % row``."""
+    (pairs counted in a small table, a large one, or not counted): each record is still
+    ``template % row``."""
     import numpy as np
 
     monkeypatch.setattr(report_json, "CHUNK_RECORDS", chunk)
