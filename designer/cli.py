@@ -32,11 +32,17 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
-from .fileformat import ProjectFileError, load, save
-from .fileformat.project import load_with_columns
-from .model.elements import MODES
-from .textsafe import csv_row, terminal_text
+# Set before numpy is first imported (by the file format, below), where the user has not
+# set it: numpy's OpenBLAS would start a thread per core and keep them spinning, 0.1 s of
+# CPU time for the 50-rack solve on two cores, and nothing the command line or the window
+# computes is linear algebra large enough to share out.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from . import __version__  # noqa: E402
+from .fileformat import ProjectFileError, load, save  # noqa: E402
+from .fileformat.project import load_with_columns  # noqa: E402
+from .model.elements import MODES  # noqa: E402
+from .textsafe import csv_row, terminal_text  # noqa: E402
 
 VERBS = ("solve", "export", "sweep", "generate", "upgrade", "import", "host-config", "catalogue", "report")
 

@@ -523,3 +523,18 @@ def test_gui_without_a_display_is_refused_cleanly(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "display" in lines[0]
+
+
+def test_the_command_line_starts_no_blas_threads():
+    """``rackio`` asks numpy's OpenBLAS for one thread before numpy is imported (its idle
+    thread pool cost 0.1 s of CPU time on two cores), unless the user chose otherwise."""
+    import os
+
+    code = ("import sys, designer.cli, os; "
+            "print('numpy' in sys.modules, os.environ.get('OPENBLAS_NUM_THREADS'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    plain = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert plain.stdout.split() == ["True", "1"]
+    chosen = subprocess.run([sys.executable, "-c", code], env={**env, "OPENBLAS_NUM_THREADS": "2"},
+                            capture_output=True, text=True, check=True)
+    assert chosen.stdout.split() == ["True", "2"]
