@@ -1,8 +1,9 @@
 """Routing (SPEC §3–4): turn a Topology into flows, resources and the sparse
 flows × resources coefficient structure the allocator works on.
 
-``compile_flows`` walks every vNIC once; routes beyond the NIC port are computed
-once per (switch, network) pair with a breadth-first search over the switch
+``compile_flows`` walks every vNIC once (or, given the loader's columns of an unedited
+design, reads them instead: ``_table_from_columns``); routes beyond the NIC port are
+computed once per (switch, network) pair with a breadth-first search over the switch
 fabric, so a data centre with a hundred thousand flows routes in one pass.
 """
 
