@@ -335,4 +335,3 @@ def _in_bounds(spec: FieldSpec, low: float, high: float) -> bool:
     if spec.minimum is not None and (low < spec.minimum or (spec.exclusive_minimum and low <= spec.minimum)):
         return False
     return spec.maximum is None or high <= spec.maximum
-

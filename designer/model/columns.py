@@ -50,7 +50,7 @@ class GuestColumns:
         order): no edit through its API since they were read, and the same VM objects."""
         return topo.revision == self.revision and len(vms) == len(self.vms) and all(map(is_, vms, self.vms))
 
-    def values(self, table: dict[str, Column], name: str, n: int) -> list:
-        """The column as a list of ``n`` values."""
-        column = table[name]
-        return column if isinstance(column, list) else [column] * n
+
+def as_list(column: Column, n: int) -> list:
+    """A column as a list of its ``n`` values."""
+    return column if isinstance(column, list) else [column] * n

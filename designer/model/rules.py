@@ -17,7 +17,7 @@ from operator import and_, attrgetter, eq, gt, is_
 from typing import Any, Mapping
 
 from . import checks
-from .columns import GuestColumns
+from .columns import GuestColumns, as_list
 from .elements import VM, Element, Nic, Server, Switch, VirtualFunction, VNic, split_port_end
 from .racks import Rackable, describe, members_by_rack, span, span_text
 from .topology import Topology
@@ -153,10 +153,7 @@ def _vf_rules(elements: dict[str, Element], vfs: list[VirtualFunction], found: l
     VF's NIC. None, with nothing found, when a VF's parent is not a NIC. ``loaded``: the
     loader's columns of these VFs (``GuestColumns.vf``), read instead of the objects."""
     def column(name: str, read: attrgetter) -> list:
-        if loaded is None:
-            return list(map(read, vfs))
-        values = loaded[name]
-        return values if isinstance(values, list) else [values] * len(vfs)
+        return list(map(read, vfs)) if loaded is None else as_list(loaded[name], len(vfs))
 
     parents = column("parent", _PARENT)
     vf_count = Counter(parents)  # NIC -> VFs, in order of first use

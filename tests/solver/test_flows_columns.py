@@ -535,14 +535,9 @@ def flow_designs(draw, regular: bool | None = None, wire: bool | None = None) ->
     return Topology.build(elements, links, racks=base.racks.values(), check=False)
 
 
-def assert_same_flows_and_when_taken(topo: Topology) -> None:
-    """Reloaded, the same flows; and the fast path answers exactly when the loop routes
-    every flow (there are flows, and none is left unrouted by a problem)."""
-    try:
-        loaded, columns = reload(topo)
-    except ProjectFileError:
-        assume(False)
-    assume(columns is not None)
+def same_flows_and_whether_taken(topo: Topology, columns: GuestColumns) -> tuple[FlowSet, bool]:
+    """``assert_same_flows``, and whether the fast path answered (asked exactly once). A
+    spy without the fixture: hypothesis runs many examples in one test."""
     answers: list = []
     real = flows._table_from_columns
 
@@ -552,11 +547,22 @@ def assert_same_flows_and_when_taken(topo: Topology) -> None:
 
     flows._table_from_columns = record
     try:
-        got = assert_same_flows(loaded, columns)
+        got = assert_same_flows(topo, columns)
     finally:
         flows._table_from_columns = real
     assert len(answers) == 1
-    taken = answers[0] is not None
+    return got, answers[0] is not None
+
+
+def assert_same_flows_and_when_taken(topo: Topology) -> None:
+    """Reloaded, the same flows; and the fast path answers exactly when the loop routes
+    every flow (there are flows, and none is left unrouted by a problem)."""
+    try:
+        loaded, columns = reload(topo)
+    except ProjectFileError:
+        assume(False)
+    assume(columns is not None)
+    got, taken = same_flows_and_whether_taken(loaded, columns)
     event("fast path " + ("taken" if taken else "declined"))
     assert taken == (got.n_flows > 0 and bool(got.routed.all()))
 
@@ -584,19 +590,8 @@ def test_oracle_designs(doc):
         assume(False)
     columns = guest_columns(topo, keep)
     assume(columns is not None)
-    answers: list = []
-    real = flows._table_from_columns
-
-    def record(*args):
-        answers.append(real(*args))
-        return answers[-1]
-
-    flows._table_from_columns = record
-    try:
-        got = assert_same_flows(topo, columns)
-    finally:
-        flows._table_from_columns = real
-    assert len(answers) == 1 and (answers[0] is not None) == (got.n_flows > 0)
+    got, taken = same_flows_and_whether_taken(topo, columns)
+    assert taken == (got.n_flows > 0)
 
 
 # -------------------------------------------------------------- after edits
