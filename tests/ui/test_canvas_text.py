@@ -206,6 +206,14 @@ def test_a_selected_guest_outlines_its_server_summary(qtbot, window):
     scene.select_ids(["r1s3vm2"])
     assert server.marked
     assert server.selection_pen(QPen(style.current().outline, 1.5)).color() == style.current().selection
+    # The outline follows the selection to another server's guest, and goes with it.
+    other = scene.top_items["r1s4"]
+    scene.select_ids([next(c for c in other.contained if c.startswith("r1s4vm"))])
+    assert other.marked and not server.marked
+    scene.select_ids([])
+    assert not other.marked and not server.marked
+    scene.select_ids(["r1s3vm2"])
+    assert server.marked
     window.view.reset_zoom()  # detail: the guest itself shows its selection
     settle(qtbot, window)
     assert not server.marked

@@ -3,6 +3,7 @@ visible tab, background solves and dark-theme contrast (issue 13 §2–§4, issu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -510,3 +511,110 @@ def test_a_stale_rack_is_brought_up_to_date_when_asked_or_scrolled_to(qtbot, win
     # Back at fit every rack is in view: all of them are blocks again at once.
     window.view.fit_all()
     assert all(r.drawn_as_block for r in scene.racks.values()) and not scene._stale_racks
+
+
+# ------------------------------------------------- what a zoom step paints again
+def test_rack_blocks_keep_a_pixmap_only_while_small_on_screen(qtbot, window):
+    from PySide6.QtWidgets import QGraphicsItem
+
+    from designer.ui.canvas.lod import MAX_CACHED_BLOCK_PX
+
+    cached, uncached = QGraphicsItem.CacheMode.DeviceCoordinateCache, QGraphicsItem.CacheMode.NoCache
+    use(window, generate(3, 20, 10, seed=2))
+    window.resize(900, 600)
+    window.view.fit_all()
+    settle(qtbot, window)
+    scene = window.scene
+    assert all(r.block and r.cacheMode() == cached for r in scene.racks.values())
+    # Opened into frames (mostly empty, as large as the rack on screen): painted each time.
+    window.view.reset_zoom()
+    window.view.centerOn(scene.racks["rack2"].rect.center())
+    settle(qtbot, window)
+    rack = scene.racks["rack2"]
+    assert not rack.block and rack.cacheMode() == uncached
+    # Collapsed by hand at 100 %: a block far larger than a pixmap is worth.
+    scene.set_collapsed("rack2", True)
+    settle(qtbot, window)
+    assert rack.block
+    assert rack.rect.width() * rack.rect.height() > MAX_CACHED_BLOCK_PX
+    assert rack.cacheMode() == uncached
+    window.view.fit_all()
+    settle(qtbot, window)
+    assert rack.block and rack.cacheMode() == cached
+
+
+def test_a_cached_rack_block_is_painted_again_when_its_figures_change(qtbot, window):
+    use(window, generate(3, 20, 10, seed=2))
+    window.view.fit_all()
+    settle(qtbot, window)
+    rack = window.scene.racks["rack2"]
+    assert "200 VMs" in rack.shown_lines
+    window.view.viewport().repaint()
+    rack.set_stats(dataclasses.replace(rack.stats, vms=321))
+    window.view.viewport().repaint()
+    assert "321 VMs" in rack.shown_lines and "200 VMs" not in rack.shown_lines
+    # The same figures again (a re-solve that changed nothing here) paint nothing.
+    painted = []
+    rack._paint_block = lambda painter, scale: painted.append(scale)
+    rack.set_stats(dataclasses.replace(rack.stats))
+    window.view.viewport().repaint()
+    assert not painted
+    # A new name or the collapse toggle paint it again.
+    rack.label = "Row B"
+    window.view.viewport().repaint()
+    assert painted
+    painted.clear()
+    window.scene.set_collapsed("rack2", True)
+    window.view.viewport().repaint()
+    assert rack.block and painted
+
+
+def test_a_bundle_follows_its_cables_after_a_re_solve(qtbot, window):
+    use(window, generate(3, 20, 10, seed=2))
+    window.view.fit_all()
+    settle(qtbot, window)
+    scene, doc = window.scene, window.document
+    key = ("rack2", "r2-tor")
+
+    def busiest() -> float:
+        return max(scene.cables[link_id].utilization or 0.0 for link_id in scene._bundle_groups[1][key])
+
+    before = scene.bundles[key].utilization
+    assert before == pytest.approx(busiest())
+    # A slower port on one server: its cable, and so the bundle, is busier.
+    with qtbot.waitSignal(doc.solved, timeout=10000):
+        window.editor.set_field(["r2s1n0"], "port_gbps", 1.0)
+    settle(qtbot, window)
+    after = scene.bundles[key].utilization
+    assert after == pytest.approx(busiest()) and after > before
+
+
+def test_an_overview_export_paints_rack_blocks_as_vectors(qapp):
+    from PySide6.QtWidgets import QGraphicsItem
+
+    topo = generate(3, 4, 2, seed=1)
+    options = render.ExportOptions(level="racks")
+    page = render.Page(topo, None, options)
+    racks = [item for item in page.scene.items() if isinstance(item, RackGroupItem)]
+    assert len(racks) == 3 and all(rack.block for rack in racks)
+    assert all(rack.cacheMode() == QGraphicsItem.CacheMode.NoCache for rack in racks)
+    svg = render.render_svg(topo, None, options).data.decode()
+    assert "Rack 2" in svg and "<image" not in svg  # the blocks are drawn, not pictures of them
+
+
+def test_gauge_numbers_over_the_fill_take_the_colour_that_reads_better(qapp):
+    from PySide6.QtGui import QColor
+
+    from designer.ui.canvas.items import gauge_text_color
+
+    for _round in range(2):  # light, dark, light, dark: a remembered answer never leaks across themes
+        for name in ("light", "dark"):
+            with style.theme(name):
+                text = style.current().text
+                opposite = QColor("#ffffff") if style.relative_luminance(text) < 0.5 else QColor("#000000")
+                for u in (0.05, 0.3, 0.6, 0.85, 0.95, 1.0):
+                    fill = style.gauge_fill(u)
+                    chosen = gauge_text_color(fill)
+                    assert chosen.rgba() in (text.rgba(), opposite.rgba()), (name, u)
+                    assert style.contrast_ratio(chosen, fill) >= max(
+                        style.contrast_ratio(text, fill), style.contrast_ratio(opposite, fill)), (name, u)

@@ -112,6 +112,9 @@ def text_advance(text: str, pixels: int, bold: bool) -> float:
     return found
 
 
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
 class DeviceText:
     """Text drawn in device space at a size given in screen pixels (at 96 dpi).
 
@@ -134,6 +137,25 @@ class DeviceText:
         painter.setFont(font)
         painter.setPen(color)
         painter.drawText(self.transform.mapRect(rect), flags, shown)
+        painter.restore()
+
+    def draw_all(self, painter: QPainter, texts: list) -> None:
+        """``draw`` for each of ``texts`` — (rect, text, px, colour, bold, flags, clip or
+        None) — with the painter set to device space once for them all."""
+        painter.save()
+        painter.resetTransform()
+        transform = self.transform
+        for rect, text, px, color, bold, flags, clip in texts:
+            font, shown = self.prepare(rect, text, px, bold)
+            painter.setFont(font)
+            painter.setPen(color)
+            if clip is None:
+                painter.drawText(transform.mapRect(rect), flags, shown)
+                continue
+            painter.save()
+            painter.setClipRect(transform.mapRect(clip), Qt.ClipOperation.IntersectClip)
+            painter.drawText(transform.mapRect(rect), flags, shown)
+            painter.restore()
         painter.restore()
 
     def prepare(self, rect: QRectF, text: str, px: float, bold: bool = False) -> tuple[QFont, str]:
@@ -280,6 +302,9 @@ def _detail(painter: QPainter, option) -> float:
 LOW_DETAIL = 0.45
 
 
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+_SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
 CACHE = QGraphicsItem.CacheMode.DeviceCoordinateCache
 NO_CACHE = QGraphicsItem.CacheMode.NoCache
 
@@ -337,13 +362,15 @@ class ElementItem(QGraphicsObject):
         self.setToolTip("\n".join(t for t in (self.base_tip, self.overlay_tip) if t))
 
     def itemChange(self, change, value):
-        # Top-level items snap to the grid while dragged and drag their cables along.
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and _is_top(self):
+        # Top-level items snap to the grid while dragged and drag their cables along. (Qt
+        # asks on every opacity, cache or flag change too: a zoom across a level asks
+        # hundreds of times, so the changes are compared with module constants.)
+        if change == _POSITION_CHANGE and _is_top(self):
             scene = self.scene()
             if scene is not None and getattr(scene, "snap_to_grid", False):
                 grid = scene.grid_size
                 return QPointF(round(value.x() / grid) * grid, round(value.y() / grid) * grid)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and _is_top(self):
+        if change == _POSITION_CHANGED and _is_top(self):
             scene = self.scene()
             if scene is not None and hasattr(scene, "item_moved"):
                 scene.item_moved(self.element_id)
@@ -659,12 +686,22 @@ class NicItem(ElementItem):
                      f"{self.nic.id} · {self.nic.ports}×{self.nic.port_gbps:g}G")
 
 
+_ON_FILL: dict[tuple[int, int], QColor] = {}
+
+
 def gauge_text_color(fill: QColor) -> QColor:
     """Text over a gauge's filled part: the theme's text colour, or black / white if that
-    contrasts more with the fill."""
+    contrasts more with the fill. (Remembered per pair of colours: a zoom step paints the
+    gauges of every server in view, a few hundred fills of a few dozen colours.)"""
     text = QColor(style.current().text)
-    other = QColor("#ffffff") if style.relative_luminance(text) < 0.5 else QColor("#000000")
-    return text if style.contrast_ratio(text, fill) >= style.contrast_ratio(other, fill) else other
+    key = (text.rgba(), fill.rgba())
+    found = _ON_FILL.get(key)
+    if found is None:
+        if len(_ON_FILL) > 4096:
+            _ON_FILL.clear()
+        other = QColor("#ffffff") if style.relative_luminance(text) < 0.5 else QColor("#000000")
+        found = _ON_FILL[key] = text if style.contrast_ratio(text, fill) >= style.contrast_ratio(other, fill) else other
+    return QColor(found)
 
 
 def legible(color: QColor, background: QColor, ratio: float = 4.5) -> QColor:
@@ -1202,42 +1239,38 @@ class ServerItem(ElementItem):
             return f"VMM budget {budget:g} cores"
         return f"VMM {self.vmm_cores:.2f} / {budget:g} cores"
 
-    def _paint_gauge(self, painter: QPainter, gauge: QRectF, font: QFont | None, text: "DeviceText | None" = None,
-                     px: float = 0.0) -> None:
+    def _paint_gauge(self, painter: QPainter, gauge: QRectF, font: QFont) -> None:
+        for clip, color in self._paint_gauge_bar(painter, gauge):
+            painter.save()
+            painter.setClipRect(clip, Qt.ClipOperation.IntersectClip)
+            painter.setPen(color)
+            painter.setFont(font)
+            painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, self.gauge_text())
+            painter.restore()
+
+    def _paint_gauge_bar(self, painter: QPainter, gauge: QRectF) -> list[tuple[QRectF, QColor]]:
+        """The gauge's frame and fill; where its numbers go, each part in its colour: (clip, colour)."""
         painter.setPen(QPen(style.current().outline, 1))
         painter.setBrush(style.current().footer)
         painter.drawRoundedRect(gauge, 3, 3)
         budget = self.vmm_budget
         used = self.vmm_cores
         frac = (used / budget) if budget > 0 else (1.0 if used > 0 else 0.0)
-        fill = None
-        if frac > 0 and self.vmm_solved:
-            fill = QRectF(gauge.left(), gauge.top(), gauge.width() * min(1.0, frac), gauge.height())
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(style.gauge_fill(frac))
-            painter.drawRoundedRect(fill, 3, 3)
+        if not (frac > 0 and self.vmm_solved):
+            return [(gauge, style.current().text)]
+        fill = QRectF(gauge.left(), gauge.top(), gauge.width() * min(1.0, frac), gauge.height())
+        fill_color = style.gauge_fill(frac)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(fill_color)
+        painter.drawRoundedRect(fill, 3, 3)
         # The numbers in the theme's text colour over the empty part and, over the filled
         # part, in whichever of that colour or its opposite reads better on the fill (dark
         # text on the full gauge's red was 2.9:1).
-        parts = [(gauge, QColor(style.current().text))]
-        if fill is not None:
-            on_fill = gauge_text_color(style.gauge_fill(frac))
-            rest = QRectF(fill.right(), gauge.top(), gauge.right() - fill.right(), gauge.height())
-            parts = [(fill.adjusted(-1, -1, 0, 1), on_fill)]
-            if rest.width() > 0.5:
-                parts.append((rest.adjusted(0, -1, 1, 1), QColor(style.current().text)))
-        for clip, color in parts:
-            if clip.width() <= 0:
-                continue
-            painter.save()
-            painter.setClipRect(clip, Qt.ClipOperation.IntersectClip)
-            if text is not None:
-                text.draw(painter, gauge, self.gauge_text(), px, color, True, Qt.AlignmentFlag.AlignCenter)
-            else:
-                painter.setPen(color)
-                painter.setFont(font)
-                painter.drawText(gauge, Qt.AlignmentFlag.AlignCenter, self.gauge_text())
-            painter.restore()
+        parts = [(fill.adjusted(-1, -1, 0, 1), gauge_text_color(fill_color))]
+        rest = QRectF(fill.right(), gauge.top(), gauge.right() - fill.right(), gauge.height())
+        if rest.width() > 0.5:
+            parts.append((rest.adjusted(0, -1, 1, 1), style.current().text))
+        return [(clip, color) for clip, color in parts if clip.width() > 0]
 
     def summary_lines(self) -> list[str]:
         """What the summary says below the name and the gauge."""
@@ -1268,11 +1301,16 @@ class ServerItem(ElementItem):
         inner = box.adjusted(PAD, unit * 0.6, -PAD, 0)
         line = unit * 1.45
         y = inner.top()
-        text.draw(painter, QRectF(inner.left(), y, inner.width() - unit * 2.2, line * 1.1), self.title,
-                  px * 1.1, style.current().text, True)
+        # The shapes first, then every line of text in one pass in device space (none of
+        # them overlaps a shape drawn after it in the old order: the title stops short of
+        # the toggle).
+        texts = [(QRectF(inner.left(), y, inner.width() - unit * 2.2, line * 1.1), self.title, px * 1.1,
+                  style.current().text, True, _LEFT, None)]
         y += line * 1.15
         gauge = QRectF(inner.left(), y, min(inner.width(), unit * 16), line)
-        self._paint_gauge(painter, gauge, None, text, px * 0.95)
+        numbers = self.gauge_text()
+        texts += [(gauge, numbers, px * 0.95, color, True, Qt.AlignmentFlag.AlignCenter, clip)
+                  for clip, color in self._paint_gauge_bar(painter, gauge)]
         y += line * 1.2
         for i, line_text in enumerate(self.summary_lines()):
             if y + line > box.bottom() - unit * 0.2:
@@ -1280,11 +1318,12 @@ class ServerItem(ElementItem):
             color = style.current().text
             if i == 1 and self.worst_port is not None:
                 color = style.utilization_text(self.worst_port[0])
-            text.draw(painter, QRectF(inner.left(), y, inner.width(), line), line_text, px, color)
+            texts.append((QRectF(inner.left(), y, inner.width(), line), line_text, px, color, False, _LEFT, None))
             y += line
         toggle = QRectF(box.right() - unit * 1.6 - 4, 4, unit * 1.6, unit * 1.6)
         self.summary_toggle = toggle
         _paint_toggle(painter, toggle, self.collapsed)
+        text.draw_all(painter, texts)
 
 
 class _Body(QGraphicsItem):
@@ -1466,7 +1505,7 @@ class CableItem(QGraphicsItem):
         return None  # the segments draw
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+        if change == _SELECTED_CHANGED:
             self._update_halo()
         return super().itemChange(change, value)
 

@@ -98,6 +98,9 @@ class DesignScene(QGraphicsScene):
         self.layers: dict[str, RackLayer] = {}
         self._link_racks: dict[str, tuple[str | None, str | None]] = {}  # rack of each cable end's server
         self._between_racks: tuple[int, list[tuple[str, str, str]]] | None = None  # _cables_between_racks
+        self._bundle_peaks: tuple[int, dict] = (-1, {})  # each bundle's busiest cable: set of cables, figures
+        self._marked_servers: set[str] = set()  # servers outlined by _update_marks
+        self._rack_ends: tuple[int, list[tuple[str, str | None, str | None, str, str]]] | None = None
         self._hidden_racks: set[str] = set()  # racks drawn as blocks now
         self._stale_racks: set[str] = set()  # racks not yet at the level the zoom asks for (_apply_levels)
         self._level_timer = QTimer(self)
@@ -629,6 +632,7 @@ class DesignScene(QGraphicsScene):
             self._apply_server_overlays(sol, servers)
             return
         self._overlay_solution = sol
+        self._bundle_peaks = (-1, {})  # the cables' figures change below
         index = self._resource_index(sol) if sol is not None else {}
         util = sol.utilization if sol is not None else None
         load = sol.load if sol is not None else None
@@ -883,6 +887,8 @@ class DesignScene(QGraphicsScene):
             return
         before = self._level_key(self.zoom)
         self.zoom = zoom
+        for rack in self.racks.values():
+            rack.set_view_zoom(zoom)
         if self._level_key(zoom) != before:
             self._apply_levels()
         else:
@@ -1077,6 +1083,7 @@ class DesignScene(QGraphicsScene):
         for key in list(self.bundles):
             if key not in wanted:
                 self.removeItem(self.bundles.pop(key))
+        cables = self.cables
         for key, link_ids in wanted.items():
             bundle = self.bundles.get(key)
             if bundle is None:
@@ -1101,10 +1108,17 @@ class DesignScene(QGraphicsScene):
             a = block_anchor(rack.rect, target)
             peak = None
             if self.solution is not None and self.overlay_enabled:
-                for link_id in link_ids:
-                    u = self.cables[link_id].utilization if link_id in self.cables else None
-                    if u is not None:
-                        peak = u if peak is None else max(peak, u)
+                # The cables' figures change with the set of cables, or when the overlay is
+                # applied (which forgets these).
+                if self._bundle_peaks[0] != self._cables_version:
+                    self._bundle_peaks = (self._cables_version, {})
+                peaks = self._bundle_peaks[1]
+                if key in peaks:
+                    peak = peaks[key]
+                else:
+                    found = [u for u in (cables[link_id].utilization for link_id in link_ids if link_id in cables)
+                             if u is not None]
+                    peak = peaks[key] = max(found) if found else None
             shown = (a.x(), a.y(), b.x(), b.y(), len(link_ids), peak, name, style.current_theme())
             if getattr(bundle, "shown_as", None) != shown:  # a re-solve that moved nothing redraws nothing
                 bundle.shown_as = shown
@@ -1113,25 +1127,39 @@ class DesignScene(QGraphicsScene):
     def _bundle_wanted(self, hidden: set[str]) -> dict[tuple[str, str], list[str]]:
         """The cables each bundle stands for: (rack block, far end) -> cable ids."""
         wanted: dict[tuple[str, str], list[str]] = {}
-        links = self.topology.links
         if hidden:
-            for link_id, (ra, rb) in self._link_racks.items():
-                ra = ra if ra in hidden else None
-                rb = rb if rb in hidden else None
-                if ra is None and rb is None:
-                    continue
-                link = links[link_id]
-                if ra is not None and rb is not None:
-                    if ra == rb:
-                        continue  # inside one block
-                    key = (min(ra, rb), "rack:" + max(ra, rb))
+            for link_id, ra, rb, far_of_a, far_of_b in self._rack_cable_ends():
+                if ra in hidden:
+                    if rb in hidden:
+                        if ra == rb:
+                            continue  # inside one block
+                        key = (min(ra, rb), "rack:" + max(ra, rb))  # type: ignore[type-var, operator]
+                    else:
+                        key = (ra, far_of_a)  # type: ignore[assignment]
+                elif rb in hidden:
+                    key = (rb, far_of_b)  # type: ignore[assignment]
                 else:
-                    rack = ra if ra is not None else rb
-                    far = link.b if ra is not None else link.a
-                    split = split_port_end(far)
-                    key = (rack, self.child_server.get(split[0], far) if split is not None else far)  # type: ignore[arg-type]
+                    continue
                 wanted.setdefault(key, []).append(link_id)
         return wanted
+
+    def _rack_cable_ends(self) -> list[tuple[str, str | None, str | None, str, str]]:
+        """(cable, rack of its a end, rack of its b end, what its far end is seen from a's
+        rack, and from b's: the server of a NIC port, else the element) of each cable with
+        an end in a rack; made once per set of cables (a zoom across a level asks again)."""
+        found = self._rack_ends
+        if found is None or found[0] != self._cables_version:
+            links = self.topology.links
+            child_server = self.child_server
+
+            def seen(end: str) -> str:
+                split = split_port_end(end)
+                return child_server.get(split[0], end) if split is not None else end
+
+            found = self._rack_ends = (self._cables_version, [
+                (link_id, ra, rb, seen(links[link_id].b), seen(links[link_id].a))
+                for link_id, (ra, rb) in self._link_racks.items() if ra is not None or rb is not None])
+        return found[1]
 
     # ------------------------------------------------------------------ racks
     def _layer_for(self, rack_id: str | None) -> RackLayer | None:
@@ -1172,6 +1200,7 @@ class DesignScene(QGraphicsScene):
             model = self.topology.racks[rack_id]
             if rack is None:
                 rack = RackGroupItem(rack_id, model.display_name())
+                rack.set_view_zoom(self.zoom)
                 self.racks[rack_id] = rack
                 self.addItem(rack)
             rack.label = model.display_name()
@@ -1339,10 +1368,13 @@ class DesignScene(QGraphicsScene):
                 servers.add(server_id)
         for rack_id, rack in self.racks.items():
             rack.set_marked(racks.get(rack_id, []))
-        for server_id, item in self.top_items.items():
+        # Only the servers marked before or now (not every server of a data centre each zoom step).
+        for server_id in self._marked_servers | servers:
+            item = self.top_items.get(server_id)
             if isinstance(item, ServerItem) and item.marked != (server_id in servers):
                 item.marked = server_id in servers
                 item.update()
+        self._marked_servers = servers
 
     def content_rect(self) -> QRectF:
         """The area the design covers (top-level items hold everything else)."""
