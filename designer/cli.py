@@ -26,7 +26,6 @@ import argparse
 import csv
 import gc
 import io
-import json
 import os
 import sys
 from pathlib import Path
