@@ -130,14 +130,8 @@ class DeviceText:
         self.scale = QStyleOptionGraphicsItem.levelOfDetailFromTransform(self.transform) * 96.0 / self.dpi
 
     def draw(self, painter: QPainter, rect: QRectF, text: str, px: float, color, bold: bool = False,
-             flags=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter) -> None:
-        font, shown = self.prepare(rect, text, px, bold)
-        painter.save()
-        painter.resetTransform()
-        painter.setFont(font)
-        painter.setPen(color)
-        painter.drawText(self.transform.mapRect(rect), flags, shown)
-        painter.restore()
+             flags=_LEFT) -> None:
+        self.draw_all(painter, [(rect, text, px, color, bold, flags, None)])
 
     def draw_all(self, painter: QPainter, texts: list) -> None:
         """``draw`` for each of ``texts`` — (rect, text, px, colour, bold, flags, clip or

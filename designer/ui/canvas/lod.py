@@ -91,7 +91,7 @@ class RackGroupItem(QGraphicsObject):
         if label != self._label:
             self._label = label
             self._layout = None
-            self.setToolTip("\n".join([label] + self.lines(full=True)))
+            self._refresh_tooltip()
             self.update()
 
     @property
@@ -151,8 +151,11 @@ class RackGroupItem(QGraphicsObject):
             return  # a re-solve that changed nothing here: the block keeps its pixmap
         self.stats = stats
         self._layout = None
-        self.setToolTip("\n".join([self.label] + self.lines(full=True)))
+        self._refresh_tooltip()
         self.update()
+
+    def _refresh_tooltip(self) -> None:
+        self.setToolTip("\n".join([self.label] + self.lines(full=True)))
 
     def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-2, -RACK_LABEL_H - 2, 2, 2)
