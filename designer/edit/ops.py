@@ -551,10 +551,13 @@ def _remap_vnics(topo: Topology, new_elements: list[Element], mapping: dict[str,
             if ref in mapping:
                 device = found(ref, want)
                 host = host_of(e.parent)
-                if device is not None and host_of(device) is not host:
-                    # A pasted VF stays on its NIC: not on the server the guest went to.
-                    notes.append(f"VM {e.id} vNIC {index} is not attached: {device} is in server "
-                                 f"{host_of(device).id}, the guest in {e.parent}.")  # type: ignore[union-attr]
+                device_host = host_of(device) if device is not None else None
+                if device is not None and device_host is not host:
+                    # A pasted VF stays on its NIC: not on the server the guest went to. (A
+                    # clipboard from elsewhere may put a VF in no server at all.)
+                    where = f"in server {device_host.id}" if device_host is not None else "in no server"
+                    notes.append(f"VM {e.id} vNIC {index} is not attached: {device} is {where}, "
+                                 f"the guest in {e.parent}.")
                     device = None
                 elif device is not None and vnic.mode == "passthrough" and host is not None and not host.iommu:
                     notes.append(f"VM {e.id} vNIC {index} is not attached: server {host.id} has VT-d (iommu) "

@@ -146,6 +146,10 @@ def test_paste_of_the_right_shape_with_bad_values(window, doc):
     '{"format": "rackio-clipboard", "elements": [{"id": "v", "kind": "vm", "parent": "h1", '
     '"vnics": [{"mode": "vf", "vf": "h1"}]}]}',
     '{"format": "rackio-clipboard", "elements": [], "links": [{"a": "tor", "b": "tor"}]}',
+    # A VF put in a switch (in no server), used by a guest pasted into a server.
+    '{"format": "rackio-clipboard", "elements": [{"id": "t", "kind": "switch"}, {"id": "f", "kind": "vf", '
+    '"parent": "t"}, {"id": "s", "kind": "server"}, {"id": "v", "kind": "vm", "parent": "s", '
+    '"vnics": [{"mode": "vf", "vf": "f"}]}]}',
     '{"format": "rackio-project", "version": 1, "elements": [{"id": "s", "kind": "server"}]}',
 ])
 def test_paste_of_odd_clipboards(window, text):
